@@ -1,0 +1,11 @@
+import { defineProject } from 'vitest/config'
+
+export default defineProject({
+  // Resolve workspace packages to their TypeScript sources, so tests never run against a stale dist.
+  resolve: { conditions: ['@kcs-trade/source'] },
+  ssr: { resolve: { conditions: ['@kcs-trade/source'] } },
+  test: {
+    name: 'emulator',
+    include: ['src/**/*.test.ts'],
+  },
+})
