@@ -1,0 +1,166 @@
+import { createHash } from 'node:crypto'
+import { z } from 'zod'
+import { ConfigError } from './errors.js'
+
+export const DEFAULT_BASE_URL = 'http://apis.data.go.kr'
+export const DEFAULT_DATABASE_URL = './.kcs-trade/db'
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
+export const DEFAULT_QUEUE_PREFIX = 'kcs-trade'
+/** The API's documented per-second ceiling; the worker never goes above it. */
+export const MAX_RATE_PER_SECOND = 30
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v)
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional())
+
+const envSchema = z.object({
+  KCS_SERVICE_KEY: optionalString,
+  KCS_BASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(DEFAULT_BASE_URL)
+      .refine((v) => /^https?:\/\/[^\s/]+/.test(v), {
+        message: 'must be an http:// or https:// URL, e.g. http://apis.data.go.kr or an emulator URL',
+      }),
+  ),
+  DATABASE_URL: z.preprocess(emptyToUndefined, z.string().default(DEFAULT_DATABASE_URL)),
+  REDIS_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(DEFAULT_REDIS_URL)
+      .refine((v) => /^rediss?:\/\/\S+$/.test(v), {
+        message: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
+      }),
+  ),
+  KCS_DAILY_QUOTA: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ message: 'must be a whole number of calls per day, e.g. 10000' })
+      .int({ message: 'must be a whole number of calls per day, e.g. 10000' })
+      .positive({ message: 'must be at least 1 (calls per day for this key)' })
+      .default(10_000),
+  ),
+  KCS_RATE_PER_SECOND: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ message: `must be a number of calls per second between 0.1 and ${MAX_RATE_PER_SECOND}` })
+      .min(0.1, { message: `must be a number of calls per second between 0.1 and ${MAX_RATE_PER_SECOND}` })
+      .max(MAX_RATE_PER_SECOND, {
+        message: `must be at most ${MAX_RATE_PER_SECOND} (the API answers code 23 above that)`,
+      })
+      .default(5),
+  ),
+  LOG_LEVEL: z.preprocess(
+    (v) => (typeof v === 'string' ? emptyToUndefined(v.toLowerCase()) : v),
+    z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        message: 'must be one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info'),
+  ),
+  KCS_QUEUE_PREFIX: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, {
+        message: 'must be 1–64 characters of letters, digits, _ . - (no colon)',
+      })
+      .default(DEFAULT_QUEUE_PREFIX),
+  ),
+  KCS_TIMEOUT_MS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number({ message: 'must be milliseconds, e.g. 120000' }).int().min(1000).default(120_000),
+  ),
+  KCS_FRESHNESS_CRON: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default('0 0 6 * * *')
+      .refine((v) => v.trim().split(/\s+/).length >= 5 && v.trim().split(/\s+/).length <= 6, {
+        message: "must be a cron pattern of 5 or 6 fields, e.g. '0 0 6 * * *' (06:00 KST daily)",
+      }),
+  ),
+})
+
+export interface WorkerConfig {
+  serviceKey: string | undefined
+  baseUrl: string
+  databaseUrl: string
+  redisUrl: string
+  dailyQuota: number
+  ratePerSecond: number
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  queuePrefix: string
+  timeoutMs: number
+  freshnessCron: string
+}
+
+/** Read and validate the configuration; throws {@link ConfigError} naming every variable to fix. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env,
+): WorkerConfig {
+  const parsed = envSchema.safeParse(env)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment')
+      const raw = env[name]
+      const shown = name === 'KCS_SERVICE_KEY' || raw === undefined ? '' : ` (got ${JSON.stringify(raw)})`
+      return `${name}${shown}: ${issue.message}`
+    })
+    throw new ConfigError(problems)
+  }
+  const e = parsed.data
+  return {
+    serviceKey: e.KCS_SERVICE_KEY?.trim(),
+    baseUrl: e.KCS_BASE_URL.replace(/\/+$/, ''),
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    dailyQuota: e.KCS_DAILY_QUOTA,
+    ratePerSecond: e.KCS_RATE_PER_SECOND,
+    logLevel: e.LOG_LEVEL,
+    queuePrefix: e.KCS_QUEUE_PREFIX,
+    timeoutMs: e.KCS_TIMEOUT_MS,
+    freshnessCron: e.KCS_FRESHNESS_CRON,
+  }
+}
+
+/** The service key, or a {@link ConfigError} saying how to set it. */
+export function requireServiceKey(config: WorkerConfig): string {
+  if (!config.serviceKey) {
+    throw new ConfigError([
+      'KCS_SERVICE_KEY: is not set — set it to your data.go.kr service key for dataset 15100475 ' +
+        '(or run `kcs-trade demo`, which needs no key)',
+    ])
+  }
+  return config.serviceKey
+}
+
+/** A short, stable, non-reversible id for a service key: used in Redis key names and logs instead of the key. */
+export function keyFingerprint(serviceKey: string): string {
+  return createHash('sha256').update(serviceKey).digest('hex').slice(0, 16)
+}
+
+/** Every spelling of the key that could leak into text: raw, percent-encoded, and percent-decoded. */
+export function secretVariants(serviceKey: string | undefined): string[] {
+  if (!serviceKey) return []
+  const variants = new Set<string>([serviceKey, encodeURIComponent(serviceKey)])
+  try {
+    variants.add(decodeURIComponent(serviceKey))
+  } catch {
+    // not percent-encoded: nothing to add
+  }
+  try {
+    variants.add(encodeURIComponent(decodeURIComponent(serviceKey)))
+  } catch {
+    // idem
+  }
+  return [...variants].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length)
+}
+
+/** Replace every spelling of the key in `text` with `[redacted]`. */
+export function redactKey(text: string, serviceKey: string | undefined): string {
+  let out = text
+  for (const variant of secretVariants(serviceKey)) out = out.split(variant).join('[redacted]')
+  return out
+}
