@@ -1,1 +1,61 @@
-export {}
+export {
+  type ConnectOptions,
+  connect,
+  DEFAULT_DATABASE_URL,
+  type KcsDatabase,
+  redactUrl,
+  type Schema,
+} from './connect.js'
+export {
+  DatabaseConnectionError,
+  DuplicateRowError,
+  InvalidDatabaseUrlError,
+  InvalidQueryError,
+  InvalidSliceError,
+  KcsDbError,
+  MigrationError,
+  ReplaceSliceError,
+  type RowKey,
+  RowSourceError,
+  RowValidationError,
+  UnsafeIntegerError,
+} from './errors.js'
+export { type MigrateOptions, type MigrateResult, migrate, migrationsFolder } from './migrate.js'
+export {
+  type CoverageEntry,
+  coverage,
+  type ItemTotal,
+  type IterateOptions,
+  iterateTradeRows,
+  type LedgerEntry,
+  type LedgerFilter,
+  ledger,
+  type MonthlyPoint,
+  mirroredCountries,
+  monthlySeries,
+  type PartnerTotal,
+  type RankBy,
+  type Revision,
+  type RevisionsQuery,
+  type RevisionValues,
+  revisions,
+  type SeriesQuery,
+  type TopItemsQuery,
+  type TopPartnersQuery,
+  type TradeRowsQuery,
+  topItems,
+  topPartners,
+  tradeRows,
+} from './read.js'
+export {
+  type ReplaceOptions,
+  type ReplaceSummary,
+  RowCountMismatchError,
+  recordSliceFailure,
+  redactSecrets,
+  replaceSlice,
+  type SliceFailure,
+} from './replace.js'
+export * as schema from './schema.js'
+export { normalizeSlice, sliceKey } from './slice.js'
+export type { FetchMeta, NormalizedSlice, Slice, TradeRow, TradeTotals } from './types.js'

@@ -1,0 +1,551 @@
+import { type SQL, sql } from 'drizzle-orm'
+import type { KcsDatabase } from './connect.js'
+import { InvalidQueryError } from './errors.js'
+import { hsPrefixCondition } from './replace.js'
+import { normalizePeriod, periodToDate, queryCountry, queryHsPrefix, queryWindow } from './slice.js'
+import { rowsOf, toDate, toNullableNumber, toSafeNumber } from './sql.js'
+import type { Slice, TradeRow, TradeTotals } from './types.js'
+
+/** Sums of the five measures. Sums are computed as numeric and returned as numbers only when safe. */
+export interface MonthlyPoint extends TradeTotals {
+  /** `YYYY-MM` */
+  period: string
+}
+
+export interface SeriesQuery {
+  country?: string | undefined
+  hsPrefix?: string | undefined
+  /** `YYYY-MM` or `YYYYMM` */
+  from: string
+  /** `YYYY-MM` or `YYYYMM`, inclusive */
+  to: string
+}
+
+/** What to rank by: total trade (export + import dollars, default) or one measure. */
+export type RankBy = 'tradeUsd' | 'exportUsd' | 'importUsd' | 'exportKg' | 'importKg' | 'balanceUsd'
+
+export interface TopPartnersQuery {
+  hsPrefix?: string | undefined
+  from: string
+  to: string
+  limit: number
+  by?: RankBy | undefined
+}
+
+export interface TopItemsQuery {
+  country?: string | undefined
+  from: string
+  to: string
+  limit: number
+  by?: RankBy | undefined
+  /** Only codes of this many digits (e.g. 10 for tariff lines); by default every code counts. */
+  hsLength?: number | undefined
+}
+
+export interface PartnerTotal extends TradeTotals {
+  country: string
+  countryName: string
+  tradeUsd: number
+}
+
+export interface ItemTotal extends TradeTotals {
+  hsCode: string
+  itemName: string
+  tradeUsd: number
+}
+
+const SUMS = sql.raw(`sum(t.export_kg)::text as export_kg, sum(t.export_usd)::text as export_usd,
+  sum(t.import_kg)::text as import_kg, sum(t.import_usd)::text as import_usd,
+  sum(t.balance_usd)::text as balance_usd`)
+
+interface SumRow {
+  export_kg: string | null
+  export_usd: string | null
+  import_kg: string | null
+  import_usd: string | null
+  balance_usd: string | null
+}
+
+function totalsOf(r: SumRow): TradeTotals {
+  return {
+    exportKg: toSafeNumber('exportKg', r.export_kg),
+    exportUsd: toSafeNumber('exportUsd', r.export_usd),
+    importKg: toSafeNumber('importKg', r.import_kg),
+    importUsd: toSafeNumber('importUsd', r.import_usd),
+    balanceUsd: toSafeNumber('balanceUsd', r.balance_usd),
+  }
+}
+
+function windowCondition(from: string, to: string): SQL {
+  return sql`t.period between ${periodToDate(from)}::date and ${periodToDate(to)}::date`
+}
+
+/**
+ * Monthly sums of every row matching the country (or all) and HS prefix (or all) inside the window,
+ * one point per month that has rows, oldest first.
+ */
+export async function monthlySeries(db: KcsDatabase, query: SeriesQuery): Promise<MonthlyPoint[]> {
+  const { from, to } = queryWindow(query)
+  const country = queryCountry(query.country)
+  const prefix = queryHsPrefix(query.hsPrefix)
+  const where = [windowCondition(from, to)]
+  if (country) where.push(sql`t.country_code = ${country}`)
+  if (prefix) where.push(hsPrefixCondition(prefix))
+  const rows = rowsOf<SumRow & { period: string }>(
+    await db.execute(sql`
+      select to_char(t.period, 'YYYY-MM') as period, ${SUMS}
+      from trade_rows t where ${sql.join(where, sql` and `)}
+      group by t.period order by t.period`),
+  )
+  return rows.map((r) => ({ period: r.period, ...totalsOf(r) }))
+}
+
+const RANK: Record<RankBy, string> = {
+  tradeUsd: 'sum(t.export_usd) + sum(t.import_usd)',
+  exportUsd: 'sum(t.export_usd)',
+  importUsd: 'sum(t.import_usd)',
+  exportKg: 'sum(t.export_kg)',
+  importKg: 'sum(t.import_kg)',
+  balanceUsd: 'sum(t.balance_usd)',
+}
+
+function rankOf(by: RankBy | undefined): SQL {
+  const expr = RANK[by ?? 'tradeUsd']
+  if (!expr) throw new InvalidQueryError(`by must be one of ${Object.keys(RANK).join(', ')}`)
+  return sql.raw(expr)
+}
+
+function limitOf(limit: unknown): number {
+  if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 100_000) {
+    throw new InvalidQueryError(`limit must be an integer from 1 to 100000, got ${String(limit)}`)
+  }
+  return limit as number
+}
+
+/** Partner countries ranked by total trade (or `by`) for an HS prefix (or everything) in the window. */
+export async function topPartners(db: KcsDatabase, query: TopPartnersQuery): Promise<PartnerTotal[]> {
+  const { from, to } = queryWindow(query)
+  const prefix = queryHsPrefix(query.hsPrefix)
+  const limit = limitOf(query.limit)
+  const where = [windowCondition(from, to)]
+  if (prefix) where.push(hsPrefixCondition(prefix))
+  const rows = rowsOf<SumRow & { country: string; country_name: string; trade_usd: string }>(
+    await db.execute(sql`
+      select t.country_code as country, max(t.country_name) as country_name, ${SUMS},
+        (sum(t.export_usd) + sum(t.import_usd))::text as trade_usd
+      from trade_rows t where ${sql.join(where, sql` and `)}
+      group by t.country_code
+      order by ${rankOf(query.by)} desc, t.country_code
+      limit ${limit}`),
+  )
+  return rows.map((r) => ({
+    country: r.country,
+    countryName: r.country_name,
+    ...totalsOf(r),
+    tradeUsd: toSafeNumber('tradeUsd', r.trade_usd),
+  }))
+}
+
+/** HS codes ranked by total trade (or `by`) with one country (or all) in the window. */
+export async function topItems(db: KcsDatabase, query: TopItemsQuery): Promise<ItemTotal[]> {
+  const { from, to } = queryWindow(query)
+  const country = queryCountry(query.country)
+  const limit = limitOf(query.limit)
+  const where = [windowCondition(from, to)]
+  if (country) where.push(sql`t.country_code = ${country}`)
+  if (query.hsLength !== undefined) {
+    if (!Number.isInteger(query.hsLength) || query.hsLength < 1 || query.hsLength > 10) {
+      throw new InvalidQueryError(`hsLength must be an integer from 1 to 10, got ${String(query.hsLength)}`)
+    }
+    where.push(sql`length(t.hs_code) = ${query.hsLength}::int`)
+  }
+  const rows = rowsOf<SumRow & { hs_code: string; item_name: string; trade_usd: string }>(
+    await db.execute(sql`
+      select t.hs_code, max(t.item_name) as item_name, ${SUMS},
+        (sum(t.export_usd) + sum(t.import_usd))::text as trade_usd
+      from trade_rows t where ${sql.join(where, sql` and `)}
+      group by t.hs_code
+      order by ${rankOf(query.by)} desc, t.hs_code
+      limit ${limit}`),
+  )
+  return rows.map((r) => ({
+    hsCode: r.hs_code,
+    itemName: r.item_name,
+    ...totalsOf(r),
+    tradeUsd: toSafeNumber('tradeUsd', r.trade_usd),
+  }))
+}
+
+/** What the ledger knows about one country (or all countries: `country: null`) and calendar year. */
+export interface CoverageEntry {
+  /** null for slices without a country (HS-only slices). */
+  country: string | null
+  year: number
+  /** Ledger slices touching this year. */
+  slices: number
+  okSlices: number
+  failedSlices: number
+  /** Months of the year covered by at least one successful slice (0–12). */
+  monthsSynced: number
+  /** Rows of the successful slices touching this year. */
+  rowCount: number
+  /** Latest successful fetch. */
+  lastFetchedAt: Date | null
+  /** Latest ledger update (success or failure). */
+  updatedAt: Date
+  /** false if any successful slice's rows did not sum to its totals row; null if never checked. */
+  sumsMatch: boolean | null
+  /** The most recent error among the failed slices. */
+  lastError: string | null
+}
+
+/** For each country and year: what is synced, when, and with which result (from the ledger). */
+export async function coverage(db: KcsDatabase): Promise<CoverageEntry[]> {
+  const rows = rowsOf<{
+    country: string | null
+    year: number
+    slices: number
+    ok_slices: number
+    failed_slices: number
+    months: number
+    row_count: string | null
+    last_fetched_at: unknown
+    updated_at: unknown
+    sums_false: boolean
+    sums_true: boolean
+    last_error: string | null
+  }>(
+    await db.execute(sql`
+      with y as (
+        select l.*, g.year
+        from sync_ledger l
+        cross join lateral generate_series(extract(year from l.period_from)::int, extract(year from l.period_to)::int) as g(year)
+      ), m as (
+        select l.country_code, extract(year from mm)::int as year, count(distinct mm)::int as months
+        from sync_ledger l
+        cross join lateral generate_series(l.period_from::timestamp, l.period_to::timestamp, interval '1 month') as mm
+        where l.fetched_at is not null
+        group by 1, 2
+      )
+      select y.country_code as country, y.year,
+        count(*)::int as slices,
+        count(*) filter (where y.status = 'ok')::int as ok_slices,
+        count(*) filter (where y.status = 'failed')::int as failed_slices,
+        coalesce(max(m.months), 0)::int as months,
+        coalesce(sum(y.row_count) filter (where y.fetched_at is not null), 0)::text as row_count,
+        max(y.fetched_at) as last_fetched_at,
+        max(y.updated_at) as updated_at,
+        coalesce(bool_or(y.sums_match = false), false) as sums_false,
+        coalesce(bool_or(y.sums_match = true), false) as sums_true,
+        (array_agg(y.last_error order by y.failed_at desc nulls last) filter (where y.status = 'failed'))[1] as last_error
+      from y
+      left join m on m.country_code is not distinct from y.country_code and m.year = y.year
+      group by y.country_code, y.year
+      order by y.country_code nulls first, y.year`),
+  )
+  return rows.map((r) => ({
+    country: r.country,
+    year: Number(r.year),
+    slices: Number(r.slices),
+    okSlices: Number(r.ok_slices),
+    failedSlices: Number(r.failed_slices),
+    monthsSynced: Number(r.months),
+    rowCount: toSafeNumber('rowCount', r.row_count),
+    lastFetchedAt: toDate(r.last_fetched_at),
+    updatedAt: toDate(r.updated_at) ?? new Date(0),
+    sumsMatch: r.sums_false ? false : r.sums_true ? true : null,
+    lastError: r.last_error,
+  }))
+}
+
+export interface RevisionValues {
+  countryName: string
+  itemName: string
+  exportKg: number
+  exportUsd: number
+  importKg: number
+  importUsd: number
+  balanceUsd: number
+}
+
+export interface Revision {
+  id: number
+  kind: 'added' | 'changed' | 'withdrawn'
+  /** `YYYY-MM` */
+  period: string
+  country: string
+  hsCode: string
+  /** null for `added` */
+  before: RevisionValues | null
+  /** null for `withdrawn` */
+  after: RevisionValues | null
+  /** When the change was fetched. */
+  at: Date
+  sliceKey: string
+}
+
+export interface RevisionsQuery {
+  /** Revisions at or after this instant. */
+  since: Date
+  /** Revisions before this instant. */
+  until?: Date | undefined
+  country?: string | undefined
+  /** At most this many (default 100,000), oldest first. */
+  limit?: number | undefined
+  /** Continue after this revision id (paging). */
+  afterId?: number | undefined
+}
+
+/** Changes re-fetches brought, oldest first. */
+export async function revisions(db: KcsDatabase, query: RevisionsQuery): Promise<Revision[]> {
+  if (!(query.since instanceof Date) || Number.isNaN(query.since.getTime())) {
+    throw new InvalidQueryError('since must be a valid Date')
+  }
+  const where: SQL[] = [sql`r.at >= ${query.since.toISOString()}::timestamptz`]
+  if (query.until !== undefined) where.push(sql`r.at < ${query.until.toISOString()}::timestamptz`)
+  const country = queryCountry(query.country)
+  if (country) where.push(sql`r.country_code = ${country}`)
+  if (query.afterId !== undefined) where.push(sql`r.id > ${query.afterId}::int8`)
+  const limit = limitOf(query.limit ?? 100_000)
+  const rows = rowsOf<{
+    id: string
+    kind: Revision['kind']
+    period: string
+    country_code: string
+    hs_code: string
+    before: string | null
+    after: string | null
+    at: unknown
+    slice_key: string
+  }>(
+    await db.execute(sql`
+      select r.id::text as id, r.kind, to_char(r.period, 'YYYY-MM') as period, r.country_code, r.hs_code,
+        r.before::text as before, r.after::text as after, r.at, r.slice_key
+      from revisions r where ${sql.join(where, sql` and `)}
+      order by r.at, r.id limit ${limit}`),
+  )
+  return rows.map((r) => ({
+    id: toSafeNumber('id', r.id),
+    kind: r.kind,
+    period: r.period,
+    country: r.country_code,
+    hsCode: r.hs_code,
+    before: r.before === null ? null : (JSON.parse(r.before) as RevisionValues),
+    after: r.after === null ? null : (JSON.parse(r.after) as RevisionValues),
+    at: toDate(r.at) ?? new Date(0),
+    sliceKey: r.slice_key,
+  }))
+}
+
+/** One ledger row: the latest attempt at a slice and what its last successful fetch found. */
+export interface LedgerEntry {
+  sliceKey: string
+  slice: Slice
+  status: 'ok' | 'failed'
+  /** Rows of the last successful fetch (null if never fetched successfully). */
+  rowCount: number | null
+  /** Totals row of the last successful fetch. */
+  totals: TradeTotals | null
+  sumsMatch: boolean | null
+  bodySha256: string | null
+  /** Of the latest attempt. */
+  attempts: number
+  /** Of the latest attempt. */
+  durationMs: number
+  /** Error of the latest attempt when it failed; cleared by a success. */
+  lastError: string | null
+  errorCode: string | null
+  /** Changes of the last successful fetch. */
+  lastChanges: { added: number; changed: number; withdrawn: number } | null
+  fetchedAt: Date | null
+  firstFetchedAt: Date | null
+  failedAt: Date | null
+  updatedAt: Date
+}
+
+export interface LedgerFilter {
+  /** A country code; `null` for all-country slices only; absent for any. */
+  country?: string | null | undefined
+  /** An HS prefix; `null` for slices without one; absent for any. */
+  hs?: string | null | undefined
+  /** Slices overlapping this window. */
+  from?: string | undefined
+  to?: string | undefined
+  status?: 'ok' | 'failed' | undefined
+  sliceKey?: string | undefined
+}
+
+/** Ledger rows, ordered by country (all-country slices first), window start, prefix. */
+export async function ledger(db: KcsDatabase, filter: LedgerFilter = {}): Promise<LedgerEntry[]> {
+  const where: SQL[] = [sql`true`]
+  if (filter.country === null) where.push(sql`l.country_code is null`)
+  else if (filter.country !== undefined) where.push(sql`l.country_code = ${queryCountry(filter.country)}`)
+  if (filter.hs === null) where.push(sql`l.hs_prefix is null`)
+  else if (filter.hs !== undefined) where.push(sql`l.hs_prefix = ${queryHsPrefix(filter.hs)}`)
+  if (filter.from !== undefined) {
+    const from = normalizePeriod(filter.from)
+    if (!from)
+      throw new InvalidQueryError(`from must be YYYY-MM or YYYYMM, got ${JSON.stringify(filter.from)}`)
+    where.push(sql`l.period_to >= ${periodToDate(from)}::date`)
+  }
+  if (filter.to !== undefined) {
+    const to = normalizePeriod(filter.to)
+    if (!to) throw new InvalidQueryError(`to must be YYYY-MM or YYYYMM, got ${JSON.stringify(filter.to)}`)
+    where.push(sql`l.period_from <= ${periodToDate(to)}::date`)
+  }
+  if (filter.status !== undefined) where.push(sql`l.status = ${filter.status}`)
+  if (filter.sliceKey !== undefined) where.push(sql`l.slice_key = ${filter.sliceKey}`)
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select l.slice_key, l.country_code, l.hs_prefix, to_char(l.period_from, 'YYYY-MM') as period_from,
+        to_char(l.period_to, 'YYYY-MM') as period_to, l.status, l.row_count,
+        l.total_export_kg::text as total_export_kg, l.total_export_usd::text as total_export_usd,
+        l.total_import_kg::text as total_import_kg, l.total_import_usd::text as total_import_usd,
+        l.total_balance_usd::text as total_balance_usd, l.sums_match, l.body_sha256,
+        l.last_added, l.last_changed, l.last_withdrawn, l.attempts, l.duration_ms, l.last_error, l.error_code,
+        l.fetched_at, l.first_fetched_at, l.failed_at, l.updated_at
+      from sync_ledger l where ${sql.join(where, sql` and `)}
+      order by l.country_code nulls first, l.period_from, l.hs_prefix nulls first, l.period_to`),
+  )
+  return rows.map((r) => {
+    const slice: Slice = { from: String(r.period_from), to: String(r.period_to) }
+    if (r.country_code !== null) slice.country = String(r.country_code)
+    if (r.hs_prefix !== null) slice.hs = String(r.hs_prefix)
+    const hasTotals = r.total_export_usd !== null
+    return {
+      sliceKey: String(r.slice_key),
+      slice,
+      status: r.status as 'ok' | 'failed',
+      rowCount: toNullableNumber('rowCount', r.row_count as number | null),
+      totals: hasTotals
+        ? {
+            exportKg: toSafeNumber('exportKg', r.total_export_kg as string),
+            exportUsd: toSafeNumber('exportUsd', r.total_export_usd as string),
+            importKg: toSafeNumber('importKg', r.total_import_kg as string),
+            importUsd: toSafeNumber('importUsd', r.total_import_usd as string),
+            balanceUsd: toSafeNumber('balanceUsd', r.total_balance_usd as string),
+          }
+        : null,
+      sumsMatch: (r.sums_match as boolean | null) ?? null,
+      bodySha256: (r.body_sha256 as string | null) ?? null,
+      attempts: Number(r.attempts),
+      durationMs: Number(r.duration_ms),
+      lastError: (r.last_error as string | null) ?? null,
+      errorCode: (r.error_code as string | null) ?? null,
+      lastChanges:
+        r.last_added === null
+          ? null
+          : {
+              added: Number(r.last_added),
+              changed: Number(r.last_changed),
+              withdrawn: Number(r.last_withdrawn),
+            },
+      fetchedAt: toDate(r.fetched_at),
+      firstFetchedAt: toDate(r.first_fetched_at),
+      failedAt: toDate(r.failed_at),
+      updatedAt: toDate(r.updated_at) ?? new Date(0),
+    }
+  })
+}
+
+/** Country codes that have at least one row in the mirror, sorted. */
+export async function mirroredCountries(db: KcsDatabase): Promise<string[]> {
+  // A loose index scan over the primary key: one probe per country instead of reading 22M entries.
+  const rows = rowsOf<{ c: string }>(
+    await db.execute(sql`
+      with recursive c(code) as (
+        (select country_code from trade_rows order by country_code limit 1)
+        union all
+        select (select t.country_code from trade_rows t where t.country_code > c.code order by t.country_code limit 1)
+        from c where c.code is not null
+      )
+      select code as c from c where code is not null order by code`),
+  )
+  return rows.map((r) => r.c)
+}
+
+export interface TradeRowsQuery {
+  country?: string | undefined
+  hsPrefix?: string | undefined
+  from: string
+  to: string
+}
+
+export interface IterateOptions {
+  /** Rows fetched per query (default 10,000). */
+  pageSize?: number
+}
+
+/**
+ * Every mirrored row matching the filter, ordered by (country, period, HS code), fetched page by page
+ * with keyset pagination (constant memory, each page uses the primary key).
+ */
+export async function* iterateTradeRows(
+  db: KcsDatabase,
+  query: TradeRowsQuery,
+  options: IterateOptions = {},
+): AsyncGenerator<TradeRow> {
+  const { from, to } = queryWindow(query)
+  const country = queryCountry(query.country)
+  const prefix = queryHsPrefix(query.hsPrefix)
+  const pageSize = Math.max(1, Math.floor(options.pageSize ?? 10_000))
+  let after: { c: string; p: string; h: string } | null = null
+  while (true) {
+    const where = [windowCondition(from, to)]
+    if (country) where.push(sql`t.country_code = ${country}`)
+    if (prefix) where.push(hsPrefixCondition(prefix))
+    if (after) {
+      where.push(sql`(t.country_code, t.period, t.hs_code) > (${after.c}, ${after.p}::date, ${after.h})`)
+    }
+    const rows = rowsOf<{
+      period: string
+      pdate: string
+      country_code: string
+      country_name: string
+      hs_code: string
+      item_name: string
+      export_kg: string
+      export_usd: string
+      import_kg: string
+      import_usd: string
+      balance_usd: string
+    }>(
+      await db.execute(sql`
+        select to_char(t.period, 'YYYY-MM') as period, to_char(t.period, 'YYYY-MM-DD') as pdate,
+          t.country_code, t.country_name, t.hs_code, t.item_name,
+          t.export_kg::text as export_kg, t.export_usd::text as export_usd, t.import_kg::text as import_kg,
+          t.import_usd::text as import_usd, t.balance_usd::text as balance_usd
+        from trade_rows t where ${sql.join(where, sql` and `)}
+        order by t.country_code, t.period, t.hs_code
+        limit ${pageSize}`),
+    )
+    for (const r of rows) {
+      yield {
+        period: r.period,
+        countryCode: r.country_code,
+        countryName: r.country_name,
+        hsCode: r.hs_code,
+        itemName: r.item_name,
+        exportKg: toSafeNumber('exportKg', r.export_kg),
+        exportUsd: toSafeNumber('exportUsd', r.export_usd),
+        importKg: toSafeNumber('importKg', r.import_kg),
+        importUsd: toSafeNumber('importUsd', r.import_usd),
+        balanceUsd: toSafeNumber('balanceUsd', r.balance_usd),
+      }
+    }
+    const last = rows[rows.length - 1]
+    if (rows.length < pageSize || !last) return
+    after = { c: last.country_code, p: last.pdate, h: last.hs_code }
+  }
+}
+
+/** Every mirrored row matching the filter, ordered by (country, period, HS code). */
+export async function tradeRows(
+  db: KcsDatabase,
+  query: TradeRowsQuery,
+  options?: IterateOptions,
+): Promise<TradeRow[]> {
+  const out: TradeRow[] = []
+  for await (const row of iterateTradeRows(db, query, options)) out.push(row)
+  return out
+}

@@ -1,0 +1,553 @@
+import { type SQL, sql } from 'drizzle-orm'
+import type { KcsDatabase } from './connect.js'
+import {
+  DuplicateRowError,
+  KcsDbError,
+  ReplaceSliceError,
+  RowSourceError,
+  RowValidationError,
+} from './errors.js'
+import { ALL_COUNTRIES_LOCK, countryLockId, SLICE_LOCK_SPACE } from './locks.js'
+import { monthIndex, normalizePeriod, normalizeSlice, periodToDate, prefixUpperBound } from './slice.js'
+import { rowsOf } from './sql.js'
+import type { FetchMeta, NormalizedSlice, Slice, TradeRow, TradeTotals } from './types.js'
+
+export type Executor = Pick<KcsDatabase, 'execute'>
+type Tx = Parameters<Parameters<KcsDatabase['transaction']>[0]>[0]
+
+/** What `replaceSlice` did. `added + changed + unchanged === rowCount`. */
+export interface ReplaceSummary {
+  sliceKey: string
+  /** No successful fetch of this slice was recorded before. */
+  firstFetch: boolean
+  /** Rows in the answer. */
+  rowCount: number
+  added: number
+  changed: number
+  withdrawn: number
+  unchanged: number
+  /** Revision rows written (0 on a first fetch into an empty part of the mirror). */
+  revisionsRecorded: number
+  /** Wall time of the database work, including staging the rows. */
+  durationMs: number
+}
+
+export interface ReplaceOptions {
+  /** Rows sent to the database per statement while staging (default 10,000). */
+  batchSize?: number
+}
+
+/** A mismatch between `fetchMeta.rowCount` and the rows actually received. */
+export class RowCountMismatchError extends KcsDbError {
+  readonly expected: number
+  readonly received: number
+  constructor(sliceKey: string, expected: number, received: number) {
+    super(
+      'ROW_COUNT_MISMATCH',
+      `Slice ${sliceKey}: fetchMeta.rowCount is ${expected} but ${received} rows arrived`,
+    )
+    this.expected = expected
+    this.received = received
+  }
+}
+
+const STAGE_COLUMNS = [
+  'period',
+  'country_code',
+  'hs_code',
+  'country_name',
+  'item_name',
+  'export_kg',
+  'export_usd',
+  'import_kg',
+  'import_usd',
+  'balance_usd',
+] as const
+
+const MEASURES = ['exportKg', 'exportUsd', 'importKg', 'importUsd', 'balanceUsd'] as const
+
+/**
+ * Replaces everything the mirror holds inside `slice` with `rows` (the API's complete answer for it),
+ * in one transaction: new rows are inserted, changed rows updated, rows the answer no longer has
+ * deleted, each change recorded in `revisions` (except on the slice's first fetch into an empty part
+ * of the mirror), and the ledger row updated. The same answer twice changes no trade row and records
+ * nothing. Concurrent calls on overlapping slices are serialised by advisory locks. On any error the
+ * previous state is intact and a typed error is thrown.
+ *
+ * `rows` may be an array or an async iterable (rows stream into a staging table as they arrive; the
+ * slice lock is only taken once the answer is complete).
+ */
+export async function replaceSlice(
+  db: KcsDatabase,
+  slice: Slice,
+  rows: Iterable<TradeRow> | AsyncIterable<TradeRow>,
+  fetchMeta: FetchMeta,
+  options: ReplaceOptions = {},
+): Promise<ReplaceSummary> {
+  const s = normalizeSlice(slice)
+  validateMeta(s.key, fetchMeta)
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 10_000))
+  const fetchedAt = fetchMeta.fetchedAt ?? new Date()
+  const started = performance.now()
+  try {
+    return await db.transaction(async (tx) => {
+      await tx.execute(sql.raw(CREATE_STAGE))
+      const rowCount = await stageRows(tx, s, rows, batchSize)
+      if (fetchMeta.rowCount !== undefined && fetchMeta.rowCount !== rowCount) {
+        throw new RowCountMismatchError(s.key, fetchMeta.rowCount, rowCount)
+      }
+      await lockSlice(tx, s)
+      const ledgerRow = rowsOf<{ fetched: boolean }>(
+        await tx.execute(
+          sql`select fetched_at is not null as fetched from sync_ledger where slice_key = ${s.key} for update`,
+        ),
+      )[0]
+      const firstFetch = !ledgerRow?.fetched
+      const scope = scopeOf(s)
+      const scopeHasRows =
+        rowsOf<{ e: boolean }>(
+          await tx.execute(sql`select exists (select 1 from trade_rows t where ${scope}) as e`),
+        )[0]?.e === true
+      const record = !firstFetch || scopeHasRows
+      const at = fetchedAt.toISOString()
+      let added = 0
+      let changed = 0
+      let withdrawn = 0
+      let revisionsRecorded = 0
+      if (!scopeHasRows) {
+        const r = counts(
+          await tx.execute(sql`
+            with i as (
+              insert into trade_rows (${sql.raw(STAGE_COLUMNS.join(', '))}, fetched_at)
+              select ${sql.raw(STAGE_COLUMNS.join(', '))}, ${at}::timestamptz from kcs_stage
+              returning period, country_code, hs_code, ${afterJson('trade_rows')} as after
+            ), r as (
+              insert into revisions (kind, period, country_code, hs_code, before, after, at, slice_key)
+              select 'added', period, country_code, hs_code, null, after, ${at}::timestamptz, ${s.key}
+              from i where ${record}::boolean
+              returning 1
+            )
+            select (select count(*) from i)::int as n, (select count(*) from r)::int as r`),
+        )
+        added = r.n
+        revisionsRecorded += r.r
+      } else {
+        const d = counts(
+          await tx.execute(sql`
+            with d as (
+              delete from trade_rows t
+              where ${scope}
+                and not exists (
+                  select 1 from kcs_stage s
+                  where s.country_code = t.country_code and s.period = t.period and s.hs_code = t.hs_code)
+              returning t.*
+            ), r as (
+              insert into revisions (kind, period, country_code, hs_code, before, after, at, slice_key)
+              select 'withdrawn', d.period, d.country_code, d.hs_code, ${afterJson('d')}, null, ${at}::timestamptz, ${s.key}
+              from d where ${record}::boolean
+              returning 1
+            )
+            select (select count(*) from d)::int as n, (select count(*) from r)::int as r`),
+        )
+        withdrawn = d.n
+        revisionsRecorded += d.r
+        const c = counts(
+          await tx.execute(sql`
+            with c as (
+              select s.*, ${afterJson('t')} as before, ${afterJson('s')} as after
+              from kcs_stage s
+              join trade_rows t
+                on t.country_code = s.country_code and t.period = s.period and t.hs_code = s.hs_code
+              where ${DIFFERS}
+            ), u as (
+              update trade_rows t set
+                country_name = c.country_name, item_name = c.item_name,
+                export_kg = c.export_kg, export_usd = c.export_usd,
+                import_kg = c.import_kg, import_usd = c.import_usd, balance_usd = c.balance_usd,
+                fetched_at = ${at}::timestamptz
+              from c
+              where t.country_code = c.country_code and t.period = c.period and t.hs_code = c.hs_code
+              returning 1
+            ), r as (
+              insert into revisions (kind, period, country_code, hs_code, before, after, at, slice_key)
+              select 'changed', c.period, c.country_code, c.hs_code, c.before, c.after, ${at}::timestamptz, ${s.key}
+              from c where ${record}::boolean
+              returning 1
+            )
+            select (select count(*) from u)::int as n, (select count(*) from r)::int as r`),
+        )
+        changed = c.n
+        revisionsRecorded += c.r
+        const a = counts(
+          await tx.execute(sql`
+            with i as (
+              insert into trade_rows (${sql.raw(STAGE_COLUMNS.join(', '))}, fetched_at)
+              select ${sql.raw(STAGE_COLUMNS.map((c) => `s.${c}`).join(', '))}, ${at}::timestamptz
+              from kcs_stage s
+              where not exists (
+                select 1 from trade_rows t
+                where t.country_code = s.country_code and t.period = s.period and t.hs_code = s.hs_code)
+              returning period, country_code, hs_code, ${afterJson('trade_rows')} as after
+            ), r as (
+              insert into revisions (kind, period, country_code, hs_code, before, after, at, slice_key)
+              select 'added', period, country_code, hs_code, null, after, ${at}::timestamptz, ${s.key}
+              from i where ${record}::boolean
+              returning 1
+            )
+            select (select count(*) from i)::int as n, (select count(*) from r)::int as r`),
+        )
+        added = a.n
+        revisionsRecorded += a.r
+      }
+      await writeLedgerSuccess(tx, s, fetchMeta, at, rowCount, { added, changed, withdrawn })
+      return {
+        sliceKey: s.key,
+        firstFetch,
+        rowCount,
+        added,
+        changed,
+        withdrawn,
+        unchanged: rowCount - added - changed,
+        revisionsRecorded,
+        durationMs: Math.round(performance.now() - started),
+      }
+    })
+  } catch (error) {
+    if (error instanceof KcsDbError) throw error
+    throw new ReplaceSliceError(s.key, error)
+  }
+}
+
+const CREATE_STAGE = `create temp table kcs_stage (
+  period date not null, country_code varchar(2) not null, hs_code varchar(10) not null,
+  country_name text not null, item_name text not null,
+  export_kg bigint not null, export_usd bigint not null, import_kg bigint not null,
+  import_usd bigint not null, balance_usd bigint not null
+) on commit drop`
+
+const DIFFERS = sql.raw(
+  `(t.country_name, t.item_name, t.export_kg, t.export_usd, t.import_kg, t.import_usd, t.balance_usd)
+   is distinct from
+   (s.country_name, s.item_name, s.export_kg, s.export_usd, s.import_kg, s.import_usd, s.balance_usd)`,
+)
+
+function afterJson(alias: string): SQL {
+  return sql.raw(
+    `jsonb_build_object('countryName', ${alias}.country_name, 'itemName', ${alias}.item_name,
+      'exportKg', ${alias}.export_kg, 'exportUsd', ${alias}.export_usd, 'importKg', ${alias}.import_kg,
+      'importUsd', ${alias}.import_usd, 'balanceUsd', ${alias}.balance_usd)`,
+  )
+}
+
+function counts(result: unknown): { n: number; r: number } {
+  const row = rowsOf<{ n: number; r: number }>(result)[0]
+  return { n: Number(row?.n ?? 0), r: Number(row?.r ?? 0) }
+}
+
+/** The rows of trade_rows (aliased `t`) that belong to the slice. */
+export function scopeOf(s: NormalizedSlice, alias = 't'): SQL {
+  const a = sql.raw(alias)
+  const parts: SQL[] = [
+    sql`${a}.period between ${periodToDate(s.from)}::date and ${periodToDate(s.to)}::date`,
+  ]
+  if (s.country) parts.push(sql`${a}.country_code = ${s.country}`)
+  if (s.hs) parts.push(hsPrefixCondition(s.hs, alias))
+  return sql.join(parts, sql` and `)
+}
+
+/** An index-friendly prefix match: a range on hs_code (uses the btree) plus LIKE for exactness. */
+export function hsPrefixCondition(prefix: string, alias = 't'): SQL {
+  const a = sql.raw(alias)
+  const upper = prefixUpperBound(prefix)
+  const range =
+    upper === null
+      ? sql`${a}.hs_code >= ${prefix}`
+      : sql`${a}.hs_code >= ${prefix} and ${a}.hs_code < ${upper}`
+  return sql`(${range} and ${a}.hs_code like ${`${prefix}%`})`
+}
+
+async function lockSlice(tx: Tx, s: NormalizedSlice): Promise<void> {
+  // All-country slices overlap every country: they take the global lock exclusively; country slices
+  // share it and take their country's lock exclusively. Same-country slices therefore never interleave.
+  if (s.country === null) {
+    await tx.execute(sql`select pg_advisory_xact_lock(${SLICE_LOCK_SPACE}::int, ${ALL_COUNTRIES_LOCK}::int)`)
+  } else {
+    await tx.execute(
+      sql`select pg_advisory_xact_lock_shared(${SLICE_LOCK_SPACE}::int, ${ALL_COUNTRIES_LOCK}::int),
+                 pg_advisory_xact_lock(${SLICE_LOCK_SPACE}::int, ${countryLockId(s.country)}::int)`,
+    )
+  }
+}
+
+/** Validates and streams the rows into `kcs_stage`, a batch per statement; returns the row count. */
+async function stageRows(
+  tx: Tx,
+  s: NormalizedSlice,
+  rows: Iterable<TradeRow> | AsyncIterable<TradeRow>,
+  batchSize: number,
+): Promise<number> {
+  const fromIndex = monthIndex(s.from)
+  const toIndex = monthIndex(s.to)
+  const seen = new Set<string>()
+  let columns = emptyColumns()
+  let index = 0
+  const flush = async () => {
+    if (columns[0].length === 0) return
+    const c = columns
+    columns = emptyColumns()
+    await tx.execute(sql`
+      insert into kcs_stage (${sql.raw(STAGE_COLUMNS.join(', '))})
+      select * from unnest(${sql.param(c[0])}::date[], ${sql.param(c[1])}::text[], ${sql.param(c[2])}::text[],
+        ${sql.param(c[3])}::text[], ${sql.param(c[4])}::text[], ${sql.param(c[5])}::int8[],
+        ${sql.param(c[6])}::int8[], ${sql.param(c[7])}::int8[], ${sql.param(c[8])}::int8[], ${sql.param(c[9])}::int8[])`)
+  }
+  const take = async (row: TradeRow) => {
+    const period = validateRow(row, index, s, fromIndex, toIndex)
+    const key = `${period}|${row.countryCode}|${row.hsCode}`
+    if (seen.has(key)) {
+      throw new DuplicateRowError(index, { period, countryCode: row.countryCode, hsCode: row.hsCode })
+    }
+    seen.add(key)
+    columns[0].push(periodToDate(period))
+    columns[1].push(row.countryCode)
+    columns[2].push(row.hsCode)
+    columns[3].push(row.countryName)
+    columns[4].push(row.itemName)
+    columns[5].push(row.exportKg)
+    columns[6].push(row.exportUsd)
+    columns[7].push(row.importKg)
+    columns[8].push(row.importUsd)
+    columns[9].push(row.balanceUsd)
+    index++
+    if (columns[0].length >= batchSize) await flush()
+  }
+  if (Array.isArray(rows)) {
+    for (const row of rows as TradeRow[]) await take(row)
+  } else {
+    for await (const row of guardSource(s.key, rows)) await take(row)
+  }
+  await flush()
+  return index
+}
+
+async function* guardSource(
+  key: string,
+  rows: Iterable<TradeRow> | AsyncIterable<TradeRow>,
+): AsyncGenerator<TradeRow> {
+  // Errors thrown by the source (a broken stream, a parse error) become RowSourceError; errors of
+  // the consumer never pass through here.
+  const iterator =
+    Symbol.asyncIterator in rows
+      ? (rows as AsyncIterable<TradeRow>)[Symbol.asyncIterator]()
+      : (rows as Iterable<TradeRow>)[Symbol.iterator]()
+  let finished = false
+  try {
+    while (true) {
+      let step: IteratorResult<TradeRow>
+      try {
+        step = await iterator.next()
+      } catch (error) {
+        finished = true
+        throw new RowSourceError(key, error)
+      }
+      if (step.done) {
+        finished = true
+        return
+      }
+      yield step.value
+    }
+  } finally {
+    // Stop the source (e.g. abort the HTTP body) when the consumer gives up early.
+    if (!finished) await iterator.return?.()
+  }
+}
+
+type Columns = [
+  string[],
+  string[],
+  string[],
+  string[],
+  string[],
+  number[],
+  number[],
+  number[],
+  number[],
+  number[],
+]
+
+function emptyColumns(): Columns {
+  return [[], [], [], [], [], [], [], [], [], []]
+}
+
+const COUNTRY = /^[A-Z]{2}$/
+const HS_CODE = /^\d{2,10}$/
+
+function validateRow(
+  row: TradeRow,
+  index: number,
+  s: NormalizedSlice,
+  fromIndex: number,
+  toIndex: number,
+): string {
+  if (row === null || typeof row !== 'object')
+    throw new RowValidationError(index, 'row', 'is not an object', row)
+  const period = normalizePeriod(row.period)
+  if (period === null) throw new RowValidationError(index, 'period', 'must be YYYY-MM', row)
+  const m = monthIndex(period)
+  if (m < fromIndex || m > toIndex) {
+    throw new RowValidationError(index, 'period', `is outside the slice window ${s.from}..${s.to}`, row)
+  }
+  if (typeof row.countryCode !== 'string' || !COUNTRY.test(row.countryCode)) {
+    throw new RowValidationError(index, 'countryCode', 'must be two upper-case letters', row)
+  }
+  if (s.country !== null && row.countryCode !== s.country) {
+    throw new RowValidationError(index, 'countryCode', `is not the slice's country ${s.country}`, row)
+  }
+  if (typeof row.hsCode !== 'string' || !HS_CODE.test(row.hsCode)) {
+    throw new RowValidationError(index, 'hsCode', 'must be 2 to 10 digits', row)
+  }
+  if (s.hs !== null && !row.hsCode.startsWith(s.hs)) {
+    throw new RowValidationError(index, 'hsCode', `does not start with the slice's prefix ${s.hs}`, row)
+  }
+  if (typeof row.countryName !== 'string')
+    throw new RowValidationError(index, 'countryName', 'must be a string', row)
+  if (typeof row.itemName !== 'string')
+    throw new RowValidationError(index, 'itemName', 'must be a string', row)
+  for (const field of MEASURES) {
+    if (!Number.isSafeInteger(row[field])) {
+      throw new RowValidationError(index, field, `must be a safe integer, got ${String(row[field])}`, row)
+    }
+  }
+  return period
+}
+
+function validateMeta(key: string, meta: FetchMeta): void {
+  const fail = (what: string) => {
+    throw new ReplaceSliceError(key, new TypeError(`fetchMeta.${what}`))
+  }
+  if (meta === null || typeof meta !== 'object') fail('must be an object')
+  if (meta.total !== null) {
+    if (typeof meta.total !== 'object') fail('total must be an object or null')
+    for (const field of MEASURES) {
+      if (!Number.isSafeInteger(meta.total?.[field])) fail(`total.${field} must be a safe integer`)
+    }
+  }
+  if (typeof meta.bodySha256 !== 'string') fail('bodySha256 must be a string')
+  if (!Number.isFinite(meta.durationMs) || meta.durationMs < 0)
+    fail('durationMs must be a non-negative number')
+  if (!Number.isInteger(meta.attempts) || meta.attempts < 0) fail('attempts must be a non-negative integer')
+  if (meta.rowCount !== undefined && (!Number.isInteger(meta.rowCount) || meta.rowCount < 0)) {
+    fail('rowCount must be a non-negative integer')
+  }
+  if (
+    meta.fetchedAt !== undefined &&
+    !(meta.fetchedAt instanceof Date && !Number.isNaN(meta.fetchedAt.getTime()))
+  ) {
+    fail('fetchedAt must be a valid Date')
+  }
+}
+
+function totalsValues(total: TradeTotals | null): SQL {
+  if (total === null) return sql`null, null, null, null, null`
+  return sql`${total.exportKg}::int8, ${total.exportUsd}::int8, ${total.importKg}::int8, ${total.importUsd}::int8, ${total.balanceUsd}::int8`
+}
+
+async function writeLedgerSuccess(
+  tx: Tx,
+  s: NormalizedSlice,
+  meta: FetchMeta,
+  at: string,
+  rowCount: number,
+  change: { added: number; changed: number; withdrawn: number },
+): Promise<void> {
+  await tx.execute(sql`
+    insert into sync_ledger (
+      slice_key, country_code, hs_prefix, period_from, period_to, status, row_count,
+      total_export_kg, total_export_usd, total_import_kg, total_import_usd, total_balance_usd,
+      sums_match, body_sha256, last_added, last_changed, last_withdrawn, fetched_at, first_fetched_at,
+      attempts, duration_ms, last_error, error_code, updated_at)
+    values (
+      ${s.key}, ${s.country}, ${s.hs}, ${periodToDate(s.from)}::date, ${periodToDate(s.to)}::date, 'ok', ${rowCount}::int,
+      ${totalsValues(meta.total)},
+      ${meta.sumsMatch ?? null}::boolean, ${meta.bodySha256}, ${change.added}::int, ${change.changed}::int,
+      ${change.withdrawn}::int, ${at}::timestamptz, ${at}::timestamptz,
+      ${meta.attempts}::int, ${Math.round(meta.durationMs)}::int, null, null, now())
+    on conflict (slice_key) do update set
+      status = 'ok', row_count = excluded.row_count,
+      total_export_kg = excluded.total_export_kg, total_export_usd = excluded.total_export_usd,
+      total_import_kg = excluded.total_import_kg, total_import_usd = excluded.total_import_usd,
+      total_balance_usd = excluded.total_balance_usd, sums_match = excluded.sums_match,
+      body_sha256 = excluded.body_sha256, last_added = excluded.last_added,
+      last_changed = excluded.last_changed, last_withdrawn = excluded.last_withdrawn,
+      fetched_at = excluded.fetched_at,
+      first_fetched_at = coalesce(sync_ledger.first_fetched_at, excluded.first_fetched_at),
+      attempts = excluded.attempts, duration_ms = excluded.duration_ms,
+      last_error = null, error_code = null, updated_at = now()`)
+}
+
+/** A failed fetch, as the worker saw it. */
+export interface SliceFailure {
+  /** The error text; the service key must already be gone, and anything in `redact` is removed too. */
+  error: string
+  errorCode?: string | undefined
+  attempts: number
+  durationMs: number
+  /** Secrets (the service key) to strip from `error`, raw and percent-encoded. */
+  redact?: readonly string[] | undefined
+  failedAt?: Date | undefined
+}
+
+/** Longest error text kept in the ledger. */
+const MAX_ERROR_LENGTH = 2000
+
+/**
+ * Marks the slice's ledger row as failed (creating it if needed) without touching trade rows. The
+ * data of the last successful fetch (rowCount, totals, fetchedAt...) stays as it was.
+ */
+export async function recordSliceFailure(
+  db: KcsDatabase,
+  slice: Slice,
+  failure: SliceFailure,
+): Promise<void> {
+  const s = normalizeSlice(slice)
+  const error = redactSecrets(String(failure.error ?? ''), failure.redact ?? []).slice(0, MAX_ERROR_LENGTH)
+  const errorCode =
+    failure.errorCode === undefined
+      ? null
+      : redactSecrets(String(failure.errorCode), failure.redact ?? []).slice(0, 200)
+  const failedAt = (failure.failedAt ?? new Date()).toISOString()
+  const attempts = Number.isInteger(failure.attempts) && failure.attempts >= 0 ? failure.attempts : 0
+  const durationMs =
+    Number.isFinite(failure.durationMs) && failure.durationMs >= 0 ? Math.round(failure.durationMs) : 0
+  try {
+    await db.execute(sql`
+      insert into sync_ledger (slice_key, country_code, hs_prefix, period_from, period_to, status,
+        attempts, duration_ms, last_error, error_code, failed_at, updated_at)
+      values (${s.key}, ${s.country}, ${s.hs}, ${periodToDate(s.from)}::date, ${periodToDate(s.to)}::date, 'failed',
+        ${attempts}::int, ${durationMs}::int, ${error}, ${errorCode}, ${failedAt}::timestamptz, now())
+      on conflict (slice_key) do update set
+        status = 'failed', attempts = excluded.attempts, duration_ms = excluded.duration_ms,
+        last_error = excluded.last_error, error_code = excluded.error_code,
+        failed_at = excluded.failed_at, updated_at = now()`)
+  } catch (cause) {
+    throw new ReplaceSliceError(s.key, cause)
+  }
+}
+
+/** Replaces every occurrence of each secret (raw, percent-encoded, percent-decoded) with `***`. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text
+  for (const secret of secrets) {
+    if (typeof secret !== 'string' || secret.length === 0) continue
+    const forms = new Set([secret, encodeURIComponent(secret)])
+    try {
+      forms.add(decodeURIComponent(secret))
+    } catch {
+      // not percent-encoded
+    }
+    for (const form of [...forms].sort((a, b) => b.length - a.length)) {
+      if (form.length > 0) out = out.split(form).join('***')
+    }
+  }
+  return out
+}

@@ -1,0 +1,105 @@
+import { sql } from 'drizzle-orm'
+import {
+  bigint,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  varchar,
+} from 'drizzle-orm/pg-core'
+
+/**
+ * One row of the mirror: a month × partner country × HS code, as the KCS API served it.
+ * Measures are bigint (no overflow at any realistic scale); `period` is the first day of the month.
+ */
+export const tradeRows = pgTable(
+  'trade_rows',
+  {
+    period: date('period', { mode: 'string' }).notNull(),
+    countryCode: varchar('country_code', { length: 2 }).notNull(),
+    hsCode: varchar('hs_code', { length: 10 }).notNull(),
+    countryName: text('country_name').notNull(),
+    itemName: text('item_name').notNull(),
+    exportKg: bigint('export_kg', { mode: 'number' }).notNull(),
+    exportUsd: bigint('export_usd', { mode: 'number' }).notNull(),
+    importKg: bigint('import_kg', { mode: 'number' }).notNull(),
+    importUsd: bigint('import_usd', { mode: 'number' }).notNull(),
+    balanceUsd: bigint('balance_usd', { mode: 'number' }).notNull(),
+    /** When these values were first seen; an unchanged re-fetch leaves it alone (see the ledger). */
+    fetchedAt: timestamp('fetched_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // Country slices (the common case: country × year) read and replace a contiguous key range.
+    primaryKey({ name: 'trade_rows_pkey', columns: [t.countryCode, t.period, t.hsCode] }),
+    // HS-prefix queries across all countries: a prefix is a contiguous range of hs_code.
+    index('trade_rows_hs_period_idx').on(t.hsCode, t.period),
+    // Whole-market queries over a window (all countries, no prefix).
+    index('trade_rows_period_idx').on(t.period),
+  ],
+)
+
+/** One row per slice (country or all, window, HS prefix or none): what the last fetch found. */
+export const syncLedger = pgTable(
+  'sync_ledger',
+  {
+    sliceKey: text('slice_key').primaryKey(),
+    countryCode: varchar('country_code', { length: 2 }),
+    hsPrefix: varchar('hs_prefix', { length: 10 }),
+    periodFrom: date('period_from', { mode: 'string' }).notNull(),
+    periodTo: date('period_to', { mode: 'string' }).notNull(),
+    /** Outcome of the latest attempt. */
+    status: text('status').notNull(),
+    /** The following describe the last successful fetch (the data in trade_rows). */
+    rowCount: integer('row_count'),
+    totalExportKg: bigint('total_export_kg', { mode: 'number' }),
+    totalExportUsd: bigint('total_export_usd', { mode: 'number' }),
+    totalImportKg: bigint('total_import_kg', { mode: 'number' }),
+    totalImportUsd: bigint('total_import_usd', { mode: 'number' }),
+    totalBalanceUsd: bigint('total_balance_usd', { mode: 'number' }),
+    sumsMatch: boolean('sums_match'),
+    bodySha256: text('body_sha256'),
+    lastAdded: integer('last_added'),
+    lastChanged: integer('last_changed'),
+    lastWithdrawn: integer('last_withdrawn'),
+    fetchedAt: timestamp('fetched_at', { withTimezone: true }),
+    firstFetchedAt: timestamp('first_fetched_at', { withTimezone: true }),
+    /** The following describe the latest attempt, successful or not. */
+    attempts: integer('attempts').notNull().default(0),
+    durationMs: integer('duration_ms').notNull().default(0),
+    lastError: text('last_error'),
+    errorCode: text('error_code'),
+    failedAt: timestamp('failed_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('sync_ledger_status_check', sql`${t.status} in ('ok', 'failed')`),
+    index('sync_ledger_country_period_idx').on(t.countryCode, t.periodFrom),
+  ],
+)
+
+/** Every change a re-fetch brought to trade_rows. `before`/`after` hold names and measures. */
+export const revisions = pgTable(
+  'revisions',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    kind: text('kind').notNull(),
+    period: date('period', { mode: 'string' }).notNull(),
+    countryCode: varchar('country_code', { length: 2 }).notNull(),
+    hsCode: varchar('hs_code', { length: 10 }).notNull(),
+    before: jsonb('before'),
+    after: jsonb('after'),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    sliceKey: text('slice_key').notNull(),
+  },
+  (t) => [
+    check('revisions_kind_check', sql`${t.kind} in ('added', 'changed', 'withdrawn')`),
+    index('revisions_at_idx').on(t.at, t.id),
+    index('revisions_key_idx').on(t.countryCode, t.hsCode, t.period),
+  ],
+)
