@@ -1,1 +1,32 @@
-export {}
+export {
+  type CliIo,
+  CLI_USAGE,
+  CliUsageError,
+  parseEmulatorArgs,
+  type RunEmulatorCliOptions,
+  runEmulatorCli,
+} from './cli-run.js'
+export type { ActivityProfile, QuirkRates, ReleaseSchedule, TradeRow, TradeTotals } from './data.js'
+export {
+  createEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  OPERATION_PATH,
+  PROVIDER_MESSAGES,
+  type QuotaState,
+  type Truth,
+  type TruthAnswer,
+  type TruthChange,
+  type TruthChangeFilter,
+  type TruthQuery,
+} from './emulator.js'
+export {
+  FAULT_KINDS,
+  FaultController,
+  type FaultKind,
+  type FaultRates,
+  type FaultSpec,
+  parseFaultSpec,
+} from './faults.js'
+export { EmulatorStats, NO_KEY, type StatsSnapshot, UNREGISTERED_KEY } from './stats.js'
+export { GATEWAY_CODES, type GatewayLayout, type ProviderErrorBody, XML_DECLARATION } from './xml.js'

@@ -1,0 +1,636 @@
+/**
+ * The emulator's statistics: a deterministic function of (seed, country, HSK code, month, revision).
+ * Nothing is stored per row; an answer is computed on demand from stateless hashes, which is what keeps
+ * both memory and start-up time small while every answer stays reproducible byte for byte.
+ */
+import { type CalendarDate, formatPeriod, monthIndex } from './calendar.js'
+import { hash, normal, unit } from './random.js'
+import type { Tables } from './tables.js'
+
+export type ActivityProfile = 'major' | 'medium' | 'small' | 'dormant'
+
+export interface QuirkRates {
+  /** Share of rows whose four measures are all 0. */
+  zeroRow: number
+  /** Share of rows with a negative weight (a customs correction). */
+  negativeWeight: number
+  /** Share of rows served under a 6- or 9-digit code instead of their 10-digit code. */
+  oddCode: number
+}
+
+export interface ReleaseSchedule {
+  /** Day of the following month on which a month's country totals appear (a lone totals row). */
+  totalsDay: number
+  /** Day of the following month on which its item detail appears. */
+  detailDay: number
+}
+
+export interface DatasetOptions {
+  seed: number
+  firstMonth: number
+  quirks: QuirkRates
+  release: ReleaseSchedule
+  /** Month that revisions are measured from (revisions touch the months up to it, recent ones mostly). */
+  revisionAnchor: number
+  /** Max |kg| by which the totals row's weights may differ from the sum of the rows (0 = exact). */
+  totalsWeightDrift: number
+  /** What a published window with no trade returns: `<items/>` or a lone totals row of zeros. */
+  emptyAnswer: 'items' | 'zero-totals'
+}
+
+export interface CountryModel {
+  index: number
+  code: string
+  name: string
+  profile: ActivityProfile
+  /** Expected number of 10-digit rows in a month. */
+  target: number
+  /** log of the median row value in USD. */
+  mu: number
+  /** Lazily computed per-code affinity in [0,1): low = traded often with this country. */
+  affinity: Float32Array | undefined
+  persistentBelow: number
+  occasionalBelow: number
+}
+
+/** One served row, at the answer's granularity. */
+export interface DataRow {
+  month: number
+  country: CountryModel
+  code: string
+  name: string
+  expWgt: number
+  expDlr: number
+  impWgt: number
+  impDlr: number
+}
+
+export interface Totals {
+  expWgt: number
+  expDlr: number
+  impWgt: number
+  impDlr: number
+}
+
+export interface DataQuery {
+  /** Country index, or undefined for all countries. */
+  country: number | undefined
+  from: number
+  to: number
+  /** HS prefix ('' = omitted). */
+  prefix: string
+}
+
+export type AnswerKind = 'rows' | 'totals-only' | 'empty'
+
+export interface Answer {
+  kind: AnswerKind
+  rows: DataRow[]
+  totals: Totals | null
+}
+
+export interface Publication {
+  /** Newest month whose country totals are out (a lone totals row until its detail is). */
+  lastTotalsMonth: number
+  /** Newest month published in detail. */
+  lastDetailMonth: number
+}
+
+export interface CellChange {
+  kind: 'added' | 'changed' | 'withdrawn'
+  month: number
+  country: CountryModel
+  code: string
+  before: DataRow | null
+  after: DataRow | null
+}
+
+// Salts keep the hash streams of different quantities independent.
+const S_AFFINITY = 0x1001
+const S_GLOBAL = 0x1002
+const S_ACTIVE = 0x1003
+const S_ZERO = 0x1004
+const S_DIRECTION = 0x1005
+const S_SCALE = 0x1006
+const S_MONTHLY = 0x1007
+const S_SHARE = 0x1008
+const S_PRICE = 0x1009
+const S_PRICE_MONTHLY = 0x100a
+const S_NEGATIVE = 0x100b
+const S_ODD = 0x100c
+const S_REV_FIRE = 0x100d
+const S_REV_KIND = 0x100e
+const S_REV_FACTOR = 0x100f
+const S_PROFILE = 0x1010
+const S_DRIFT = 0x1011
+
+/** Chance that a "persistent" pair trades in a given month, and an "occasional" one. */
+const P_PERSISTENT = 0.95
+const P_OCCASIONAL = 0.3
+/** Share of a country's expected rows that come from persistent pairs. */
+const PERSISTENT_SHARE = 0.8
+
+/** Revisions: chance per revision step that a cell is touched, by age of its month (0 = anchor). */
+const REVISION_HORIZON = 24
+const REVISION_RECENT = 13
+const P_TOUCH_RECENT = 0.015
+const P_TOUCH_OLDER = 0.002
+/** Of touched active cells, the share withdrawn (the rest change value). */
+const WITHDRAW_SHARE = 0.1
+/** Of touched inactive cells, the share added. */
+const ADD_SHARE = 0.05
+
+const MAX_ROW_USD = 4e10
+
+/** Largest trading partners (row targets per month, ~ the live service's counts). */
+const MAJOR_TARGETS: Record<string, number> = {
+  CN: 7300,
+  US: 6470,
+  JP: 6350,
+  VN: 6150,
+  DE: 5900,
+  HK: 5300,
+  TW: 5600,
+  IT: 5200,
+  GB: 5000,
+  FR: 5000,
+  SG: 5000,
+  TH: 5100,
+  IN: 4900,
+  ID: 4800,
+  MY: 4900,
+  AU: 4700,
+  CA: 4500,
+  PH: 4600,
+  MX: 4300,
+  NL: 4300,
+  ES: 4200,
+}
+
+const MEDIUM = new Set(
+  (
+    'AE SA TR PL BR RU BE CH AT SE DK FI NO IE CZ HU SK RO PT GR IL EG ZA NG KE MA TN DZ AR CL CO PE EC ' +
+    'UY PK BD LK KH MM LA MN KZ UZ NZ QA KW OM IR IQ JO UA BG SI HR LT LV EE LU'
+  ).split(' '),
+)
+
+const PROFILE_BASE: Record<ActivityProfile, { target: number; median: number }> = {
+  major: { target: 6000, median: 120_000 },
+  medium: { target: 2700, median: 40_000 },
+  small: { target: 420, median: 12_000 },
+  dormant: { target: 4, median: 5_000 },
+}
+
+export class Dataset {
+  readonly countries: CountryModel[]
+  readonly codes: string[]
+  readonly names: string[]
+  private readonly byCountry = new Map<string, number>()
+  private readonly logPrice: Float64Array
+  private readonly globalAffinity: Float64Array
+  private readonly seed: number
+
+  constructor(
+    private readonly tables: Tables,
+    readonly options: DatasetOptions,
+  ) {
+    this.seed = options.seed | 0
+    this.codes = tables.hsk.map((h) => h.code)
+    this.names = tables.hsk.map((h) => h.nameKo)
+    const n = this.codes.length
+    this.logPrice = new Float64Array(n)
+    this.globalAffinity = new Float64Array(n)
+    for (let i = 0; i < n; i++) {
+      // Chapter-level price levels (per kg) with item-level spread: ores cheap, chips dear.
+      const chapter = Number(this.codes[i]!.slice(0, 2))
+      this.logPrice[i] = Math.log(6) + 1.6 * normal(this.seed, S_PRICE, chapter) + 1.1 * normal(this.seed, S_PRICE, i)
+      this.globalAffinity[i] = unit(this.seed, S_GLOBAL, i)
+    }
+    this.countries = tables.countries.map((c, index) => this.modelCountry(c.code, c.kcsNameKo, index))
+    for (const c of this.countries) this.byCountry.set(c.code, c.index)
+  }
+
+  countryIndex(code: string): number | undefined {
+    return this.byCountry.get(code)
+  }
+
+  private modelCountry(code: string, name: string, index: number): CountryModel {
+    const jitter = 0.85 + 0.3 * unit(this.seed, S_PROFILE, index)
+    let profile: ActivityProfile
+    let target: number
+    if (MAJOR_TARGETS[code] !== undefined) {
+      profile = 'major'
+      target = MAJOR_TARGETS[code]!
+    } else if (MEDIUM.has(code)) {
+      profile = 'medium'
+      target = PROFILE_BASE.medium.target * jitter
+    } else if (unit(this.seed, S_PROFILE, index, 1) < 0.14) {
+      profile = 'dormant'
+      target = PROFILE_BASE.dormant.target * jitter
+    } else {
+      profile = 'small'
+      target = PROFILE_BASE.small.target * jitter
+    }
+    const n = Math.max(1, this.codes.length)
+    const persistentBelow = Math.min(0.95, (PERSISTENT_SHARE * target) / (P_PERSISTENT * n))
+    const occasionalBelow = Math.min(
+      1,
+      persistentBelow + ((1 - PERSISTENT_SHARE) * target) / (P_OCCASIONAL * n),
+    )
+    const median = PROFILE_BASE[profile].median * (profile === 'major' ? target / 6000 : jitter)
+    return {
+      index,
+      code,
+      name,
+      profile,
+      target,
+      mu: Math.log(median),
+      affinity: undefined,
+      persistentBelow,
+      occasionalBelow,
+    }
+  }
+
+  private affinity(country: CountryModel): Float32Array {
+    if (country.affinity) return country.affinity
+    const n = this.codes.length
+    const a = new Float32Array(n)
+    for (let i = 0; i < n; i++) {
+      // Sum of a global and a country-specific uniform, mapped back to a uniform: codes that are
+      // popular everywhere stay popular with each partner, yet every partner has its own mix.
+      const s = this.globalAffinity[i]! + unit(this.seed, S_AFFINITY, country.index, i)
+      a[i] = s <= 1 ? (s * s) / 2 : 1 - ((2 - s) * (2 - s)) / 2
+    }
+    country.affinity = a
+    return a
+  }
+
+  publication(today: CalendarDate): Publication {
+    const current = monthIndex(today.year, today.month)
+    const { totalsDay, detailDay } = this.options.release
+    return {
+      lastTotalsMonth: today.day >= totalsDay ? current - 1 : current - 2,
+      lastDetailMonth: today.day >= detailDay ? current - 1 : current - 2,
+    }
+  }
+
+  /** Index range [lo, hi) of the 10-digit codes starting with a prefix. */
+  codeRange(prefix: string): [number, number] {
+    if (prefix === '') return [0, this.codes.length]
+    return [lowerBound(this.codes, prefix), lowerBound(this.codes, `${prefix}\uffff`)]
+  }
+
+  /**
+   * Computes one cell (country, 10-digit code, month) at a revision. Returns false when the pair did
+   * not trade that month; otherwise fills `out` (its code may be a 6- or 9-digit quirk code).
+   */
+  cell(country: CountryModel, i: number, month: number, revision: number, out: DataRow): boolean {
+    const seed = this.seed
+    const c = country.index
+    const u = this.affinity(country)[i]!
+    const p = u < country.persistentBelow ? P_PERSISTENT : u < country.occasionalBelow ? P_OCCASIONAL : 0
+    let active = p > 0 && unit(seed, S_ACTIVE, c, i, month) < p
+    let dollarFactor = 1
+    let weightFactor = 1
+    if (revision > 1) {
+      const age = this.options.revisionAnchor - month
+      if (age >= 0 && age < REVISION_HORIZON) {
+        const pTouch = age < REVISION_RECENT ? P_TOUCH_RECENT : P_TOUCH_OLDER
+        for (let r = 2; r <= revision; r++) {
+          if (unit(seed, S_REV_FIRE, c, i, month * 1024 + r) >= pTouch) continue
+          const kind = unit(seed, S_REV_KIND, c, i, month * 1024 + r)
+          if (active) {
+            if (kind < WITHDRAW_SHARE) {
+              active = false
+            } else {
+              // Revisions move a value by 3–25 % either way, never by nothing.
+              const f = unit(seed, S_REV_FACTOR, c, i, month * 1024 + r)
+              const step = 0.03 + 0.22 * Math.abs(f - 0.5) * 2
+              dollarFactor *= f < 0.5 ? 1 - step : 1 + step
+              weightFactor *= kind < 0.6 ? 1 : f < 0.5 ? 1 - step / 2 : 1 + step / 2
+            }
+          } else if (kind < ADD_SHARE) {
+            active = true
+          }
+        }
+      }
+    }
+    if (!active) return false
+    this.values(country, i, month, dollarFactor, weightFactor, out)
+    return true
+  }
+
+  private values(
+    country: CountryModel,
+    i: number,
+    month: number,
+    dollarFactor: number,
+    weightFactor: number,
+    out: DataRow,
+  ): void {
+    const seed = this.seed
+    const c = country.index
+    const m = month
+    const q = this.options.quirks
+    out.month = month
+    out.country = country
+    out.code = this.codes[i]!
+    out.name = this.names[i]!
+    if (q.oddCode > 0 && unit(seed, S_ODD, c, i, m) < q.oddCode) {
+      out.code = out.code.slice(0, hash(seed, S_ODD, c, i, m + 1) & 1 ? 9 : 6)
+    }
+    if (q.zeroRow > 0 && unit(seed, S_ZERO, c, i, m) < q.zeroRow) {
+      out.expWgt = 0
+      out.expDlr = 0
+      out.impWgt = 0
+      out.impDlr = 0
+      return
+    }
+    const year = Math.floor(month / 12)
+    const growth = 1.035 ** (year - 2020)
+    const scale = Math.min(
+      MAX_ROW_USD,
+      Math.exp(country.mu + 1.9 * normal(seed, S_SCALE, c, i) + 0.45 * normal(seed, S_MONTHLY, c, i, m)) *
+        growth *
+        dollarFactor,
+    )
+    const direction = unit(seed, S_DIRECTION, c, i)
+    const share = direction < 0.33 ? 1 : direction < 0.58 ? 0 : unit(seed, S_SHARE, c, i, m)
+    const expDlr = Math.round(scale * share)
+    const impDlr = Math.round(scale * (1 - share))
+    const price = Math.exp(this.logPrice[i]! + 0.3 * normal(seed, S_PRICE_MONTHLY, c, i, m))
+    let expWgt = Math.round((expDlr / price) * weightFactor)
+    let impWgt = Math.round((impDlr / price) * weightFactor)
+    if (q.negativeWeight > 0 && unit(seed, S_NEGATIVE, c, i, m) < q.negativeWeight) {
+      if (expWgt > 0) expWgt = -expWgt
+      else if (impWgt > 0) impWgt = -impWgt
+      else impWgt = -1 - (hash(seed, S_NEGATIVE, c, i, m + 1) % 500)
+    }
+    out.expWgt = expWgt
+    out.expDlr = expDlr
+    out.impWgt = impWgt
+    out.impDlr = impDlr
+  }
+
+  /** The answer the API gives for a query at a revision, seen on a given day. */
+  answer(query: DataQuery, revision: number, today: CalendarDate): Answer {
+    const pub = this.publication(today)
+    const first = Math.max(query.from, this.options.firstMonth)
+    const detailTo = Math.min(query.to, pub.lastDetailMonth)
+    const totalsTo = Math.min(query.to, pub.lastTotalsMonth)
+    if (first > detailTo) {
+      if (first > totalsTo) return { kind: 'empty', rows: [], totals: null }
+      // Only months in their first release stage: country totals are out, item detail is not.
+      const rows = this.collect(query, first, totalsTo, revision)
+      if (rows.length === 0) return this.noTrade()
+      return { kind: 'totals-only', rows: [], totals: this.totals(rows, query) }
+    }
+    const rows = this.collect(query, first, detailTo, revision)
+    if (rows.length === 0) return this.noTrade()
+    return { kind: 'rows', rows, totals: this.totals(rows, query) }
+  }
+
+  private noTrade(): Answer {
+    if (this.options.emptyAnswer === 'zero-totals') {
+      return { kind: 'totals-only', rows: [], totals: { expWgt: 0, expDlr: 0, impWgt: 0, impDlr: 0 } }
+    }
+    return { kind: 'empty', rows: [], totals: null }
+  }
+
+  private totals(rows: readonly DataRow[], query: DataQuery): Totals {
+    const t: Totals = { expWgt: 0, expDlr: 0, impWgt: 0, impDlr: 0 }
+    for (const r of rows) {
+      t.expWgt += r.expWgt
+      t.expDlr += r.expDlr
+      t.impWgt += r.impWgt
+      t.impDlr += r.impDlr
+    }
+    const drift = this.options.totalsWeightDrift
+    if (drift > 0) {
+      // The live totals row's weights can be off by rounding; dollars never are.
+      const h = hash(this.seed, S_DRIFT, query.country ?? -1, query.from * 4096 + query.to, Number(query.prefix || 0))
+      t.expWgt += (h % (2 * drift + 1)) - drift
+      t.impWgt += (hash(h) % (2 * drift + 1)) - drift
+    }
+    return t
+  }
+
+  /** Rows for months [from, to], months outermost, then countries, then codes. */
+  private collect(query: DataQuery, from: number, to: number, revision: number): DataRow[] {
+    const level = granularity(query.prefix)
+    const [lo, hi] = this.codeRange(query.prefix)
+    const countries = query.country === undefined ? this.countries : [this.countries[query.country]!]
+    const rows: DataRow[] = []
+    const cell = blankRow()
+    for (let month = from; month <= to; month++) {
+      for (const country of countries) {
+        if (level === 10) this.collectDetail(country, month, lo, hi, query.prefix, revision, cell, rows)
+        else this.collectAggregate(country, month, lo, hi, level, revision, cell, rows)
+      }
+    }
+    return rows
+  }
+
+  private collectDetail(
+    country: CountryModel,
+    month: number,
+    lo: number,
+    hi: number,
+    prefix: string,
+    revision: number,
+    cell: DataRow,
+    rows: DataRow[],
+  ): void {
+    let odd: Map<string, DataRow> | undefined
+    for (let i = lo; i < hi; i++) {
+      if (!this.cell(country, i, month, revision, cell)) continue
+      if (cell.code.length === 10) {
+        rows.push({ ...cell })
+        continue
+      }
+      // A quirk code: it must still start with the prefix sent, and two of them may coincide.
+      if (!cell.code.startsWith(prefix)) continue
+      odd ??= new Map()
+      const seen = odd.get(cell.code)
+      if (seen) addInto(seen, cell)
+      else odd.set(cell.code, { ...cell })
+    }
+    if (odd) for (const code of [...odd.keys()].sort()) rows.push(odd.get(code)!)
+  }
+
+  private collectAggregate(
+    country: CountryModel,
+    month: number,
+    lo: number,
+    hi: number,
+    level: number,
+    revision: number,
+    cell: DataRow,
+    rows: DataRow[],
+  ): void {
+    let group: DataRow | undefined
+    for (let i = lo; i < hi; i++) {
+      if (!this.cell(country, i, month, revision, cell)) continue
+      const code = this.codes[i]!.slice(0, level)
+      if (group && group.code === code) {
+        addInto(group, cell)
+        continue
+      }
+      if (group) rows.push(group)
+      group = { ...cell, code, name: this.tables.headingName(code) ?? '' }
+    }
+    if (group) rows.push(group)
+  }
+
+  /**
+   * Every cell whose served 10-digit-level row differs between two revisions, for months up to
+   * `lastDetailMonth`. Only cells a revision step touched can differ, so the scan is one hash per cell
+   * and step.
+   */
+  changes(
+    fromRevision: number,
+    toRevision: number,
+    lastDetailMonth: number,
+    filter: { country?: number; from?: number; to?: number } = {},
+  ): CellChange[] {
+    const out: CellChange[] = []
+    if (fromRevision === toRevision) return out
+    const lowRev = Math.min(fromRevision, toRevision)
+    const highRev = Math.max(fromRevision, toRevision)
+    const anchor = this.options.revisionAnchor
+    const firstMonth = Math.max(anchor - REVISION_HORIZON + 1, this.options.firstMonth, filter.from ?? -Infinity)
+    const lastMonth = Math.min(anchor, lastDetailMonth, filter.to ?? Infinity)
+    const countries = filter.country === undefined ? this.countries : [this.countries[filter.country]!]
+    const before = blankRow()
+    const after = blankRow()
+    const seed = this.seed
+    for (let month = firstMonth; month <= lastMonth; month++) {
+      const age = anchor - month
+      const pTouch = age < REVISION_RECENT ? P_TOUCH_RECENT : P_TOUCH_OLDER
+      for (const country of countries) {
+        const c = country.index
+        for (let i = 0; i < this.codes.length; i++) {
+          let touched = false
+          for (let r = Math.max(2, lowRev + 1); r <= highRev; r++) {
+            if (unit(seed, S_REV_FIRE, c, i, month * 1024 + r) < pTouch) {
+              touched = true
+              break
+            }
+          }
+          if (!touched) continue
+          const a = this.cell(country, i, month, fromRevision, before)
+          const b = this.cell(country, i, month, toRevision, after)
+          if (!a && !b) continue
+          if (a && b) {
+            if (sameValues(before, after)) continue
+            out.push({ kind: 'changed', month, country, code: after.code, before: { ...before }, after: { ...after } })
+          } else if (b) {
+            out.push({ kind: 'added', month, country, code: after.code, before: null, after: { ...after } })
+          } else {
+            out.push({ kind: 'withdrawn', month, country, code: before.code, before: { ...before }, after: null })
+          }
+        }
+      }
+    }
+    return out
+  }
+}
+
+export function granularity(prefix: string): number {
+  switch (prefix.length) {
+    case 2:
+      return 4
+    case 4:
+      return 6
+    default:
+      return 10
+  }
+}
+
+function blankRow(): DataRow {
+  return {
+    month: 0,
+    country: undefined as unknown as CountryModel,
+    code: '',
+    name: '',
+    expWgt: 0,
+    expDlr: 0,
+    impWgt: 0,
+    impDlr: 0,
+  }
+}
+
+function addInto(target: DataRow, cell: DataRow): void {
+  target.expWgt += cell.expWgt
+  target.expDlr += cell.expDlr
+  target.impWgt += cell.impWgt
+  target.impDlr += cell.impDlr
+}
+
+function sameValues(a: DataRow, b: DataRow): boolean {
+  return (
+    a.code === b.code &&
+    a.expWgt === b.expWgt &&
+    a.expDlr === b.expDlr &&
+    a.impWgt === b.impWgt &&
+    a.impDlr === b.impDlr
+  )
+}
+
+function lowerBound(sorted: readonly string[], key: string): number {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (sorted[mid]! < key) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** The client's row shape. */
+export interface TradeRow {
+  period: string
+  countryCode: string
+  countryName: string
+  hsCode: string
+  itemName: string
+  exportKg: number
+  exportUsd: number
+  importKg: number
+  importUsd: number
+  balanceUsd: number
+}
+
+export interface TradeTotals {
+  exportKg: number
+  exportUsd: number
+  importKg: number
+  importUsd: number
+  balanceUsd: number
+}
+
+export function toTradeRow(r: DataRow): TradeRow {
+  return {
+    period: formatPeriod(r.month),
+    countryCode: r.country.code,
+    countryName: r.country.name,
+    hsCode: r.code,
+    itemName: r.name,
+    exportKg: r.expWgt,
+    exportUsd: r.expDlr,
+    importKg: r.impWgt,
+    importUsd: r.impDlr,
+    balanceUsd: r.expDlr - r.impDlr,
+  }
+}
+
+export function toTradeTotals(t: Totals): TradeTotals {
+  return {
+    exportKg: t.expWgt,
+    exportUsd: t.expDlr,
+    importKg: t.impWgt,
+    importUsd: t.impDlr,
+    balanceUsd: t.expDlr - t.impDlr,
+  }
+}

@@ -1,0 +1,870 @@
+/** The HTTP emulator: gateway, provider and faults in front of the deterministic dataset. */
+import { once } from 'node:events'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import {
+  type CalendarDate,
+  formatDate,
+  formatPeriod,
+  kstDate,
+  kstDay,
+  monthIndex,
+  nextKstMidnight,
+  parseDate,
+  parseMonth,
+} from './calendar.js'
+import {
+  type Answer,
+  type DataQuery,
+  Dataset,
+  type QuirkRates,
+  type ReleaseSchedule,
+  type TradeRow,
+  type TradeTotals,
+  toTradeRow,
+  toTradeTotals,
+} from './data.js'
+import { FaultController, type FaultRates, type FaultSpec } from './faults.js'
+import { EmulatorStats, NO_KEY, UNREGISTERED_KEY } from './stats.js'
+import { loadTables } from './tables.js'
+import {
+  GATEWAY_XML_CONTENT_TYPE,
+  type GatewayLayout,
+  gatewayJson,
+  gatewayXml,
+  html5xx,
+  JSON_CONTENT_TYPE,
+  type ProviderErrorBody,
+  providerErrorXml,
+  SERVICE_KEY_IS_NULL,
+  successChunks,
+  XML_CONTENT_TYPE,
+} from './xml.js'
+
+/** The one operation the emulator serves. */
+export const OPERATION_PATH = '/1220000/nitemtrade/getNitemtradeList'
+
+/** The provider's validation messages (resultCode 99), exactly as the live service sends them. */
+export const PROVIDER_MESSAGES = {
+  periodTooLong: '시작과 종료의 조회기간은 1년이내 기간만 가능합니다.',
+  endBeforeStart: '종료년월이 시작년월보다 크거나 같아야 합니다.',
+  badPeriodFormat: '시작년월 형식이 맞지 않습니다.',
+  missingParameter: '필수 요청변수가 누락되었습니다.',
+  unknownCountry: '존재하지 않는 국가코드입니다.',
+  badHsLength: '품목코드는 2,4,6,10 자리로 입력해야 합니다.',
+  filterRequired: '품목코드 혹은 국가코드 중 1개 이상은 입력하셔야 합니다.',
+} as const
+
+export interface EmulatorOptions {
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number
+  /** Interface to bind (default 127.0.0.1). */
+  host?: string
+  /** Seed of the data and of random faults (default 1). */
+  seed?: number
+  /** Registered service keys (raw form; a percent-encoded key is decoded once). */
+  keys: readonly string[]
+  /** Calls per key per day in Korea (default 10,000). */
+  dailyQuota?: number
+  /** Requests per key per clock second before gateway code 23 (default 30). */
+  ratePerSecond?: number
+  /** The data calendar's "today", `YYYY-MM-DD` (default: the clock's date in Korea). */
+  today?: string
+  /** Data revision (default 1). */
+  revision?: number
+  /** Seeded random fault rates for every key. */
+  faults?: FaultRates
+  /** Seeded random fault rates per key (replacing the global rates for that key). */
+  faultsByKey?: Record<string, FaultRates>
+  /** Clock in epoch ms, for quota days (midnight KST) and per-second windows (default Date.now). */
+  now?: () => number
+  /** Layout of gateway XML errors (default 'legacy'). */
+  gatewayLayout?: GatewayLayout
+  /** HTTP status of the daily-quota error 22 (default 429; older clients saw 200). */
+  quotaStatus?: number
+  /** Layout of the quota error (default: gatewayLayout). */
+  quotaLayout?: GatewayLayout
+  /** HTTP status of the per-second error 23 (default 429). */
+  rateLimitStatus?: number
+  /** Layout of the per-second error (default: gatewayLayout). */
+  rateLimitLayout?: GatewayLayout
+  /** Token of the missing-key error 20 (default SERVICE_ACCESS_DENIED_ERROR). */
+  missingKeyToken?: 'SERVICE_ACCESS_DENIED_ERROR' | 'SERVICE_KEY_IS_NULL'
+  /** Body after a provider error header: absent, `<body/>`, `<body><totalCount>0…` or rotating (default 'absent'). */
+  providerErrorBody?: ProviderErrorBody | 'rotate'
+  /** A published window without trade: `<items/>` (default) or a lone totals row of zeros. */
+  emptyAnswer?: 'items' | 'zero-totals'
+  /** A window crossing a calendar year: served (default) or answered empty. */
+  crossYearWindow?: 'serve' | 'empty'
+  /** First month with data, `YYYY-MM` (default 2000-01). */
+  firstMonth?: string
+  /** Quirk rates (defaults: zeroRow 0.002, negativeWeight 0.00001, oddCode 0.00001). */
+  quirks?: Partial<QuirkRates>
+  /** Release days in the following month (defaults: totals on the 15th, detail on the 25th). */
+  release?: Partial<ReleaseSchedule>
+  /** Month revisions count back from, `YYYY-MM` (default: the newest detailed month at start). */
+  revisionAnchor?: string
+  /** Max kg by which totals-row weights differ from the row sums (default 0: exact). */
+  totalsWeightDrift?: number
+  /** Characters per written chunk of a success body (default 65,536). */
+  chunkChars?: number
+}
+
+export interface TruthQuery {
+  /** Country code; omitted = all countries. */
+  country?: string
+  /** `YYYY-MM` (or `YYYYMM`). */
+  from: string
+  to: string
+  /** HS prefix of 2, 4, 6 or 10 digits. */
+  hs?: string
+}
+
+export interface TruthAnswer {
+  /** 'rows': data rows and a totals row; 'totals-only': a lone totals row; 'empty': `<items/>`. */
+  kind: Answer['kind']
+  rows: TradeRow[]
+  total: TradeTotals | null
+}
+
+export interface TruthChange {
+  kind: 'added' | 'changed' | 'withdrawn'
+  period: string
+  country: string
+  hsCode: string
+  before: TradeRow | null
+  after: TradeRow | null
+}
+
+export interface TruthChangeFilter {
+  country?: string
+  from?: string
+  to?: string
+}
+
+export interface Truth {
+  /** Exactly the data rows the API serves for this query at the current revision and today. */
+  rows(query: TruthQuery): TradeRow[]
+  /** The totals row the API serves, or null when the answer is `<items/>`. */
+  total(query: TruthQuery): TradeTotals | null
+  answer(query: TruthQuery): TruthAnswer
+  /** The exact difference of the 10-digit rows between two revisions (at the current today). */
+  changes(fromRevision: number, toRevision: number, filter?: TruthChangeFilter): TruthChange[]
+  /** Newest month with country totals, and newest month with item detail. */
+  publication(): { lastTotalsMonth: string; lastDetailMonth: string }
+  /** Every country code served, with its KCS Korean name and activity profile. */
+  countries(): Array<{ code: string; name: string; profile: string }>
+}
+
+export interface QuotaState {
+  limit: number
+  used: number
+  remaining: number
+  /** Next midnight in Korea, epoch ms. */
+  resetsAt: number
+}
+
+export interface Emulator {
+  /** Origin, e.g. `http://127.0.0.1:8787` (the client appends the operation path). */
+  readonly url: string
+  readonly port: number
+  readonly host: string
+  readonly truth: Truth
+  readonly faults: FaultController
+  readonly stats: EmulatorStats
+  readonly revision: number
+  readonly today: string
+  setRevision(revision: number): void
+  setToday(date: string): void
+  setDailyQuota(quota: number): void
+  setRatePerSecond(rate: number): void
+  setClock(now: () => number): void
+  /** Quota state of a key on the clock's current day in Korea. */
+  quota(key: string): QuotaState
+  /** Refuses connections for `ms` (closes and reopens the listener). */
+  pause(ms: number): Promise<void>
+  close(): Promise<void>
+}
+
+interface ResponsePlan {
+  status: number
+  headers: Record<string, string | number>
+  chunks: Iterable<string>
+  rows?: number
+}
+
+interface Delivery {
+  delayMs?: number
+  bytesPerSecond?: number
+  truncateAt?: number
+  truncateMode?: 'end' | 'destroy'
+}
+
+type Validated = { ok: true; query: DataQuery } | { ok: false; message: string }
+
+/** Starts an emulator listening on `options.port` (0 = any free port). */
+export async function createEmulator(options: EmulatorOptions): Promise<Emulator> {
+  const settings = resolveOptions(options)
+  const tables = loadTables()
+  let now = options.now ?? Date.now
+  let today = settings.today ?? kstDate(now())
+  let revision = settings.revision
+  let dailyQuota = settings.dailyQuota
+  let ratePerSecond = settings.ratePerSecond
+  const firstMonth = settings.firstMonth
+  const dataset = new Dataset(tables, {
+    seed: settings.seed,
+    firstMonth,
+    quirks: settings.quirks,
+    release: settings.release,
+    revisionAnchor: 0,
+    totalsWeightDrift: settings.totalsWeightDrift,
+    emptyAnswer: settings.emptyAnswer,
+  })
+  dataset.options.revisionAnchor = settings.revisionAnchor ?? dataset.publication(today).lastDetailMonth
+
+  const keys = new Set(options.keys.map(normalizeKey))
+  const faults = new FaultController(settings.seed, options.faults ?? {}, options.faultsByKey ?? {})
+  const stats = new EmulatorStats()
+  const quotaUsed = new Map<string, { day: number; used: number }>()
+  const secondCounts = new Map<string, { second: number; count: number }>()
+  let providerBodyTurn = 0
+
+  function toDataQuery(q: TruthQuery): DataQuery {
+    const from = parseMonth(q.from)
+    const to = parseMonth(q.to)
+    if (from === undefined || to === undefined) throw new Error('truth query: from/to must be YYYY-MM')
+    if (to < from) throw new Error('truth query: to is before from')
+    const hs = q.hs ?? ''
+    if (hs !== '' && !/^(\d{2}|\d{4}|\d{6}|\d{10})$/.test(hs)) {
+      throw new Error('truth query: hs must have 2, 4, 6 or 10 digits')
+    }
+    let country: number | undefined
+    if (q.country !== undefined) {
+      country = dataset.countryIndex(q.country)
+      if (country === undefined) throw new Error(`truth query: unknown country '${q.country}'`)
+    } else if (hs === '') {
+      throw new Error('truth query: give a country or an hs prefix (the API requires one)')
+    }
+    return { country, from, to, prefix: hs }
+  }
+
+  function answerFor(query: DataQuery): Answer {
+    if (settings.crossYearWindow === 'empty' && Math.floor(query.from / 12) !== Math.floor(query.to / 12)) {
+      return { kind: 'empty', rows: [], totals: null }
+    }
+    return dataset.answer(query, revision, today)
+  }
+
+  const truth: Truth = {
+    rows: (q) => answerFor(toDataQuery(q)).rows.map(toTradeRow),
+    total: (q) => {
+      const a = answerFor(toDataQuery(q))
+      return a.totals ? toTradeTotals(a.totals) : null
+    },
+    answer: (q) => {
+      const a = answerFor(toDataQuery(q))
+      return { kind: a.kind, rows: a.rows.map(toTradeRow), total: a.totals ? toTradeTotals(a.totals) : null }
+    },
+    changes: (fromRevision, toRevision, filter = {}) => {
+      assertRevision(fromRevision)
+      assertRevision(toRevision)
+      const country = filter.country === undefined ? undefined : dataset.countryIndex(filter.country)
+      if (filter.country !== undefined && country === undefined) {
+        throw new Error(`truth.changes: unknown country '${filter.country}'`)
+      }
+      const f: { country?: number; from?: number; to?: number } = {}
+      if (country !== undefined) f.country = country
+      if (filter.from !== undefined) f.from = parseMonthOrThrow(filter.from)
+      if (filter.to !== undefined) f.to = parseMonthOrThrow(filter.to)
+      const pub = dataset.publication(today)
+      return dataset.changes(fromRevision, toRevision, pub.lastDetailMonth, f).map((c) => ({
+        kind: c.kind,
+        period: formatPeriod(c.month),
+        country: c.country.code,
+        hsCode: c.code,
+        before: c.before ? toTradeRow(c.before) : null,
+        after: c.after ? toTradeRow(c.after) : null,
+      }))
+    },
+    publication: () => {
+      const pub = dataset.publication(today)
+      return { lastTotalsMonth: formatPeriod(pub.lastTotalsMonth), lastDetailMonth: formatPeriod(pub.lastDetailMonth) }
+    },
+    countries: () => dataset.countries.map((c) => ({ code: c.code, name: c.name, profile: c.profile })),
+  }
+
+  function validate(params: URLSearchParams): Validated {
+    const strt = params.get('strtYymm') ?? ''
+    const end = params.get('endYymm') ?? ''
+    if (strt === '' || end === '') return { ok: false, message: PROVIDER_MESSAGES.missingParameter }
+    const from = /^\d{6}$/.test(strt) ? parseMonth(strt) : undefined
+    const to = /^\d{6}$/.test(end) ? parseMonth(end) : undefined
+    if (from === undefined || to === undefined) return { ok: false, message: PROVIDER_MESSAGES.badPeriodFormat }
+    if (to < from) return { ok: false, message: PROVIDER_MESSAGES.endBeforeStart }
+    if (to - from + 1 > 12) return { ok: false, message: PROVIDER_MESSAGES.periodTooLong }
+    const hs = params.get('hsSgn') ?? ''
+    const cnty = params.get('cntyCd') ?? ''
+    if (hs === '' && cnty === '') return { ok: false, message: PROVIDER_MESSAGES.filterRequired }
+    if (hs !== '' && !/^(\d{2}|\d{4}|\d{6}|\d{10})$/.test(hs)) {
+      return { ok: false, message: PROVIDER_MESSAGES.badHsLength }
+    }
+    let country: number | undefined
+    if (cnty !== '') {
+      country = dataset.countryIndex(cnty)
+      if (country === undefined) return { ok: false, message: PROVIDER_MESSAGES.unknownCountry }
+    }
+    return { ok: true, query: { country, from, to, prefix: hs } }
+  }
+
+  function gatewayPlan(code: string, status: number, layout: GatewayLayout, token?: string): ResponsePlan {
+    return {
+      status,
+      headers: { 'Content-Type': GATEWAY_XML_CONTENT_TYPE },
+      chunks: [gatewayXml(code, layout, token)],
+    }
+  }
+
+  function jsonGatewayPlan(code: string, status: number): ResponsePlan {
+    return {
+      status,
+      headers: { 'Content-Type': JSON_CONTENT_TYPE },
+      chunks: [gatewayJson(code, settings.gatewayLayout)],
+    }
+  }
+
+  function providerBody(): ProviderErrorBody {
+    if (settings.providerErrorBody !== 'rotate') return settings.providerErrorBody
+    const variants: ProviderErrorBody[] = ['absent', 'empty', 'totalCount']
+    return variants[providerBodyTurn++ % variants.length]!
+  }
+
+  function faultPlan(fault: FaultSpec): ResponsePlan | undefined {
+    switch (fault.kind) {
+      case 'http5xx': {
+        const status = fault.status ?? [500, 502, 503, 504][Math.floor(faults.draw() * 4)]!
+        return { status, headers: { 'Content-Type': 'text/html' }, chunks: [html5xx(status)] }
+      }
+      case 'text401':
+        return { status: 401, headers: { 'Content-Type': 'text/plain' }, chunks: ['Unauthorized'] }
+      case 'notFound':
+        return { status: 404, headers: { 'Content-Type': 'text/plain' }, chunks: ['API not found'] }
+      case 'rate23':
+        return gatewayPlan('23', settings.rateLimitStatus, settings.rateLimitLayout)
+      case 'quota22':
+        return gatewayPlan('22', settings.quotaStatus, settings.quotaLayout)
+      case 'gateway':
+        return gatewayPlan(fault.code ?? '01', fault.status ?? 200, settings.gatewayLayout)
+      case 'provider':
+        return {
+          status: 200,
+          headers: { 'Content-Type': XML_CONTENT_TYPE },
+          chunks: [providerErrorXml(fault.resultCode ?? '99', fault.resultMsg ?? '기타 에러', providerBody())],
+        }
+      default:
+        return undefined
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = now()
+    const rawUrl = req.url ?? '/'
+    const q = rawUrl.indexOf('?')
+    const path = q < 0 ? rawUrl : rawUrl.slice(0, q)
+    const search = q < 0 ? '' : rawUrl.slice(q + 1)
+    const params = new URLSearchParams(search)
+    const rawKey = rawServiceKey(search)
+    const key = rawKey === undefined || rawKey === '' ? undefined : matchKey(rawKey, keys)
+    const label = rawKey === undefined || rawKey === '' ? NO_KEY : (key ?? UNREGISTERED_KEY)
+    stats.arrive(label, at)
+
+    const finish = (outcome: string, plan: ResponsePlan, delivery: Delivery = {}) => {
+      stats.outcome(label, outcome)
+      return deliver(res, plan, delivery)
+    }
+
+    // The firewall answers before the gateway looks at anything else.
+    for (let i = 1; i < req.rawHeaders.length; i += 2) {
+      if (req.rawHeaders[i]!.includes('environment=')) return finish('gateway-10', jsonGatewayPlan('10', 400))
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return finish('method-not-allowed', {
+        status: 405,
+        headers: { 'Content-Type': 'text/plain', Allow: 'GET' },
+        chunks: ['Method Not Allowed'],
+      })
+    }
+    if (path !== OPERATION_PATH) return finish('gateway-12', gatewayPlan('12', 400, settings.gatewayLayout))
+
+    let delivery: Delivery = {}
+    const fault = faults.pick(key ?? rawKey)
+    if (fault) {
+      stats.fault(fault.kind)
+      if (fault.kind === 'reset') {
+        stats.outcome(label, 'fault-reset')
+        resetSocket(req.socket)
+        return
+      }
+      if (fault.kind === 'hang') {
+        stats.outcome(label, 'fault-hang')
+        if (fault.delayMs !== undefined) setTimeout(() => req.socket.destroy(), fault.delayMs).unref()
+        return
+      }
+      const plan = faultPlan(fault)
+      if (plan) return finish(`fault-${fault.kind}`, plan)
+      if (fault.kind === 'slow') {
+        delivery = { delayMs: fault.delayMs ?? 1500 }
+        if (fault.bytesPerSecond !== undefined) delivery.bytesPerSecond = fault.bytesPerSecond
+      } else if (fault.kind === 'truncate') {
+        delivery = {
+          truncateAt: fault.afterBytes ?? 200 + Math.floor(faults.draw() * 16_000),
+          truncateMode: fault.mode ?? 'end',
+        }
+      }
+    }
+    const outcomeOf = (o: string) => (delivery.truncateAt !== undefined ? 'fault-truncate' : o)
+
+    if (params.get('_type')?.toLowerCase() === 'json') return finish(outcomeOf('gateway-04'), jsonGatewayPlan('04', 200), delivery)
+    if (label === NO_KEY) {
+      return finish(
+        outcomeOf('gateway-20'),
+        gatewayPlan(
+          '20',
+          401,
+          settings.gatewayLayout,
+          settings.missingKeyToken === 'SERVICE_KEY_IS_NULL' ? SERVICE_KEY_IS_NULL : undefined,
+        ),
+        delivery,
+      )
+    }
+    if (key === undefined) return finish(outcomeOf('gateway-30'), gatewayPlan('30', 403, settings.gatewayLayout), delivery)
+
+    const second = Math.floor(at / 1000)
+    let window = secondCounts.get(key)
+    if (!window || window.second !== second) {
+      window = { second, count: 0 }
+      secondCounts.set(key, window)
+    }
+    window.count++
+    if (window.count > ratePerSecond) {
+      return finish(
+        outcomeOf('gateway-23'),
+        gatewayPlan('23', settings.rateLimitStatus, settings.rateLimitLayout),
+        delivery,
+      )
+    }
+    const day = kstDay(at)
+    let used = quotaUsed.get(key)
+    if (!used || used.day !== day) {
+      used = { day, used: 0 }
+      quotaUsed.set(key, used)
+    }
+    if (used.used >= dailyQuota) {
+      return finish(outcomeOf('gateway-22'), gatewayPlan('22', settings.quotaStatus, settings.quotaLayout), delivery)
+    }
+    used.used++
+    const rateHeaders = {
+      'X-RateLimit-Limit': dailyQuota,
+      'X-RateLimit-Remaining': Math.max(0, dailyQuota - used.used),
+    }
+
+    const v = validate(params)
+    if (!v.ok) {
+      return finish(
+        outcomeOf('provider-99'),
+        {
+          status: 200,
+          headers: { 'Content-Type': XML_CONTENT_TYPE, ...rateHeaders },
+          chunks: [providerErrorXml('99', v.message, providerBody())],
+        },
+        delivery,
+      )
+    }
+    const answer = answerFor(v.query)
+    const outcome = answer.kind === 'rows' ? 'ok' : answer.kind === 'totals-only' ? 'totals-only' : 'empty'
+    return finish(
+      outcomeOf(outcome),
+      {
+        status: 200,
+        headers: { 'Content-Type': XML_CONTENT_TYPE, ...rateHeaders },
+        chunks: successChunks(answer.totals, answer.rows, settings.chunkChars),
+        rows: answer.rows.length,
+      },
+      delivery,
+    )
+  }
+
+  async function deliver(res: ServerResponse, plan: ResponsePlan, delivery: Delivery): Promise<void> {
+    let aborted = false
+    res.once('close', () => {
+      aborted = true
+    })
+    if (delivery.delayMs) await sleep(delivery.delayMs)
+    if (aborted) return
+    res.writeHead(plan.status, plan.headers)
+    if (res.req.method === 'HEAD') {
+      res.end()
+      return
+    }
+    let written = 0
+    const started = Date.now()
+    for (const chunk of plan.chunks) {
+      if (aborted) return
+      let buf = Buffer.from(chunk, 'utf8')
+      if (delivery.truncateAt !== undefined && written + buf.length >= delivery.truncateAt) {
+        buf = buf.subarray(0, Math.max(0, delivery.truncateAt - written))
+        if (buf.length > 0) res.write(buf)
+        written += buf.length
+        stats.served(0, written)
+        if (delivery.truncateMode === 'destroy') {
+          // Let the partial chunk leave before the socket goes.
+          setTimeout(() => res.socket?.destroy(), 20).unref()
+        } else {
+          res.end()
+        }
+        return
+      }
+      if (delivery.bytesPerSecond) {
+        for (let off = 0; off < buf.length && !aborted; off += 1024) {
+          const piece = buf.subarray(off, off + 1024)
+          if (!res.write(piece)) await drainOrClose(res)
+          written += piece.length
+          const due = started + (written / delivery.bytesPerSecond) * 1000
+          const wait = due - Date.now()
+          if (wait > 0) await sleep(wait)
+        }
+        continue
+      }
+      written += buf.length
+      if (!res.write(buf)) await drainOrClose(res)
+    }
+    if (aborted) return
+    res.end()
+    stats.served(plan.rows ?? 0, written)
+  }
+
+  const connections = new Set<Socket>()
+  const servers = new Set<Server>()
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((error: unknown) => {
+      // A bug in the emulator must be loud, but must not leak request details such as the key.
+      console.error('kcs-emulator: internal error:', error instanceof Error ? error.message : error)
+      if (!res.headersSent) {
+        res.writeHead(500, { 'Content-Type': 'text/plain' })
+        res.end('emulator internal error')
+      } else {
+        res.destroy()
+      }
+    })
+  }
+
+  function newServer(): Server {
+    const server = createServer({ keepAlive: true }, onRequest)
+    server.keepAliveTimeout = 5000
+    server.on('connection', (socket) => {
+      connections.add(socket)
+      socket.once('close', () => connections.delete(socket))
+    })
+    servers.add(server)
+    server.once('close', () => servers.delete(server))
+    return server
+  }
+
+  let current = newServer()
+  current.listen(settings.port, settings.host)
+  await once(current, 'listening')
+  const port = (current.address() as AddressInfo).port
+  const hostForUrl = settings.host.includes(':') ? `[${settings.host}]` : settings.host
+  const url = `http://${hostForUrl}:${port}`
+  let closed = false
+  let reopenTimer: NodeJS.Timeout | undefined
+  let reopenDone: (() => void) | undefined
+
+  faults.refuser = async (ms: number) => {
+    if (closed) throw new Error('the emulator is closed')
+    if (!Number.isFinite(ms) || ms < 0) throw new Error('refuseFor: ms must be a non-negative number')
+    const old = current
+    old.close()
+    old.closeIdleConnections()
+    // Keep-alive sockets would otherwise carry requests straight through the "refused" period.
+    for (const socket of connections) if (!socketBusy(socket)) socket.destroy()
+    stats.fault('refuse')
+    await new Promise<void>((resolve) => {
+      reopenDone = resolve
+      reopenTimer = setTimeout(() => {
+        reopenTimer = undefined
+        reopenDone = undefined
+        if (closed) return resolve()
+        current = newServer()
+        current.once('error', () => resolve())
+        current.listen(port, settings.host, () => resolve())
+      }, ms)
+    })
+  }
+
+  const emulator: Emulator = {
+    url,
+    port,
+    host: settings.host,
+    truth,
+    faults,
+    stats,
+    get revision() {
+      return revision
+    },
+    get today() {
+      return formatDate(today)
+    },
+    setRevision(n) {
+      assertRevision(n)
+      revision = n
+    },
+    setToday(date) {
+      today = parseDateOrThrow(date)
+    },
+    setDailyQuota(n) {
+      assertNonNegativeInteger(n, 'dailyQuota')
+      dailyQuota = n
+    },
+    setRatePerSecond(n) {
+      assertPositiveInteger(n, 'ratePerSecond')
+      ratePerSecond = n
+    },
+    setClock(fn) {
+      if (typeof fn !== 'function') throw new Error('setClock needs a function returning epoch ms')
+      now = fn
+    },
+    quota(key) {
+      const k = matchKey(key, keys)
+      const at = now()
+      const entry = k === undefined ? undefined : quotaUsed.get(k)
+      const usedToday = entry && entry.day === kstDay(at) ? entry.used : 0
+      return {
+        limit: dailyQuota,
+        used: usedToday,
+        remaining: Math.max(0, dailyQuota - usedToday),
+        resetsAt: nextKstMidnight(at),
+      }
+    },
+    pause: (ms) => faults.refuseFor(ms),
+    async close() {
+      if (closed) return
+      closed = true
+      if (reopenTimer) clearTimeout(reopenTimer)
+      reopenDone?.()
+      const all = [...servers]
+      for (const s of all) {
+        s.close()
+        s.closeAllConnections()
+      }
+      for (const socket of connections) socket.destroy()
+      await Promise.all(all.map((s) => (s.listening ? once(s, 'close') : Promise.resolve())))
+    },
+  }
+  return emulator
+}
+
+interface ResolvedOptions {
+  port: number
+  host: string
+  seed: number
+  dailyQuota: number
+  ratePerSecond: number
+  today: CalendarDate | undefined
+  revision: number
+  gatewayLayout: GatewayLayout
+  quotaStatus: number
+  quotaLayout: GatewayLayout
+  rateLimitStatus: number
+  rateLimitLayout: GatewayLayout
+  missingKeyToken: 'SERVICE_ACCESS_DENIED_ERROR' | 'SERVICE_KEY_IS_NULL'
+  providerErrorBody: ProviderErrorBody | 'rotate'
+  emptyAnswer: 'items' | 'zero-totals'
+  crossYearWindow: 'serve' | 'empty'
+  firstMonth: number
+  quirks: QuirkRates
+  release: ReleaseSchedule
+  revisionAnchor: number | undefined
+  totalsWeightDrift: number
+  chunkChars: number
+}
+
+/** Validates options up front, so a typo fails at start-up with a clear message. */
+export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
+  if (!options || !Array.isArray(options.keys)) throw new Error('createEmulator: keys must be an array of service keys')
+  for (const k of options.keys) {
+    if (typeof k !== 'string' || k === '') throw new Error('createEmulator: every key must be a non-empty string')
+  }
+  const port = options.port ?? 0
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('port must be an integer in 0..65535')
+  const seed = options.seed ?? 1
+  if (!Number.isInteger(seed)) throw new Error('seed must be an integer')
+  const dailyQuota = options.dailyQuota ?? 10_000
+  assertNonNegativeInteger(dailyQuota, 'dailyQuota')
+  const ratePerSecond = options.ratePerSecond ?? 30
+  assertPositiveInteger(ratePerSecond, 'ratePerSecond')
+  const revision = options.revision ?? 1
+  assertRevision(revision)
+  const layout = options.gatewayLayout ?? 'legacy'
+  for (const [name, value] of [
+    ['gatewayLayout', layout],
+    ['quotaLayout', options.quotaLayout],
+    ['rateLimitLayout', options.rateLimitLayout],
+  ] as const) {
+    if (value !== undefined && value !== 'legacy' && value !== 'current') {
+      throw new Error(`${name} must be 'legacy' or 'current'`)
+    }
+  }
+  const quotaStatus = options.quotaStatus ?? 429
+  const rateLimitStatus = options.rateLimitStatus ?? 429
+  assertStatus(quotaStatus, 'quotaStatus')
+  assertStatus(rateLimitStatus, 'rateLimitStatus')
+  const providerErrorBody = options.providerErrorBody ?? 'absent'
+  if (!['absent', 'empty', 'totalCount', 'rotate'].includes(providerErrorBody)) {
+    throw new Error("providerErrorBody must be 'absent', 'empty', 'totalCount' or 'rotate'")
+  }
+  const emptyAnswer = options.emptyAnswer ?? 'items'
+  if (emptyAnswer !== 'items' && emptyAnswer !== 'zero-totals') {
+    throw new Error("emptyAnswer must be 'items' or 'zero-totals'")
+  }
+  const crossYearWindow = options.crossYearWindow ?? 'serve'
+  if (crossYearWindow !== 'serve' && crossYearWindow !== 'empty') {
+    throw new Error("crossYearWindow must be 'serve' or 'empty'")
+  }
+  const quirks: QuirkRates = { zeroRow: 0.002, negativeWeight: 0.00001, oddCode: 0.00001, ...options.quirks }
+  for (const [name, rate] of Object.entries(quirks)) {
+    if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new Error(`quirks.${name} must be in [0, 1]`)
+  }
+  const release: ReleaseSchedule = { totalsDay: 15, detailDay: 25, ...options.release }
+  if (
+    !Number.isInteger(release.totalsDay) ||
+    !Number.isInteger(release.detailDay) ||
+    release.totalsDay < 1 ||
+    release.detailDay > 31 ||
+    release.detailDay < release.totalsDay
+  ) {
+    throw new Error('release: totalsDay and detailDay must be days 1..31 with detailDay >= totalsDay')
+  }
+  const missingKeyToken = options.missingKeyToken ?? 'SERVICE_ACCESS_DENIED_ERROR'
+  if (missingKeyToken !== 'SERVICE_ACCESS_DENIED_ERROR' && missingKeyToken !== 'SERVICE_KEY_IS_NULL') {
+    throw new Error("missingKeyToken must be 'SERVICE_ACCESS_DENIED_ERROR' or 'SERVICE_KEY_IS_NULL'")
+  }
+  const totalsWeightDrift = options.totalsWeightDrift ?? 0
+  assertNonNegativeInteger(totalsWeightDrift, 'totalsWeightDrift')
+  const chunkChars = options.chunkChars ?? 64 * 1024
+  assertPositiveInteger(chunkChars, 'chunkChars')
+  return {
+    port,
+    host: options.host ?? '127.0.0.1',
+    seed,
+    dailyQuota,
+    ratePerSecond,
+    today: options.today === undefined ? undefined : parseDateOrThrow(options.today),
+    revision,
+    gatewayLayout: layout,
+    quotaStatus,
+    quotaLayout: options.quotaLayout ?? layout,
+    rateLimitStatus,
+    rateLimitLayout: options.rateLimitLayout ?? layout,
+    missingKeyToken,
+    providerErrorBody,
+    emptyAnswer,
+    crossYearWindow,
+    firstMonth: options.firstMonth === undefined ? monthIndex(2000, 1) : parseMonthOrThrow(options.firstMonth),
+    quirks,
+    release,
+    revisionAnchor: options.revisionAnchor === undefined ? undefined : parseMonthOrThrow(options.revisionAnchor),
+    totalsWeightDrift,
+    chunkChars,
+  }
+}
+
+/** The serviceKey exactly as it stands on the wire (not yet percent-decoded). */
+function rawServiceKey(search: string): string | undefined {
+  for (const part of search.split('&')) {
+    const eq = part.indexOf('=')
+    const name = eq < 0 ? part : part.slice(0, eq)
+    if (name === 'serviceKey') return eq < 0 ? '' : part.slice(eq + 1)
+  }
+  return undefined
+}
+
+const LOOKS_ENCODED = /%[0-9A-Fa-f]{2}/
+
+function normalizeKey(key: string): string {
+  return LOOKS_ENCODED.test(key) ? safeDecode(key) ?? key : key
+}
+
+/**
+ * A key is accepted raw or percent-encoded exactly once; a key encoded twice decodes to its
+ * once-encoded form, which is not registered (403/30), as on the portal.
+ */
+function matchKey(wire: string, keys: ReadonlySet<string>): string | undefined {
+  if (keys.has(wire)) return wire
+  const decoded = safeDecode(wire)
+  if (decoded !== undefined && keys.has(decoded)) return decoded
+  return undefined
+}
+
+function safeDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return undefined
+  }
+}
+
+function resetSocket(socket: Socket): void {
+  const s = socket as Socket & { resetAndDestroy?: () => Socket }
+  if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy()
+  else socket.destroy()
+}
+
+function socketBusy(socket: Socket): boolean {
+  // node:http marks sockets that carry an in-flight response; idle keep-alive sockets have none.
+  return Boolean((socket as Socket & { _httpMessage?: unknown })._httpMessage)
+}
+
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+function parseDateOrThrow(date: string): CalendarDate {
+  const d = typeof date === 'string' ? parseDate(date) : undefined
+  if (!d) throw new Error(`today must be a date YYYY-MM-DD, got '${String(date)}'`)
+  return d
+}
+
+function parseMonthOrThrow(month: string): number {
+  const m = typeof month === 'string' ? parseMonth(month) : undefined
+  if (m === undefined) throw new Error(`expected a month YYYY-MM, got '${String(month)}'`)
+  return m
+}
+
+function assertRevision(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error('revision must be an integer in 1..1000')
+}
+
+function assertNonNegativeInteger(n: number, name: string): void {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`)
+}
+
+function assertPositiveInteger(n: number, name: string): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`)
+}
+
+function assertStatus(n: number, name: string): void {
+  if (!Number.isInteger(n) || n < 100 || n > 599) throw new Error(`${name} must be an HTTP status 100..599`)
+}
