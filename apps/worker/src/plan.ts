@@ -173,8 +173,8 @@ export function planFromLedger(
     if (entry.status !== 'ok') continue
     const hs = ledgerHs(entry)
     const group = `${entry.country}|${hs ?? ''}`
-    let months = okMonths.get(group)
-    if (!months) okMonths.set(group, (months = new Set()))
+    const months = okMonths.get(group) ?? new Set<number>()
+    okMonths.set(group, months)
     for (let m = monthIndex(entry.from); m <= monthIndex(entry.to); m++) months.add(m)
     if (typeof entry.rowCount === 'number') {
       exactRows.set(

@@ -1,0 +1,208 @@
+import { createKcsClient } from '@kcs-trade/client'
+import {
+  connect,
+  type KcsDatabase,
+  migrate,
+  mirroredCountries,
+  ledger as readLedger,
+  recordSliceFailure,
+  replaceSlice,
+} from '@kcs-trade/db'
+import { countries } from '@kcs-trade/reference'
+import type { Clock } from './clock.js'
+import { systemClock } from './clock.js'
+import { secretVariants } from './config.js'
+import type { LedgerEntry, Plan, PlanInput } from './plan.js'
+import { planFromLedger } from './plan.js'
+import type { FetchSummary, SliceFetcher, SliceStore, SliceStream } from './processor.js'
+import type { Slice } from './slices.js'
+
+export type { KcsDatabase } from '@kcs-trade/db'
+
+export interface FetcherOptions {
+  serviceKey: string
+  baseUrl: string
+  timeoutMs?: number
+  fetch?: typeof globalThis.fetch
+}
+
+type ClientMeta = {
+  limit?: number | null
+  remaining?: number | null
+  bodySha256: string
+  durationMs: number
+  attempts: number
+  sumsMatch?: boolean | null
+  rowCount: number
+}
+
+/**
+ * The client as a {@link SliceFetcher}. Client-side retries are off (`retry: 0`): the engine retries at the job level,
+ * where every call first passes the shared quota and rate limit.
+ */
+export function createClientFetcher(options: FetcherOptions): SliceFetcher {
+  const kcs = createKcsClient({
+    serviceKey: options.serviceKey,
+    baseUrl: options.baseUrl,
+    timeoutMs: options.timeoutMs ?? 120_000,
+    retry: 0,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  })
+  return {
+    stream(slice: Slice): SliceStream {
+      const query = {
+        from: slice.from,
+        to: slice.to,
+        country: slice.country,
+        ...(slice.hs ? { hs: slice.hs } : {}),
+      }
+      const stream = kcs.streamTradeByItemCountry(query)
+      return {
+        [Symbol.asyncIterator]: () => stream[Symbol.asyncIterator](),
+        summary(): FetchSummary | null {
+          const s = stream.summary as { total: unknown; meta: ClientMeta } | null
+          if (!s) return null
+          return {
+            total: s.total,
+            bodySha256: s.meta.bodySha256,
+            durationMs: s.meta.durationMs,
+            attempts: s.meta.attempts,
+            sumsMatch: s.meta.sumsMatch ?? null,
+            rowCount: s.meta.rowCount,
+            remaining: s.meta.remaining ?? null,
+            limit: s.meta.limit ?? null,
+          }
+        },
+      }
+    },
+  }
+}
+
+/** The db package as a {@link SliceStore}. */
+export function createDbStore(db: KcsDatabase, serviceKey?: string): SliceStore {
+  const redact = secretVariants(serviceKey)
+  return {
+    async replace(slice, rows, meta) {
+      // replaceSlice checks the meta up front and reads it again once the rows are staged; until the answer has been
+      // read completely the getters give neutral values, afterwards the real ones.
+      const fetchMeta = {
+        get total() {
+          return (meta()?.total ?? null) as never
+        },
+        get bodySha256() {
+          return meta()?.bodySha256 ?? ''
+        },
+        get durationMs() {
+          return meta()?.durationMs ?? 0
+        },
+        get attempts() {
+          return meta()?.attempts ?? 1
+        },
+        get sumsMatch() {
+          return meta()?.sumsMatch ?? null
+        },
+        get rowCount() {
+          return meta()?.rowCount
+        },
+      }
+      const result = await replaceSlice(db, toDbSlice(slice), rows as AsyncIterable<never>, fetchMeta)
+      return {
+        added: result.added,
+        changed: result.changed,
+        withdrawn: result.withdrawn,
+        unchanged: result.unchanged,
+        firstFetch: result.firstFetch,
+        rowCount: result.rowCount,
+      }
+    },
+    async recordFailure(slice, info) {
+      await recordSliceFailure(db, toDbSlice(slice), { ...info, redact })
+    },
+  }
+}
+
+function toDbSlice(slice: Slice): { country: string; from: string; to: string; hs?: string } {
+  return slice.hs ? { country: slice.country, from: slice.from, to: slice.to, hs: slice.hs } : { ...slice }
+}
+
+/** Open the database (PGlite directory, memory:// or postgres://) and bring its schema up to date. */
+export async function openDatabase(url: string): Promise<KcsDatabase> {
+  const db = await connect(url)
+  try {
+    await migrate(db)
+  } catch (error) {
+    await db.close().catch(() => {})
+    throw error
+  }
+  return db
+}
+
+/** Every country code of the reference table. */
+export function referenceCountryCodes(): string[] {
+  return countries.all().map((c: { code: string }) => c.code)
+}
+
+/** The ledger in the planner's shape (country slices only: the worker never plans all-country slices). */
+export async function ledgerEntries(db: KcsDatabase): Promise<LedgerEntry[]> {
+  const rows = await readLedger(db)
+  return rows
+    .filter((r) => r.slice.country !== undefined)
+    .map((r) => ({
+      country: r.slice.country as string,
+      from: r.slice.from,
+      to: r.slice.to,
+      hs: r.slice.hs,
+      status: r.status,
+      rowCount: r.rowCount,
+    }))
+}
+
+export interface PlanBackfillOptions {
+  /** Daily quota the plan is measured against. */
+  quota: number
+  /** Database whose ledger says what is done and how many rows to expect. */
+  db?: KcsDatabase
+  /** Ledger entries (instead of reading them from `db`). */
+  ledger?: readonly LedgerEntry[]
+  /** Country table for `'all'` and validation (default: the reference table). */
+  countryCodes?: () => readonly string[]
+}
+
+/**
+ * Plan a backfill: slices of (country, window ≤ 12 months inside one calendar year, HS prefix or none), with the calls,
+ * quota-days and expected rows; slices the ledger has as fetched OK are skipped unless `refresh`.
+ */
+export async function planBackfill(input: PlanInput, options: PlanBackfillOptions): Promise<Plan> {
+  const ledger = options.ledger ?? (options.db ? await ledgerEntries(options.db) : [])
+  const countryCodes = (options.countryCodes ?? referenceCountryCodes)()
+  return planFromLedger(input, { quota: options.quota, ledger, countryCodes })
+}
+
+/** The freshness window: the last 13 months (the current KST month and the 12 before), re-fetched on a schedule. */
+export function freshnessWindow(clock: Clock = systemClock, months = 13): { from: string; to: string } {
+  const now = new Date(clock.now() + 9 * 3_600_000)
+  const y = now.getUTCFullYear()
+  const m = now.getUTCMonth()
+  const to = `${y}-${String(m + 1).padStart(2, '0')}`
+  const start = new Date(Date.UTC(y, m - (months - 1), 1))
+  const from = `${start.getUTCFullYear()}-${String(start.getUTCMonth() + 1).padStart(2, '0')}`
+  return { from, to }
+}
+
+/** Slices of the freshness job: every mirrored country over the last 13 months, split at calendar years. */
+export async function freshnessSlices(
+  db: KcsDatabase,
+  clock: Clock = systemClock,
+  quota = 10_000,
+): Promise<Slice[]> {
+  const codes = await mirroredCountries(db)
+  if (codes.length === 0) return []
+  const window = freshnessWindow(clock)
+  const plan = planFromLedger(
+    { countries: codes, ...window, refresh: true },
+    { quota, ledger: [], countryCodes: [] },
+  )
+  return plan.slices.map(({ country, from, to, hs }) =>
+    hs ? { country, from, to, hs } : { country, from, to },
+  )
+}

@@ -1,0 +1,164 @@
+import { sleep, systemClock } from './clock.js'
+import {
+  type EngineDeps,
+  processSlice,
+  type ReplaceResult,
+  type SliceOutcome,
+  type SliceTiming,
+} from './processor.js'
+import { type Slice, sliceKey } from './slices.js'
+
+export interface InlineOptions {
+  /** Slices processed at once (each still waits for the shared rate limiter). Default 2. */
+  concurrency?: number
+  /** Tries per slice before a transient failure is final (then the slice splits or fails). Default 4. */
+  maxAttempts?: number
+  backoffBaseMs?: number
+  /** While waiting for the quota reset, look at the clock this often (real ms). Default 60 s. */
+  quotaRecheckMs?: number
+  signal?: AbortSignal
+  /** Called after each slice outcome (progress bars, logs). */
+  onOutcome?: (outcome: SliceOutcome, progress: InlineProgress) => void
+}
+
+export interface InlineProgress {
+  total: number
+  done: number
+  failed: number
+  waiting: number
+  rows: number
+}
+
+export interface SyncSummary {
+  slices: number
+  done: number
+  failed: number
+  split: number
+  calls: number
+  rows: { total: number; added: number; changed: number; withdrawn: number; unchanged: number }
+  quotaWaits: number
+  failures: Array<{ slice: Slice; kind: string; message: string }>
+  timing: SliceTiming
+  durationMs: number
+  /** Stopped by the signal before the plan finished. */
+  interrupted: boolean
+}
+
+/**
+ * Run slices in this process with the same processor the BullMQ worker uses: quota waits sleep until the reset (by the
+ * injected clock), transient errors back off and retry, heavy slices split.
+ */
+export async function runInline(
+  slices: readonly Slice[],
+  deps: EngineDeps,
+  options: InlineOptions = {},
+): Promise<SyncSummary> {
+  const clock = deps.clock ?? systemClock
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 2))
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 4)
+  const recheck = options.quotaRecheckMs ?? 60_000
+  const started = performance.now()
+  type Item = { slice: Slice; attempt: number; notBefore: number }
+  const queue: Item[] = slices.map((slice) => ({ slice, attempt: 1, notBefore: 0 }))
+  const seen = new Set(slices.map(sliceKey))
+  const summary: SyncSummary = {
+    slices: slices.length,
+    done: 0,
+    failed: 0,
+    split: 0,
+    calls: 0,
+    rows: { total: 0, added: 0, changed: 0, withdrawn: 0, unchanged: 0 },
+    quotaWaits: 0,
+    failures: [],
+    timing: { fetchMs: 0, parseMs: 0, writeMs: 0 },
+    durationMs: 0,
+    interrupted: false,
+  }
+  const progress = (): InlineProgress => ({
+    total: summary.slices,
+    done: summary.done,
+    failed: summary.failed,
+    waiting: queue.filter((i) => i.notBefore > clock.now()).length,
+    rows: summary.rows.total,
+  })
+  let active = 0
+
+  const add = (result: ReplaceResult) => {
+    summary.rows.total += result.rowCount
+    summary.rows.added += result.added
+    summary.rows.changed += result.changed
+    summary.rows.withdrawn += result.withdrawn
+    summary.rows.unchanged += result.unchanged
+  }
+
+  async function lane(): Promise<void> {
+    for (;;) {
+      if (options.signal?.aborted) return
+      const now = clock.now()
+      const index = queue.findIndex((i) => i.notBefore <= now)
+      if (index < 0) {
+        if (queue.length === 0 && active === 0) return
+        if (queue.length === 0) {
+          await sleep(20, options.signal)
+          continue
+        }
+        const soonest = Math.min(...queue.map((i) => i.notBefore))
+        await sleep(Math.min(Math.max(1, soonest - now), recheck), options.signal)
+        continue
+      }
+      const item = queue.splice(index, 1)[0] as Item
+      active++
+      try {
+        const outcome = await processSlice(item.slice, deps, {
+          attempt: item.attempt,
+          maxAttempts,
+          ...(options.backoffBaseMs !== undefined ? { backoffBaseMs: options.backoffBaseMs } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        })
+        switch (outcome.status) {
+          case 'done':
+            summary.calls++
+            summary.done++
+            add(outcome.result)
+            summary.timing.fetchMs += outcome.timing.fetchMs
+            summary.timing.parseMs += outcome.timing.parseMs
+            summary.timing.writeMs += outcome.timing.writeMs
+            break
+          case 'wait':
+            if (outcome.reason === 'quota_exceeded') summary.quotaWaits++
+            if (outcome.called) summary.calls++
+            queue.push({ ...item, notBefore: outcome.until })
+            break
+          case 'retry':
+            summary.calls++
+            queue.push({ ...item, attempt: item.attempt + 1, notBefore: clock.now() + outcome.delayMs })
+            break
+          case 'split':
+            summary.calls++
+            summary.split++
+            summary.slices--
+            for (const part of outcome.parts) {
+              if (seen.has(sliceKey(part))) continue
+              seen.add(sliceKey(part))
+              summary.slices++
+              queue.push({ slice: part, attempt: 1, notBefore: 0 })
+            }
+            break
+          case 'failed':
+            summary.calls++
+            summary.failed++
+            summary.failures.push({ slice: item.slice, kind: outcome.kind, message: outcome.message })
+            break
+        }
+        options.onOutcome?.(outcome, progress())
+      } finally {
+        active--
+      }
+    }
+  }
+
+  await Promise.all(Array.from({ length: concurrency }, () => lane()))
+  summary.interrupted = options.signal?.aborted === true && queue.length > 0
+  summary.durationMs = Math.round(performance.now() - started)
+  return summary
+}

@@ -1,0 +1,340 @@
+import type { Clock } from './clock.js'
+import { systemClock } from './clock.js'
+import { redactKey } from './config.js'
+import { errorMessage } from './errors.js'
+import type { QuotaGate, RateLimiter } from './limits.js'
+import type { Logger } from './logger.js'
+import type { CallOutcome, MetricsSink } from './metrics.js'
+import { describeSlice, type Slice, splitSlice } from './slices.js'
+
+/** What the API's answer for a slice carried besides rows (the client's `meta`). */
+export interface FetchSummary {
+  total: unknown
+  bodySha256: string
+  durationMs: number
+  attempts: number
+  sumsMatch: boolean | null | undefined
+  rowCount: number
+  /** `X-RateLimit-Remaining` / `-Limit` of the answer, when sent. */
+  remaining?: number | null | undefined
+  limit?: number | null | undefined
+}
+
+/** A streaming answer: rows as they are parsed; `summary()` is known once every row has been read. */
+export interface SliceStream extends AsyncIterable<unknown> {
+  summary(): FetchSummary | null
+}
+
+/** Where rows come from (the client, in production). One `stream` = one API call. */
+export interface SliceFetcher {
+  stream(slice: Slice, signal?: AbortSignal): SliceStream
+}
+
+export interface ReplaceResult {
+  added: number
+  changed: number
+  withdrawn: number
+  unchanged: number
+  firstFetch: boolean
+  rowCount: number
+}
+
+export interface FailureInfo {
+  error: string
+  errorCode?: string | undefined
+  attempts: number
+  durationMs: number
+}
+
+/** Where rows go (the db package, in production). */
+export interface SliceStore {
+  /** Replace the slice with the streamed rows; `meta()` is complete once `rows` is exhausted. */
+  replace(slice: Slice, rows: AsyncIterable<unknown>, meta: () => FetchSummary | null): Promise<ReplaceResult>
+  recordFailure(slice: Slice, info: FailureInfo): Promise<void>
+}
+
+export interface EngineDeps {
+  fetcher: SliceFetcher
+  store: SliceStore
+  quota: QuotaGate
+  rate: RateLimiter
+  metrics: MetricsSink
+  logger: Logger
+  clock?: Clock
+  /** The service key, so that it can be scrubbed from anything stored. */
+  serviceKey?: string | undefined
+}
+
+/** How an error is handled. */
+export type ErrorKind =
+  | 'quota_exceeded'
+  | 'rate_limited'
+  | 'circuit_open'
+  | 'auth'
+  | 'validation'
+  | 'timeout'
+  | 'server_error'
+  | 'network'
+  | 'other'
+
+export interface ClassifiedError {
+  kind: ErrorKind
+  /** Retrying the same call later may succeed. */
+  transient: boolean
+  /** A timeout or 5xx: the slice is too heavy or the server struggles, so smaller windows may pass. */
+  splittable: boolean
+  /** For quota and circuit errors: when to come back (epoch ms). */
+  retryAt?: number | undefined
+  code?: string | undefined
+}
+
+type ErrorLike = {
+  name?: string
+  retryable?: boolean
+  reasonCode?: number
+  status?: number
+  resetsAt?: Date
+  retryAt?: Date
+  code?: string
+}
+
+/** Classify a client or database error by its name and fields (no instanceof, so bundling twice cannot break it). */
+export function classifyError(error: unknown): ClassifiedError {
+  const e = (error ?? {}) as ErrorLike
+  const name = e.name ?? ''
+  if (name === 'KcsQuotaExceededError' || e.reasonCode === 22) {
+    return {
+      kind: 'quota_exceeded',
+      transient: true,
+      splittable: false,
+      retryAt: e.resetsAt?.getTime(),
+      code: '22',
+    }
+  }
+  if (name === 'KcsRateLimitError' || e.reasonCode === 23)
+    return { kind: 'rate_limited', transient: true, splittable: false, code: '23' }
+  if (name === 'KcsCircuitOpenError') {
+    return { kind: 'circuit_open', transient: true, splittable: false, retryAt: e.retryAt?.getTime() }
+  }
+  if (name === 'KcsAuthError')
+    return { kind: 'auth', transient: false, splittable: false, code: String(e.reasonCode ?? 'auth') }
+  if (name === 'KcsValidationError' || name === 'KcsServiceError') {
+    return {
+      kind: 'validation',
+      transient: false,
+      splittable: false,
+      code: e.reasonCode !== undefined ? String(e.reasonCode) : '99',
+    }
+  }
+  if (name === 'KcsTimeoutError' || (name === 'KcsGatewayError' && e.reasonCode === 5)) {
+    return { kind: 'timeout', transient: true, splittable: true, code: 'timeout' }
+  }
+  if (
+    (name === 'KcsHttpError' && (e.status ?? 0) >= 500) ||
+    (name === 'KcsGatewayError' && e.reasonCode === 1)
+  ) {
+    return { kind: 'server_error', transient: true, splittable: true, code: String(e.status ?? e.reasonCode) }
+  }
+  if (name === 'KcsNetworkError')
+    return { kind: 'network', transient: true, splittable: false, code: 'network' }
+  if (name === 'KcsGatewayError') {
+    return {
+      kind: e.retryable ? 'other' : 'auth',
+      transient: e.retryable === true,
+      splittable: false,
+      code: String(e.reasonCode),
+    }
+  }
+  // Anything else (database trouble, a malformed answer): trust the error's own verdict, default to retrying.
+  return {
+    kind: 'other',
+    transient: e.retryable !== false,
+    splittable: false,
+    code: typeof e.code === 'string' ? e.code : undefined,
+  }
+}
+
+/** Exponential backoff with full jitter: attempt 1 → up to base, 2 → up to 2×base, … capped. */
+export function backoffDelay(
+  attempt: number,
+  baseMs = 2_000,
+  capMs = 5 * 60_000,
+  random = Math.random,
+): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1))
+  return Math.round(ceiling / 2 + random() * (ceiling / 2))
+}
+
+export interface SliceTiming {
+  /** From the call until the first row (request, server time, first bytes). */
+  fetchMs: number
+  /** Reading and parsing the rest of the answer (time spent waiting on the row iterator after the first row). */
+  parseMs: number
+  /** Database time (staging, replace, ledger). */
+  writeMs: number
+}
+
+export type SliceOutcome =
+  | { status: 'done'; slice: Slice; result: ReplaceResult; summary: FetchSummary | null; timing: SliceTiming }
+  | {
+      status: 'wait'
+      slice: Slice
+      reason: 'quota_exceeded' | 'rate_limited' | 'circuit_open'
+      until: number
+      /** Whether an API call was made (false when the quota gate stopped it first). */
+      called: boolean
+    }
+  | { status: 'retry'; slice: Slice; error: unknown; kind: ErrorKind; delayMs: number }
+  | { status: 'failed'; slice: Slice; error: unknown; kind: ErrorKind; message: string }
+  | { status: 'split'; slice: Slice; parts: Slice[]; error: unknown; kind: ErrorKind }
+
+export interface ProcessOptions {
+  /** 1-based attempt number of this try. */
+  attempt: number
+  /** Tries before a transient failure becomes final (then the slice splits, or fails). */
+  maxAttempts: number
+  backoffBaseMs?: number
+  signal?: AbortSignal
+}
+
+/**
+ * Fetch one slice and write it: take a call from the daily quota, wait for the per-second limiter, stream the answer
+ * into `replaceSlice`. Never throws: the outcome says what the runner (inline or BullMQ) does next.
+ */
+export async function processSlice(
+  slice: Slice,
+  deps: EngineDeps,
+  options: ProcessOptions,
+): Promise<SliceOutcome> {
+  const clock = deps.clock ?? systemClock
+  const log = deps.logger.child({ slice: describeSlice(slice), attempt: options.attempt })
+  const decision = await deps.quota.reserve()
+  if (!decision.ok) {
+    log.debug(
+      { resetAt: new Date(decision.resetAt).toISOString() },
+      'daily quota spent: slice waits for the reset',
+    )
+    return { status: 'wait', slice, reason: 'quota_exceeded', until: decision.resetAt, called: false }
+  }
+  await deps.rate.acquire(options.signal)
+  const started = performance.now()
+  const timing: SliceTiming = { fetchMs: 0, parseMs: 0, writeMs: 0 }
+  try {
+    const stream = deps.fetcher.stream(slice, options.signal)
+    const timed = timeIterator(stream, timing, started)
+    const result = await deps.store.replace(slice, timed, () => stream.summary())
+    const total = performance.now() - started
+    timing.writeMs = Math.max(0, total - timing.fetchMs - timing.parseMs)
+    const summary = stream.summary()
+    deps.metrics.call('ok')
+    deps.metrics.rows(result.rowCount)
+    if (summary && typeof summary.remaining === 'number') {
+      await deps.quota.correct(
+        summary.remaining,
+        typeof summary.limit === 'number' ? summary.limit : undefined,
+      )
+    }
+    log.info(
+      {
+        rows: result.rowCount,
+        added: result.added,
+        changed: result.changed,
+        withdrawn: result.withdrawn,
+        ms: Math.round(total),
+      },
+      'slice synced',
+    )
+    return { status: 'done', slice, result, summary, timing }
+  } catch (error) {
+    const durationMs = Math.round(performance.now() - started)
+    const c = classifyError(error)
+    deps.metrics.call(callOutcome(c.kind))
+    const message = redactKey(errorMessage(error), deps.serviceKey)
+    if (c.kind === 'quota_exceeded') {
+      await deps.quota.exhaust()
+      const until = c.retryAt ?? (await deps.quota.snapshot()).resetAt
+      log.warn(
+        { resetAt: new Date(until).toISOString() },
+        'API answered 22 (daily quota exceeded): no more calls until the reset',
+      )
+      return { status: 'wait', slice, reason: 'quota_exceeded', until, called: true }
+    }
+    if (c.kind === 'rate_limited') {
+      const delayMs = backoffDelay(options.attempt, 1_000, 30_000)
+      log.warn({ delayMs }, 'API answered 23 (per-second limit): backing off')
+      return { status: 'wait', slice, reason: 'rate_limited', until: clock.now() + delayMs, called: true }
+    }
+    if (c.kind === 'circuit_open') {
+      return {
+        status: 'wait',
+        slice,
+        reason: 'circuit_open',
+        until: c.retryAt ?? clock.now() + 30_000,
+        called: false,
+      }
+    }
+    const final = !c.transient || options.attempt >= options.maxAttempts
+    if (!final) {
+      const delayMs = backoffDelay(options.attempt, options.backoffBaseMs)
+      log.warn({ err: message, kind: c.kind, delayMs }, 'slice failed, will retry')
+      return { status: 'retry', slice, error, kind: c.kind, delayMs }
+    }
+    if (c.transient && c.splittable) {
+      const parts = splitSlice(slice)
+      if (parts.length > 0) {
+        log.warn(
+          { err: message, kind: c.kind, parts: parts.length },
+          'slice keeps failing: splitting it into smaller windows',
+        )
+        await deps.store.recordFailure(slice, {
+          error: `${message} — split into ${parts.length} parts`,
+          errorCode: c.code ?? c.kind,
+          attempts: options.attempt,
+          durationMs,
+        })
+        return { status: 'split', slice, parts, error, kind: c.kind }
+      }
+    }
+    const hint = (error as { hint?: string }).hint
+    log.error({ err: message, kind: c.kind, hint }, `slice failed: ${message}`)
+    await deps.store
+      .recordFailure(slice, {
+        error: message,
+        errorCode: c.code ?? c.kind,
+        attempts: options.attempt,
+        durationMs,
+      })
+      .catch((e) =>
+        log.error(
+          { err: redactKey(errorMessage(e), deps.serviceKey) },
+          'could not record the failure in the ledger',
+        ),
+      )
+    return { status: 'failed', slice, error, kind: c.kind, message }
+  }
+}
+
+function callOutcome(kind: ErrorKind): CallOutcome {
+  return kind
+}
+
+/** Measure time spent waiting on the answer (first row = fetch, the rest = parse); the remainder is the writer's. */
+async function* timeIterator(
+  source: AsyncIterable<unknown>,
+  timing: SliceTiming,
+  started: number,
+): AsyncGenerator<unknown> {
+  const it = source[Symbol.asyncIterator]()
+  let first = true
+  for (;;) {
+    const t0 = performance.now()
+    const next = await it.next()
+    const t1 = performance.now()
+    if (first) {
+      timing.fetchMs = t1 - started
+      first = false
+    } else timing.parseMs += t1 - t0
+    if (next.done) return
+    yield next.value
+  }
+}

@@ -1,0 +1,87 @@
+import { Redis } from 'ioredis'
+import type { Clock } from './clock.js'
+import { systemClock } from './clock.js'
+import { keyFingerprint, type WorkerConfig } from './config.js'
+import { UsageError } from './errors.js'
+import type { QuotaGate, RateLimiter } from './limits.js'
+import { MemoryQuota, MemoryRateLimiter, RedisQuota, RedisRateLimiter, unlimitedRate } from './limits.js'
+import type { Logger } from './logger.js'
+import { MemoryMetrics, type MetricsSink, RedisMetrics } from './metrics.js'
+
+/** An ioredis connection suitable for BullMQ (no per-command retry limit), failing fast when Redis is down. */
+export function createRedis(url: string, options: { lazy?: boolean } = {}): Redis {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    lazyConnect: options.lazy ?? false,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  })
+  // Connection errors are reported where they matter (ping, commands); ioredis would otherwise print them unhandled.
+  redis.on('error', () => {})
+  return redis
+}
+
+/** Is Redis reachable within `timeoutMs`? */
+export async function pingRedis(url: string, timeoutMs = 1_500): Promise<boolean> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: timeoutMs,
+    retryStrategy: () => null,
+  })
+  redis.on('error', () => {})
+  try {
+    await Promise.race([
+      redis.connect().then(() => redis.ping()),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs)),
+    ])
+    return true
+  } catch {
+    return false
+  } finally {
+    redis.disconnect()
+  }
+}
+
+export interface Limits {
+  quota: QuotaGate
+  rate: RateLimiter
+  metrics: MetricsSink
+}
+
+/** Shared limits in Redis (several worker processes): quota per key hash and KST day, one per-second window, metrics. */
+export function redisLimits(
+  redis: Redis,
+  config: WorkerConfig,
+  serviceKey: string,
+  clock: Clock = systemClock,
+): Limits {
+  return {
+    quota: new RedisQuota(redis, config.queuePrefix, keyFingerprint(serviceKey), config.dailyQuota, clock),
+    rate: new RedisRateLimiter(redis, config.queuePrefix, config.ratePerSecond),
+    metrics: new RedisMetrics(redis, config.queuePrefix),
+  }
+}
+
+/** In-memory equivalents for inline mode (one process, no Redis). `rate: 'off'` only for benchmarks against the emulator. */
+export function memoryLimits(
+  config: Pick<WorkerConfig, 'dailyQuota' | 'ratePerSecond'>,
+  clock: Clock = systemClock,
+  rate?: 'off',
+): Limits {
+  return {
+    quota: new MemoryQuota(config.dailyQuota, clock),
+    rate: rate === 'off' ? unlimitedRate : new MemoryRateLimiter(config.ratePerSecond),
+    metrics: new MemoryMetrics(),
+  }
+}
+
+/** Fail with a clear message when Redis cannot be reached. */
+export async function requireRedis(url: string, log?: Logger): Promise<void> {
+  if (await pingRedis(url)) return
+  log?.debug({ redis: url.replace(/\/\/[^@]*@/, '//***@') }, 'redis unreachable')
+  throw new UsageError(
+    `Redis is not reachable at ${url.replace(/\/\/[^@]*@/, '//***@')}`,
+    "start it (redis-server --daemonize yes --port 6379), set REDIS_URL, or run 'kcs-trade sync --inline' to sync in this process without Redis",
+  )
+}
