@@ -1,0 +1,170 @@
+/**
+ * Country and area codes of the KCS trade API, with Korean and English names.
+ *
+ *   import { countries } from '@kcs-trade/reference/countries'
+ *   countries.get('NA')                   // Namibia — a real code, never "missing"
+ *   countries.byName('아랍에미리트 연합')  // AE
+ *
+ * This module loads no HS or HSK table.
+ */
+import { describeInput, ReferenceInputError } from './errors.js'
+import { COUNTRIES } from './generated/countries.js'
+import { nameKey } from './internal/normalize.js'
+
+export { ReferenceInputError } from './errors.js'
+
+/**
+ * `iso`: an ISO 3166-1 alpha-2 assignment. `union`: `EU`. `user-assigned`: `XK` (Kosovo).
+ * `exceptional`: ISO "exceptionally reserved" codes CLDR names (AC, CP, CQ, DG, EA, IC, TA).
+ */
+export type CountryKind = 'iso' | 'union' | 'user-assigned' | 'exceptional'
+
+export interface Country {
+  /** Two upper-case letters, as the KCS API uses them (`cntyCd`, `statCd`). */
+  readonly code: string
+  /** Korean name: the Ministry of Foreign Affairs spelling where it has one, else CLDR's. */
+  readonly nameKo: string
+  /** English name (CLDR). */
+  readonly nameEn: string
+  /** ISO 3166-1 alpha-3; only for `kind: 'iso'`. */
+  readonly alpha3?: string
+  /** ISO 3166-1 numeric, three digits; only for `kind: 'iso'`. */
+  readonly numeric?: string
+  /**
+   * The Korean spelling KCS returns in `statCdCntnKor1`, where it is known (`아랍에미리트 연합`
+   * for AE); otherwise nameKo. `kcsNameKoKnown` tells which.
+   */
+  readonly kcsNameKo: string
+  readonly kcsNameKoKnown: boolean
+  /** Where nameKo comes from: `mofa` (외교부 국가표준코드) or `cldr`. */
+  readonly nameKoSource: 'mofa' | 'cldr'
+  readonly kind: CountryKind
+  /**
+   * Other spellings from the sources, Korean and English: the KCS spelling, CLDR names and
+   * variants, i18n-iso-countries names and variants, the MOFA English name. Never includes nameKo
+   * or nameEn.
+   */
+  readonly aliases: readonly string[]
+}
+
+const KINDS: Record<string, CountryKind> = { i: 'iso', e: 'exceptional', u: 'user-assigned', n: 'union' }
+
+interface Table {
+  readonly list: readonly Country[]
+  readonly byCode: ReadonlyMap<string, Country>
+  /** nameKey -> country, or null when the name is ambiguous at its best rank. */
+  readonly byName: ReadonlyMap<string, Country | null>
+}
+
+let cache: Table | undefined
+
+function table(): Table {
+  if (cache) return cache
+  const list: Country[] = []
+  const byCode = new Map<string, Country>()
+  for (const line of COUNTRIES.split('\n')) {
+    const [code = '', nameKo = '', nameEn = '', alpha3 = '', numeric = '', kcs = '', source = '', kind = '', aliases = ''] =
+      line.split('\t')
+    const country: Country = Object.freeze({
+      code,
+      nameKo,
+      nameEn,
+      ...(alpha3 ? { alpha3 } : {}),
+      ...(numeric ? { numeric } : {}),
+      kcsNameKo: kcs || nameKo,
+      kcsNameKoKnown: kcs !== '',
+      nameKoSource: source === 'm' ? 'mofa' : 'cldr',
+      kind: KINDS[kind] ?? 'iso',
+      aliases: Object.freeze(aliases ? aliases.split('|') : []),
+    })
+    list.push(country)
+    byCode.set(code, country)
+  }
+  // Names rank: 0 own names (nameKo, nameEn, kcsNameKo, codes), 1 aliases. A key shared by two
+  // countries at its best rank (`Congo` is an alias of both CG and CD) resolves to neither.
+  const best = new Map<string, { rank: number; country: Country | null }>()
+  const add = (name: string, rank: number, country: Country) => {
+    const key = nameKey(name)
+    if (!key) return
+    const known = best.get(key)
+    if (!known || rank < known.rank) best.set(key, { rank, country })
+    else if (rank === known.rank && known.country !== country) known.country = null
+  }
+  for (const c of list) {
+    for (const name of [c.nameKo, c.nameEn, c.kcsNameKo]) add(name, 0, c)
+    for (const alias of c.aliases) add(alias, 1, c)
+  }
+  const byName = new Map<string, Country | null>()
+  for (const [key, value] of best) byName.set(key, value.country)
+  cache = { list, byCode, byName }
+  return cache
+}
+
+function readCountryCode(code: unknown): string {
+  if (typeof code !== 'string') {
+    throw new ReferenceInputError(`country code must be a string, got ${describeInput(code)}`, {
+      hint: "pass a two-letter code such as 'US' or 'NA'",
+      input: code,
+    })
+  }
+  if (!/^[A-Za-z]{2}$/.test(code)) {
+    throw new ReferenceInputError(`country code ${describeInput(code)} is not two letters`, {
+      hint: "country codes are two letters such as 'US'; to look up a name use countries.byName",
+      input: code,
+    })
+  }
+  if (code !== code.toUpperCase()) {
+    throw new ReferenceInputError(`country code ${describeInput(code)} must be upper case`, {
+      hint: `the KCS API rejects lower-case codes; use '${code.toUpperCase()}'`,
+      input: code,
+    })
+  }
+  return code
+}
+
+/**
+ * The country or area for a two-letter upper-case code. A well-formed code that is not in the
+ * table (`'QQ'`) returns `undefined`; malformed input (not a string, not two letters, lower case)
+ * throws ReferenceInputError.
+ */
+export function get(code: string): Country | undefined {
+  return table().byCode.get(readCountryCode(code))
+}
+
+/** `true` if the code is in the table. Never throws. */
+export function has(code: unknown): boolean {
+  return typeof code === 'string' && table().byCode.has(code)
+}
+
+/**
+ * Finds a country by any of its names or aliases, Korean or English, ignoring case, spaces,
+ * punctuation and diacritics (`'아랍에미리트연합'`, `'united states'`, `"Cote d'Ivoire"`). Also
+ * accepts alpha-2 and alpha-3 codes. `undefined` when nothing matches or the name is ambiguous.
+ */
+export function byName(name: string): Country | undefined {
+  if (typeof name !== 'string') {
+    throw new ReferenceInputError(`country name must be a string, got ${describeInput(name)}`, {
+      hint: "pass a name such as '미국' or 'United States'",
+      input: name,
+    })
+  }
+  const t = table()
+  const trimmed = name.trim()
+  if (/^[A-Z]{2}$/.test(trimmed)) {
+    const byCode = t.byCode.get(trimmed)
+    if (byCode) return byCode
+  }
+  if (/^[A-Z]{3}$/.test(trimmed)) {
+    const byAlpha3 = t.list.find((c) => c.alpha3 === trimmed)
+    if (byAlpha3) return byAlpha3
+  }
+  return t.byName.get(nameKey(trimmed)) ?? undefined
+}
+
+/** Every entry, sorted by code. */
+export function all(): Country[] {
+  return [...table().list]
+}
+
+/** The `countries` namespace: `import { countries } from '@kcs-trade/reference'`. */
+export const countries = { get, has, byName, all } as const

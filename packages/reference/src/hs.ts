@@ -1,0 +1,364 @@
+/**
+ * HS nomenclature, editions 2022, 2017 and 2012, at 2, 4 and 6 digits.
+ *
+ *   import { hs } from '@kcs-trade/reference/hs'
+ *   hs.get('0202')                      // { code: '0202', level: 4, edition: '2022', nameEn: 'Meat of bovine animals; frozen', … }
+ *   hs.search('소고기', { lang: 'ko' })  // 0201, 0202, 020110, …
+ */
+import { describeInput, ReferenceInputError } from './errors.js'
+import { CATEGORIES, HS6_CATEGORIES } from './generated/categories.js'
+import { HS_2012 } from './generated/hs-2012.js'
+import { HS_2017 } from './generated/hs-2017.js'
+import {
+  CORRELATION_2017_2012,
+  CORRELATION_2022_2012,
+  CORRELATION_2022_2017,
+} from './generated/hs-correlation.js'
+import { type CodeLevel, levelOf, readCode } from './internal/codes.js'
+import {
+  EDITIONS,
+  type EditionTable,
+  editionTable,
+  type HsEdition,
+  type HsEntry,
+  type HsSection,
+  registerEdition,
+  sectionTable,
+} from './internal/hs-table.js'
+import { compactKorean, normalizeEnglish } from './internal/normalize.js'
+import { type Hit, koreanContext, type MatchKind, type SearchDoc, SearchIndex, type SearchLang } from './internal/search.js'
+
+export type { CodeLevel, HsEdition, HsEntry, HsSection, MatchKind, SearchLang }
+export { ReferenceInputError } from './errors.js'
+
+registerEdition('2017', () => HS_2017)
+registerEdition('2012', () => HS_2012)
+
+export interface EditionOption {
+  /** HS edition; default `'2022'` (the basis of the KCS 2025 HSK). */
+  edition?: HsEdition | undefined
+}
+
+export interface HsSearchOptions extends EditionOption {
+  /** `'ko'` or `'en'`; default: Korean when the query contains Hangul. Digits always search codes. */
+  lang?: SearchLang | undefined
+  /** Only this level (2, 4 or 6), or these levels. */
+  level?: 2 | 4 | 6 | readonly (2 | 4 | 6)[] | undefined
+  /** Maximum number of results, default 20. */
+  limit?: number | undefined
+}
+
+export type HsSearchResult = HsEntry & {
+  /** Higher is better; comparable within one search only. */
+  readonly score: number
+  readonly match: MatchKind
+}
+
+export type Relationship = '1:1' | '1:n' | 'n:1' | 'n:n'
+
+export interface ConversionTarget {
+  /** Six-digit code in the target edition. */
+  readonly code: string
+  /** UNSD relationship between the source and target codes, read from the source side. */
+  readonly relationship: Relationship
+  /**
+   * `true` on the single target the UNSD conversion table assigns. UNSD publishes conversion
+   * tables only from a newer edition to an older one, so the flag appears only in that direction.
+   */
+  readonly primary?: true
+  /** `true` where UNSD marks the correspondence "ex" (only part of the code). HS2017↔HS2012 only. */
+  readonly partial?: true
+}
+
+export interface ConvertOptions {
+  from: HsEdition
+  to: HsEdition
+}
+
+function readEdition(value: unknown, what = 'edition'): HsEdition {
+  if (value === undefined) return '2022'
+  if (typeof value === 'string' && (EDITIONS as readonly string[]).includes(value)) return value as HsEdition
+  throw new ReferenceInputError(`unknown HS ${what} ${describeInput(value)}`, {
+    hint: "editions are the strings '2022', '2017' and '2012'",
+    input: value,
+  })
+}
+
+function table(options?: EditionOption): EditionTable {
+  return editionTable(readEdition(options?.edition))
+}
+
+/** The HS code itself at 2/4/6 digits; `undefined` when it does not exist in the edition. */
+export function get(code: string, options?: EditionOption): HsEntry | undefined {
+  const c = readCode(code)
+  return table(options).entries.get(c)
+}
+
+/** `true` when `code` is a 2-, 4- or 6-digit code of the edition. Never throws; 10-digit HSK codes are `false` (see `hsk.isValid`). */
+export function isValid(code: unknown, options?: EditionOption): boolean {
+  if (typeof code !== 'string' || !/^(\d{2}|\d{4}|\d{6})$/.test(code)) return false
+  const edition = options?.edition ?? '2022'
+  if (!(EDITIONS as readonly string[]).includes(edition)) return false
+  return editionTable(edition).entries.has(code)
+}
+
+/** Number of digits: 2, 4, 6, 10 (or 7–9 for HSK groupings). Throws ReferenceInputError if malformed. */
+export function level(code: string): CodeLevel {
+  return levelOf(readCode(code))
+}
+
+/** Direct children (chapter → headings, heading → subheadings); `[]` for subheadings and unknown codes. */
+export function children(code: string, options?: EditionOption): HsEntry[] {
+  const c = readCode(code)
+  return [...(table(options).children.get(c) ?? [])]
+}
+
+/**
+ * The HS parent: heading of a subheading, chapter of a heading, subheading of a 7–10-digit HSK code.
+ * `undefined` for chapters and when the parent does not exist in the edition.
+ */
+export function parent(code: string, options?: EditionOption): HsEntry | undefined {
+  const c = readCode(code)
+  if (c.length === 2) return undefined
+  const parentCode = c.length > 6 ? c.slice(0, 6) : c.slice(0, c.length - 2)
+  return table(options).entries.get(parentCode)
+}
+
+/**
+ * HS ancestors from the chapter down, excluding the code itself: `ancestors('0202300000')` is
+ * `[02, 0202, 020230]`. Ancestors missing from the edition are left out. For the HSK 7–9-digit
+ * groupings between a subheading and a line use `hsk.ancestors`.
+ */
+export function ancestors(code: string, options?: EditionOption): HsEntry[] {
+  const c = readCode(code)
+  const t = table(options)
+  const out: HsEntry[] = []
+  for (const len of [2, 4, 6]) {
+    if (len >= c.length) break
+    const entry = t.entries.get(c.slice(0, len))
+    if (entry) out.push(entry)
+  }
+  return out
+}
+
+/** Every entry of the edition, sorted by code; optionally only one level. */
+export function all(options?: EditionOption & { level?: 2 | 4 | 6 | undefined }): HsEntry[] {
+  const list = table(options).list
+  const lvl = options?.level
+  return lvl === undefined ? [...list] : list.filter((e) => e.level === lvl)
+}
+
+/** The chapters of the edition (97 in each: 01–97 without the reserved 77, plus 99). */
+export function chapters(options?: EditionOption): HsEntry[] {
+  return [...table(options).chapters]
+}
+
+/** The 21 sections, I–XXI, with English and Korean titles. */
+export function sections(): HsSection[] {
+  return [...sectionTable().byCode.values()]
+}
+
+/** A section by Roman numeral (`'XVI'`) or number (`16`). */
+export function section(id: string | number): HsSection | undefined {
+  const { byCode } = sectionTable()
+  if (typeof id === 'number') return [...byCode.values()][id - 1]
+  if (typeof id === 'string') return byCode.get(id.toUpperCase())
+  throw new ReferenceInputError(`section must be a Roman numeral or a number, got ${describeInput(id)}`, {
+    hint: "use e.g. section('XVI') or section(16)",
+    input: id,
+  })
+}
+
+// --- search ------------------------------------------------------------------------------------
+
+let categoryNames: string[] | undefined
+let hs6Categories: Map<string, string[]> | undefined
+
+/** KCS integrated classification names (성질통합분류명) of the HSK lines under each HS2022 subheading. */
+function categoriesByHs6(): Map<string, string[]> {
+  if (hs6Categories) return hs6Categories
+  categoryNames = CATEGORIES.split('\n').map((line) => line.slice(line.indexOf('\t') + 1))
+  const names = categoryNames
+  hs6Categories = new Map()
+  for (const line of HS6_CATEGORIES.split('\n')) {
+    const [six = '', ids = ''] = line.split('\t')
+    if (ids) hs6Categories.set(six, ids.split(',').map((id) => names[Number.parseInt(id, 36)] ?? ''))
+  }
+  return hs6Categories
+}
+
+const indexes = new Map<HsEdition, SearchIndex>()
+
+function searchIndex(edition: HsEdition): SearchIndex {
+  const cached = indexes.get(edition)
+  if (cached) return cached
+  const t = editionTable(edition)
+  const byHs6 = categoriesByHs6()
+  // Keywords of a subheading: the classification names of its HSK lines. Another edition borrows
+  // them from the HS2022 subheadings its code correlates with.
+  const keywordsOf = (code: string): string[] => {
+    if (edition === '2022') return byHs6.get(code) ?? []
+    return convert(code, { from: edition, to: '2022' }).flatMap((target) => byHs6.get(target.code) ?? [])
+  }
+  const headingKeywords = new Map<string, string[]>()
+  const docs: SearchDoc[] = t.list.map((entry) => {
+    let keywords: string[] = []
+    if (entry.level === 6) {
+      keywords = keywordsOf(entry.code)
+      const heading = entry.code.slice(0, 4)
+      headingKeywords.set(heading, [...(headingKeywords.get(heading) ?? []), ...keywords])
+    }
+    return {
+      code: entry.code,
+      en: normalizeEnglish(entry.nameEn),
+      enExtra: '',
+      ko: entry.nameKo ? compactKorean(entry.nameKo) : '',
+      koExtra: keywords.length ? koreanContext(keywords) : '',
+    }
+  })
+  // Headings get the union of their subheadings' keywords (chapters keep their title only: the
+  // union over a whole chapter would make every chapter match every query in it).
+  for (let i = 0; i < docs.length; i++) {
+    const doc = docs[i] as SearchDoc
+    const words = doc.code.length === 4 ? headingKeywords.get(doc.code) : undefined
+    if (words?.length) docs[i] = { ...doc, koExtra: koreanContext(words) }
+  }
+  const index = new SearchIndex(docs)
+  indexes.set(edition, index)
+  return index
+}
+
+function readLevels(value: HsSearchOptions['level']): ReadonlySet<number> | undefined {
+  if (value === undefined) return undefined
+  const list = Array.isArray(value) ? value : [value]
+  for (const l of list) {
+    if (l !== 2 && l !== 4 && l !== 6) {
+      throw new ReferenceInputError(`search level must be 2, 4 or 6, got ${describeInput(l)}`, {
+        hint: 'for 10-digit lines use hsk.search',
+        input: value,
+      })
+    }
+  }
+  return new Set(list)
+}
+
+/**
+ * Ranked search over one edition. Digits search code prefixes (`'8518'` → 8518 and its
+ * subheadings); English matches whole words and word prefixes case-insensitively; Korean matches
+ * with or without spaces, in the Korean titles and in the KCS classification names of the HSK
+ * lines below (so `'소고기'` finds 0201/0202). Exact and prefix matches rank first.
+ */
+export function search(text: string, options: HsSearchOptions = {}): HsSearchResult[] {
+  const edition = readEdition(options.edition)
+  const levels = readLevels(options.level)
+  const t = editionTable(edition)
+  const hits: Hit[] = searchIndex(edition).search(text, {
+    lang: options.lang,
+    limit: options.limit,
+    accept: levels ? (i) => levels.has((t.list[i] as HsEntry).level) : undefined,
+  })
+  return hits.map((h) => ({ ...(t.list[h.index] as HsEntry), score: h.score, match: h.match }))
+}
+
+// --- conversion ----------------------------------------------------------------------------------
+
+const REL: Record<string, Relationship> = { a: '1:1', b: '1:n', c: 'n:1', d: 'n:n' }
+const FLIP: Record<Relationship, Relationship> = { '1:1': '1:1', '1:n': 'n:1', 'n:1': '1:n', 'n:n': 'n:n' }
+const CORRELATION: Record<string, () => string> = {
+  '2022>2017': () => CORRELATION_2022_2017,
+  '2022>2012': () => CORRELATION_2022_2012,
+  '2017>2012': () => CORRELATION_2017_2012,
+}
+const correlations = new Map<string, Map<string, ConversionTarget[]>>()
+
+function correlationMap(from: HsEdition, to: HsEdition): Map<string, ConversionTarget[]> {
+  const key = `${from}>${to}`
+  const cached = correlations.get(key)
+  if (cached) return cached
+  const forward = CORRELATION[key]
+  let map: Map<string, ConversionTarget[]>
+  if (forward) {
+    map = new Map()
+    for (const line of forward().split('\n')) {
+      const src = line.slice(0, 6)
+      let rel: Relationship = '1:1'
+      const targets: ConversionTarget[] = []
+      for (const item of line.slice(7).split(',')) {
+        const code = item.startsWith('=') ? src : item.slice(0, 6)
+        let rest = item.slice(item.startsWith('=') ? 1 : 6)
+        const relChar = rest[0]
+        if (relChar && relChar in REL) {
+          rel = REL[relChar] as Relationship
+          rest = rest.slice(1)
+        }
+        targets.push({
+          code,
+          relationship: rel,
+          ...(rest.includes('*') ? { primary: true as const } : {}),
+          ...(rest.includes('!') ? { partial: true as const } : {}),
+        })
+      }
+      map.set(src, targets)
+    }
+  } else {
+    // The reverse of a published table: same pairs, relationship read from the other side.
+    map = new Map()
+    for (const [src, targets] of correlationMap(to, from)) {
+      for (const t of targets) {
+        const list = map.get(t.code) ?? []
+        list.push({
+          code: src,
+          relationship: FLIP[t.relationship],
+          ...(t.partial ? { partial: true as const } : {}),
+        })
+        map.set(t.code, list)
+      }
+    }
+    for (const list of map.values()) list.sort((a, b) => (a.code < b.code ? -1 : 1))
+  }
+  correlations.set(key, map)
+  return map
+}
+
+/**
+ * Converts a 6-digit subheading (or the subheading of a 10-digit HSK code) between editions with
+ * the UNSD correlation tables: every target with its relationship; the conversion-table target
+ * is flagged `primary`. `[]` when the code does not exist in `from` or has no correspondence.
+ */
+export function convert(code: string, options: ConvertOptions): ConversionTarget[] {
+  const c = readCode(code)
+  if (c.length < 6) {
+    throw new ReferenceInputError(`convert works on 6-digit subheadings, got ${describeInput(code)}`, {
+      hint: 'UNSD correlates subheadings only: convert each subheading of the heading (hs.children) instead',
+      input: code,
+    })
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new ReferenceInputError('convert needs { from, to }', {
+      hint: "e.g. convert('020230', { from: '2017', to: '2022' })",
+      input: options,
+    })
+  }
+  const from = readEdition(options.from, 'source edition')
+  const to = readEdition(options.to, 'target edition')
+  const six = c.slice(0, 6)
+  if (from === to) return isValid(six, { edition: from }) ? [{ code: six, relationship: '1:1', primary: true }] : []
+  return [...(correlationMap(from, to).get(six) ?? [])]
+}
+
+/** The `hs` namespace: `import { hs } from '@kcs-trade/reference'`. */
+export const hs = {
+  get,
+  isValid,
+  level,
+  children,
+  parent,
+  ancestors,
+  all,
+  chapters,
+  sections,
+  section,
+  search,
+  convert,
+  editions: EDITIONS,
+} as const

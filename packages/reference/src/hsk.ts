@@ -1,0 +1,291 @@
+/**
+ * HSK, the Korean 10-digit tariff codes (KCS edition 2025-01-01, based on HS2022).
+ *
+ *   import { hsk } from '@kcs-trade/reference/hsk'
+ *   hsk.get('8518309000')  // { nameKo: '기타', pathKo: '전기기기와 … > 기타', unit: 'U', … }
+ */
+import { describeInput, ReferenceInputError } from './errors.js'
+import { CATEGORIES } from './generated/categories.js'
+import { HSK, HSK_VALID_TO_DEFAULT } from './generated/hsk.js'
+import { readCode } from './internal/codes.js'
+import { editionTable, type HsEntry } from './internal/hs-table.js'
+import { compactKorean, normalizeEnglish } from './internal/normalize.js'
+import { koreanContext, type MatchKind, type SearchDoc, SearchIndex, type SearchLang } from './internal/search.js'
+
+export type { MatchKind, SearchLang }
+export { ReferenceInputError } from './errors.js'
+
+/** The KCS file's edition (관세청_HS부호, 2025-01-01). */
+export const HSK_EDITION = '2025-01-01'
+
+/** The KCS-only pseudo-code for household goods (이사화물); its `242400` is no HS subheading. */
+export const HOUSEHOLD_GOODS_CODE = '2424000000'
+
+export interface HskPathSegment {
+  readonly code: string
+  readonly nameEn: string
+  /** Absent where the sources give no Korean title (most headings and many subheadings). */
+  readonly nameKo?: string
+}
+
+/** One HSK code: a 10-digit line, or (from `get`/`children` only) a 7–9-digit grouping. */
+export interface HskEntry {
+  /** 10 digits for a line; 7, 8 or 9 for a grouping. */
+  readonly code: string
+  /** `true` for 10-digit lines, the codes KCS reports trade under. */
+  readonly leaf: boolean
+  /**
+   * The Korean name exactly as KCS states it, relative to the parent — often just `기타`
+   * ("other"). This is the text the trade API returns as `statKor`. Whitespace is trimmed.
+   */
+  readonly nameKo: string
+  /** The English name, relative to the parent like nameKo (`Other`). */
+  readonly nameEn: string
+  /**
+   * Full Korean path: chapter > heading > subheading > groupings > this name, skipping levels
+   * whose Korean title the sources lack (most headings), joined with ' > '.
+   */
+  readonly pathKo: string
+  /** Full English path: heading > subheading > groupings > this name, joined with ' > '. */
+  readonly pathEn: string
+  /** The path as segments, chapter first, this code last. */
+  readonly path: readonly HskPathSegment[]
+  /** The 2-, 4- and 6-digit prefixes. */
+  readonly chapter: string
+  readonly heading: string
+  readonly hs6: string
+  /** HSK parent: the nearest 7–9-digit grouping, else the HS2022 subheading. */
+  readonly parent: string
+  /** Quantity unit code (수량단위코드: `U`, `M2`, `L`, …); absent where KCS sets none. */
+  readonly unit?: string
+  /** Weight unit code (중량단위코드): `KG` on every line; absent on groupings. */
+  readonly weightUnit?: string
+  /** First and last day of validity, `YYYY-MM-DD`. */
+  readonly validFrom: string
+  readonly validTo: string
+  /** KCS integrated classification (성질통합분류), e.g. `{ code: '11020201', nameKo: '소고기' }`. */
+  readonly category?: { readonly code: string; readonly nameKo: string }
+  /** `true` on KCS-only pseudo-codes with no HS subheading: `2424000000` 이사화물 (household goods). */
+  readonly pseudo?: true
+}
+
+export interface HskSearchOptions {
+  lang?: SearchLang | undefined
+  /** Maximum number of results, default 20. */
+  limit?: number | undefined
+}
+
+export type HskSearchResult = HskEntry & { readonly score: number; readonly match: MatchKind }
+
+interface Raw {
+  code: string
+  validFrom: string
+  validTo: string
+  unit: string
+  category: number
+  nameKo: string
+  nameEn: string
+}
+
+interface Table {
+  readonly raw: ReadonlyMap<string, Raw>
+  /** 10-digit codes, sorted. */
+  readonly leaves: readonly string[]
+  readonly children: ReadonlyMap<string, readonly string[]>
+  readonly categories: readonly { code: string; nameKo: string }[]
+}
+
+let tableCache: Table | undefined
+
+function date(yyyymmdd: string): string {
+  return `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6, 8)}`
+}
+
+function hskTable(): Table {
+  if (tableCache) return tableCache
+  const raw = new Map<string, Raw>()
+  const leaves: string[] = []
+  for (const line of HSK.split('\n')) {
+    const [code = '', from = '', to = '', unit = '', category = '', nameKo = '', nameEn = ''] = line.split('\t')
+    raw.set(code, {
+      code,
+      validFrom: date(from),
+      validTo: date(to || HSK_VALID_TO_DEFAULT),
+      unit,
+      category: category ? Number.parseInt(category, 36) : -1,
+      nameKo,
+      nameEn: nameEn || nameKo,
+    })
+    if (code.length === 10) leaves.push(code)
+  }
+  const children = new Map<string, string[]>()
+  for (const code of raw.keys()) {
+    const p = parentCode(code, raw)
+    const list = children.get(p)
+    if (list) list.push(code)
+    else children.set(p, [code])
+  }
+  const categories = CATEGORIES.split('\n').map((line) => {
+    const tab = line.indexOf('\t')
+    return { code: line.slice(0, tab), nameKo: line.slice(tab + 1) }
+  })
+  tableCache = { raw, leaves, children, categories }
+  return tableCache
+}
+
+/** The nearest existing 9/8/7-digit grouping, else the 6-digit subheading. */
+function parentCode(code: string, raw: ReadonlyMap<string, Raw>): string {
+  for (let len = code.length - 1; len >= 7; len--) {
+    const prefix = code.slice(0, len)
+    if (raw.has(prefix)) return prefix
+  }
+  return code.slice(0, 6)
+}
+
+const entries = new Map<string, HskEntry>()
+
+function entryOf(code: string): HskEntry | undefined {
+  const cached = entries.get(code)
+  if (cached) return cached
+  const t = hskTable()
+  const row = t.raw.get(code)
+  if (!row) return undefined
+  const hs22 = editionTable('2022').entries
+  const pseudo = code === HOUSEHOLD_GOODS_CODE
+  // HS levels, then the HSK groupings between the subheading and this code.
+  const segments: HskPathSegment[] = []
+  const hsLevels: (HsEntry | undefined)[] = pseudo ? [] : [2, 4, 6].map((len) => hs22.get(code.slice(0, len)))
+  for (const e of hsLevels) {
+    if (e) segments.push({ code: e.code, nameEn: e.nameEn, ...(e.nameKo ? { nameKo: e.nameKo } : {}) })
+  }
+  const groupings: Raw[] = []
+  for (let p = parentCode(code, t.raw); p.length > 6; p = parentCode(p, t.raw)) {
+    const g = t.raw.get(p)
+    if (g) groupings.unshift(g)
+  }
+  for (const g of [...groupings, row]) segments.push({ code: g.code, nameEn: g.nameEn, nameKo: g.nameKo })
+  const pathKo: string[] = []
+  for (const s of segments) {
+    // A subheading whose only line is this one carries the same Korean text: say it once.
+    if (s.nameKo && pathKo[pathKo.length - 1] !== s.nameKo) pathKo.push(s.nameKo)
+  }
+  const pathEn = segments.filter((s) => s.code.length > 2 || pseudo).map((s) => s.nameEn)
+  const category = row.category >= 0 ? t.categories[row.category] : undefined
+  const entry: HskEntry = Object.freeze({
+    code,
+    leaf: code.length === 10,
+    nameKo: row.nameKo,
+    nameEn: row.nameEn,
+    pathKo: pathKo.join(' > '),
+    pathEn: pathEn.join(' > '),
+    path: Object.freeze(segments.map((s) => Object.freeze(s))),
+    chapter: code.slice(0, 2),
+    heading: code.slice(0, 4),
+    hs6: code.slice(0, 6),
+    parent: parentCode(code, t.raw),
+    ...(row.unit ? { unit: row.unit } : {}),
+    ...(code.length === 10 ? { weightUnit: 'KG' } : {}),
+    validFrom: row.validFrom,
+    validTo: row.validTo,
+    ...(category ? { category: Object.freeze({ ...category }) } : {}),
+    ...(pseudo ? { pseudo: true as const } : {}),
+  })
+  entries.set(code, entry)
+  return entry
+}
+
+/**
+ * An HSK line by its 10-digit code (or a 7–9-digit grouping); `undefined` if KCS has no such code.
+ * Throws ReferenceInputError for malformed input.
+ */
+export function get(code: string): HskEntry | undefined {
+  const c = readCode(code, 'HSK code')
+  if (c.length < 7) {
+    throw new ReferenceInputError(`HSK codes have 10 digits, got ${describeInput(code)}`, {
+      hint: 'use hs.get for 2-, 4- and 6-digit codes, or hsk.children to list the lines under them',
+      input: code,
+    })
+  }
+  return entryOf(c)
+}
+
+/** `true` for an existing 10-digit HSK line. Never throws. */
+export function isValid(code: unknown): boolean {
+  return typeof code === 'string' && /^\d{10}$/.test(code) && hskTable().raw.has(code)
+}
+
+/** Every 10-digit HSK line (11,327, including the pseudo-code 2424000000), sorted by code. */
+export function all(): HskEntry[] {
+  return hskTable().leaves.map((code) => entryOf(code) as HskEntry)
+}
+
+/**
+ * Direct HSK children of a code: the groupings and lines right under an HS subheading or a
+ * grouping. For a chapter or heading, every line under it.
+ */
+export function children(code: string): HskEntry[] {
+  const c = readCode(code, 'HS or HSK code')
+  const t = hskTable()
+  if (c.length < 6) {
+    const lo = t.leaves.findIndex((l) => l.startsWith(c))
+    if (lo < 0) return []
+    const out: HskEntry[] = []
+    for (let i = lo; i < t.leaves.length && (t.leaves[i] as string).startsWith(c); i++) {
+      out.push(entryOf(t.leaves[i] as string) as HskEntry)
+    }
+    return out
+  }
+  return (t.children.get(c) ?? []).map((k) => entryOf(k) as HskEntry)
+}
+
+/** The HSK groupings above a code, outermost first (the HS levels are in `entry.path` / `hs.ancestors`). */
+export function ancestors(code: string): HskEntry[] {
+  const c = readCode(code, 'HSK code')
+  const t = hskTable()
+  const out: HskEntry[] = []
+  for (let p = parentCode(c, t.raw); p.length > 6; p = parentCode(p, t.raw)) out.unshift(entryOf(p) as HskEntry)
+  return out
+}
+
+let index: SearchIndex | undefined
+
+function searchIndex(): SearchIndex {
+  if (index) return index
+  const t = hskTable()
+  const docs: SearchDoc[] = t.leaves.map((code) => {
+    const e = entryOf(code) as HskEntry
+    const context = e.path.slice(0, -1)
+    return {
+      code,
+      en: normalizeEnglish(e.nameEn),
+      enExtra: normalizeEnglish(context.map((s) => s.nameEn).join(' ')),
+      ko: compactKorean(e.nameKo),
+      koExtra: koreanContext([...context.map((s) => s.nameKo ?? ''), e.category?.nameKo ?? '']),
+    }
+  })
+  index = new SearchIndex(docs)
+  return index
+}
+
+/**
+ * Ranked search over the 10-digit lines: code prefixes, Korean (with or without spaces) and
+ * English words in the line's own name first, then in its path and KCS classification name.
+ */
+export function search(text: string, options: HskSearchOptions = {}): HskSearchResult[] {
+  const t = hskTable()
+  return searchIndex()
+    .search(text, options)
+    .map((h) => ({ ...(entryOf(t.leaves[h.index] as string) as HskEntry), score: h.score, match: h.match }))
+}
+
+/** The `hsk` namespace: `import { hsk } from '@kcs-trade/reference'`. */
+export const hsk = {
+  get,
+  isValid,
+  all,
+  children,
+  ancestors,
+  search,
+  edition: HSK_EDITION,
+  householdGoodsCode: HOUSEHOLD_GOODS_CODE,
+} as const

@@ -1,0 +1,133 @@
+import { CHAPTER_SECTIONS, SECTIONS } from '../generated/hs-meta.js'
+import { HS_2022 } from '../generated/hs-2022.js'
+
+export type HsEdition = '2022' | '2017' | '2012'
+export const EDITIONS: readonly HsEdition[] = ['2022', '2017', '2012']
+
+/** One HS code (chapter, heading or subheading) in one edition. */
+export interface HsEntry {
+  /** 2, 4 or 6 digits. */
+  readonly code: string
+  readonly level: 2 | 4 | 6
+  readonly edition: HsEdition
+  /** UN Comtrade's condensed English description (not the WCO legal text). */
+  readonly nameEn: string
+  /**
+   * Korean title where the sources give one: every chapter, and the headings and subheadings whose
+   * text the KCS HSK file states (a subheading with a single `……0000` line). Absent otherwise.
+   */
+  readonly nameKo?: string
+  /** The parent code; absent for chapters. */
+  readonly parent?: string
+  /** Section as a Roman numeral, `I`–`XXI`; absent for the non-standard chapter 99 codes. */
+  readonly section?: string
+  /**
+   * `true` for `99`, `9999` and `999999`, UN Comtrade's "commodities not specified according to
+   * kind": not part of the WCO nomenclature, but counted by the sources and used in statistics.
+   */
+  readonly nonStandard?: true
+}
+
+export interface HsSection {
+  /** Roman numeral `I`–`XXI`. */
+  readonly code: string
+  readonly number: number
+  readonly nameEn: string
+  readonly nameKo: string
+  /** The chapters of the section, two digits each. */
+  readonly chapters: readonly string[]
+}
+
+export interface EditionTable {
+  readonly edition: HsEdition
+  readonly entries: ReadonlyMap<string, HsEntry>
+  /** All entries sorted by code. */
+  readonly list: readonly HsEntry[]
+  readonly children: ReadonlyMap<string, readonly HsEntry[]>
+  readonly chapters: readonly HsEntry[]
+}
+
+let sectionCache: { byCode: Map<string, HsSection>; byChapter: Map<string, string> } | undefined
+
+export function sectionTable(): { byCode: Map<string, HsSection>; byChapter: Map<string, string> } {
+  if (sectionCache) return sectionCache
+  const byChapter = new Map<string, string>()
+  const chaptersOf = new Map<string, string[]>()
+  for (const line of CHAPTER_SECTIONS.split('\n')) {
+    const [chapter = '', section = ''] = line.split('\t')
+    byChapter.set(chapter, section)
+    chaptersOf.set(section, [...(chaptersOf.get(section) ?? []), chapter])
+  }
+  const byCode = new Map<string, HsSection>()
+  SECTIONS.split('\n').forEach((line, i) => {
+    const [code = '', nameEn = '', nameKo = ''] = line.split('\t')
+    byCode.set(code, Object.freeze({ code, number: i + 1, nameEn, nameKo, chapters: chaptersOf.get(code) ?? [] }))
+  })
+  sectionCache = { byCode, byChapter }
+  return sectionCache
+}
+
+const tables = new Map<HsEdition, EditionTable>()
+const sources = new Map<HsEdition, () => string>([['2022', () => HS_2022]])
+
+/** Registers the raw table of an older edition; only the `hs` module does, so `/hsk` stays light. */
+export function registerEdition(edition: HsEdition, source: () => string): void {
+  if (!sources.has(edition)) sources.set(edition, source)
+}
+
+export function editionTable(edition: HsEdition): EditionTable {
+  const cached = tables.get(edition)
+  if (cached) return cached
+  const source = sources.get(edition)
+  if (!source) throw new Error(`HS${edition} table is not loaded; import it from '@kcs-trade/reference/hs'`)
+  const base = edition === '2022' ? undefined : editionTable('2022').entries
+  const { byChapter } = sectionTable()
+  const entries = new Map<string, HsEntry>()
+  const list: HsEntry[] = []
+  const children = new Map<string, HsEntry[]>()
+  const chapters: HsEntry[] = []
+  for (const line of source().split('\n')) {
+    const tab = line.indexOf('\t')
+    const code = tab < 0 ? line : line.slice(0, tab)
+    let nameEn: string
+    let nameKo: string | undefined
+    if (tab < 0) {
+      // Same text as HS2022, hence also the HS2022 Korean name.
+      const same = base?.get(code)
+      if (!same) throw new Error(`HS${edition}: ${code} has no text`)
+      nameEn = same.nameEn
+      nameKo = same.nameKo
+    } else {
+      const rest = line.slice(tab + 1)
+      const tab2 = rest.indexOf('\t')
+      nameEn = tab2 < 0 ? rest : rest.slice(0, tab2)
+      nameKo = tab2 < 0 ? undefined : rest.slice(tab2 + 1)
+    }
+    const level = code.length as 2 | 4 | 6
+    const chapter = code.slice(0, 2)
+    const section = byChapter.get(chapter)
+    const entry: HsEntry = {
+      code,
+      level,
+      edition,
+      nameEn,
+      ...(nameKo ? { nameKo } : {}),
+      ...(level > 2 ? { parent: code.slice(0, level - 2) } : {}),
+      ...(section ? { section } : {}),
+      ...(chapter === '99' ? { nonStandard: true as const } : {}),
+    }
+    Object.freeze(entry)
+    entries.set(code, entry)
+    list.push(entry)
+    if (entry.parent) {
+      const siblings = children.get(entry.parent)
+      if (siblings) siblings.push(entry)
+      else children.set(entry.parent, [entry])
+    } else {
+      chapters.push(entry)
+    }
+  }
+  const table: EditionTable = { edition, entries, list, children, chapters }
+  tables.set(edition, table)
+  return table
+}
