@@ -1,0 +1,371 @@
+import { classifyBody } from './classify.js'
+import { type CompiledEndpoint, compileEndpoint, type EndpointDefinition } from './endpoint.js'
+import { isKcsError, type KcsError, KcsResponseFormatError } from './errors.js'
+import { Sha256 } from './sha256.js'
+import { XmlItemScanner } from './xml/scanner.js'
+
+/** Error documents are small; anything bigger that is not a data answer is not worth holding. */
+const MAX_BUFFERED_BYTES = 1 << 20
+
+const SNIFF = 0
+const STREAM = 1
+const BUFFER = 2
+
+export interface BodySummary<TTotals> {
+  /** The totals row, or null when the answer has none. */
+  total: TTotals | null
+  /** Number of data rows (the totals row excluded). */
+  rowCount: number
+  /** Whether the data rows' dollar sums equal the totals row exactly; null without a totals row. */
+  sumsMatch: boolean | null
+  /** Totals-row weight minus the sum of the data rows' weights (rounding upstream); null without a totals row. */
+  weightDiffKg: Record<string, number> | null
+  /** Data rows breaking the endpoint's row invariant (balance ≠ export − import). */
+  inconsistentRows: number
+  /** Raw body bytes. */
+  bytes: number
+  /** SHA-256 of the raw body bytes, hex. */
+  bodySha256: string
+  /** Provider result code (`00` for data, `03` for a no-data answer). */
+  resultCode: string
+  resultMsg: string
+}
+
+export interface BodyParserOptions {
+  /** HTTP status of the response (default 200). */
+  status?: number
+  /** Redacts the service key from text copied into errors. */
+  redact?: (text: string) => string
+  /** Redacted request URL, attached to errors. */
+  url?: string
+  /** From a `Retry-After` header, attached to rate-limit errors. */
+  retryAfterMs?: number
+  /** Clock for `KcsQuotaExceededError.resetsAt` (tests). */
+  now?: Date
+}
+
+const identity = (s: string) => s
+const NO_ROWS: never[] = []
+
+/**
+ * Turns raw body bytes, pushed in chunks of any size, into rows — or into the `KcsError` the body
+ * stands for. It hashes every byte, decodes UTF-8 incrementally, and streams items through the
+ * scanner once the header says `00`; anything else (gateway errors, provider errors, text, HTML,
+ * JSON) is buffered (≤ 1 MiB) and classified at the end.
+ */
+export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
+  readonly #compiled: CompiledEndpoint<TRow, TTotals>
+  readonly #def: EndpointDefinition<unknown, TRow, TTotals>
+  readonly #options: BodyParserOptions
+  readonly #status: number
+  readonly #redact: (text: string) => string
+  readonly #hash = new Sha256()
+  readonly #decoder = new TextDecoder('utf-8', { fatal: true })
+  readonly #scanner: XmlItemScanner
+  readonly #sums: number[]
+  readonly #exactKeys: readonly string[]
+  readonly #approxKeys: readonly string[]
+
+  #mode: number
+  #buffered: Uint8Array[] = []
+  #bufferedBytes = 0
+  #overflow = false
+  #scannerError: KcsError | undefined
+  #pending: TRow[] = []
+  #total: TTotals | null = null
+  #rowCount = 0
+  #inconsistent = 0
+  #ended = false
+
+  constructor(endpoint: EndpointDefinition<unknown, TRow, TTotals>, options: BodyParserOptions = {}) {
+    this.#def = endpoint
+    this.#compiled = compileEndpoint(endpoint)
+    this.#options = options
+    this.#status = options.status ?? 200
+    this.#redact = options.redact ?? identity
+    this.#exactKeys = endpoint.exactSums
+    this.#approxKeys = endpoint.approximateSums
+    this.#sums = new Array(this.#exactKeys.length + this.#approxKeys.length).fill(0)
+    this.#mode = this.#status >= 200 && this.#status < 300 ? SNIFF : BUFFER
+    this.#scanner = new XmlItemScanner({
+      itemFields: this.#compiled.itemFields,
+      onItem: (values) => this.#onItem(values),
+    })
+  }
+
+  /** Bytes seen so far. */
+  get bytes(): number {
+    return this.#hash.bytes
+  }
+
+  #onItem(values: (string | undefined)[]): void {
+    // The header closed earlier in this same chunk: settle the mode before the first row.
+    if (this.#mode === SNIFF) this.#decide()
+    if (this.#mode !== STREAM) return
+    const c = this.#compiled
+    if (c.isTotals(values)) {
+      if (this.#total !== null) throw new KcsResponseFormatError('the answer has two totals rows')
+      this.#total = c.mapTotals(values)
+      return
+    }
+    const row = c.mapRow(values)
+    const r = row as Record<string, number>
+    const sums = this.#sums
+    const exact = this.#exactKeys
+    for (let i = 0; i < exact.length; i++) sums[i]! += r[exact[i]!]!
+    const approx = this.#approxKeys
+    for (let i = 0; i < approx.length; i++) sums[exact.length + i]! += r[approx[i]!]!
+    if (this.#def.rowInvariant && !this.#def.rowInvariant(row)) this.#inconsistent++
+    this.#rowCount++
+    this.#pending.push(row)
+  }
+
+  #keep(chunk: Uint8Array): void {
+    if (this.#overflow) return
+    if (this.#bufferedBytes + chunk.length > MAX_BUFFERED_BYTES) {
+      this.#overflow = true
+      return
+    }
+    // Copy: the caller may reuse its buffer.
+    this.#buffered.push(chunk.slice())
+    this.#bufferedBytes += chunk.length
+  }
+
+  #toBuffer(error?: KcsError): void {
+    this.#mode = BUFFER
+    if (error) this.#scannerError = error
+  }
+
+  /** Feeds the next chunk of raw bytes; returns the data rows completed by it (possibly none). */
+  write(chunk: Uint8Array): TRow[] {
+    if (this.#ended) throw new Error('ResponseBodyParser: write() after end()')
+    this.#hash.update(chunk)
+    if (this.#mode === BUFFER) {
+      this.#keep(chunk)
+      return NO_ROWS
+    }
+    if (this.#mode === SNIFF) this.#keep(chunk)
+    let text: string
+    try {
+      text = this.#decoder.decode(chunk, { stream: true })
+    } catch {
+      const err = new KcsResponseFormatError('the body is not valid UTF-8', this.#errorOptions())
+      if (this.#mode === SNIFF) {
+        this.#toBuffer(err)
+        return NO_ROWS
+      }
+      throw err
+    }
+    this.#feed(text)
+    return this.#takeRows()
+  }
+
+  /** The current mode, for tests: `sniff`, `stream` or `buffer`. */
+  get mode(): 'sniff' | 'stream' | 'buffer' {
+    return this.#mode === SNIFF ? 'sniff' : this.#mode === STREAM ? 'stream' : 'buffer'
+  }
+
+  #feed(text: string): void {
+    if (this.#mode === STREAM) {
+      this.#scan(text)
+      return
+    }
+    try {
+      this.#scanner.write(text)
+    } catch (e) {
+      if (this.#mode === STREAM) throw isKcsError(e) ? this.#withContext(e) : e
+      // While sniffing, a body the scanner refuses may still be an error page: classify it at the end.
+      this.#toBuffer(isKcsError(e) ? this.#withContext(e) : undefined)
+      this.#pending = []
+      return
+    }
+    this.#decide()
+  }
+
+  #scan(text: string): void {
+    try {
+      this.#scanner.write(text)
+    } catch (e) {
+      throw isKcsError(e) ? this.#withContext(e) : e
+    }
+  }
+
+  #decide(): void {
+    const s = this.#scanner
+    if (s.root !== undefined && s.root !== 'response') {
+      this.#toBuffer()
+    } else if (s.headerClosed) {
+      const code = s.header.resultCode ?? ''
+      if (/^\d{1,4}$/.test(code) && Number(code) === 0) {
+        this.#mode = STREAM
+        this.#buffered = []
+        this.#bufferedBytes = 0
+      } else {
+        this.#toBuffer()
+      }
+    } else if (this.#bufferedBytes > 64 * 1024) {
+      this.#toBuffer(
+        new KcsResponseFormatError('no <header> with a resultCode in the first 64 KiB', this.#errorOptions()),
+      )
+    }
+  }
+
+  #takeRows(): TRow[] {
+    if (this.#pending.length === 0) return NO_ROWS
+    const rows = this.#pending
+    this.#pending = []
+    return rows
+  }
+
+  #errorOptions() {
+    return {
+      status: this.#status,
+      ...(this.#options.url === undefined ? {} : { url: this.#options.url }),
+    }
+  }
+
+  #withContext(e: KcsError): KcsError {
+    if (e.url === undefined && this.#options.url !== undefined) e.url = this.#options.url
+    if (e.status === undefined) e.status = this.#status
+    return e
+  }
+
+  /**
+   * Ends the body. Returns the last rows and the summary, or throws the `KcsError` the body stands
+   * for (gateway/provider error, truncated or malformed XML, …).
+   */
+  end(): { rows: TRow[]; summary: BodySummary<TTotals> } {
+    if (this.#ended) throw new Error('ResponseBodyParser: end() called twice')
+    this.#ended = true
+    const bodySha256 = this.#hash.digestHex()
+    const bytes = this.#hash.bytes
+    if (this.#mode !== BUFFER) {
+      let tail = ''
+      try {
+        tail = this.#decoder.decode()
+      } catch {
+        const err = new KcsResponseFormatError(
+          'the body ends inside a UTF-8 sequence (truncated)',
+          this.#errorOptions(),
+        )
+        if (this.#mode === STREAM) throw err
+        this.#toBuffer(err)
+      }
+      if (this.#mode !== BUFFER) {
+        if (tail) this.#feed(tail)
+        if (this.#mode === STREAM) {
+          try {
+            this.#scanner.end()
+          } catch (e) {
+            throw isKcsError(e) ? this.#withContext(e) : e
+          }
+          return { rows: this.#takeRows(), summary: this.#summary(bytes, bodySha256) }
+        }
+        if (this.#mode === SNIFF) {
+          try {
+            this.#scanner.end()
+          } catch (e) {
+            if (isKcsError(e)) this.#scannerError = this.#withContext(e)
+          }
+        }
+      }
+    }
+    // Everything else is a small document standing for an error (or a provider "no data").
+    if (this.#overflow) {
+      const err = new KcsResponseFormatError(
+        `a ${bytes}-byte body that is not a data answer (only error documents are expected besides data)`,
+        this.#errorOptions(),
+      )
+      if (this.#status >= 200 && this.#status < 300) throw err
+    }
+    const raw = concat(this.#buffered, this.#bufferedBytes)
+    const text = new TextDecoder('utf-8').decode(raw)
+    const outcome = classifyBody(text, {
+      status: this.#status,
+      redact: this.#redact,
+      ...(this.#options.url === undefined ? {} : { url: this.#options.url }),
+      ...(this.#options.retryAfterMs === undefined ? {} : { retryAfterMs: this.#options.retryAfterMs }),
+      ...(this.#options.now === undefined ? {} : { now: this.#options.now }),
+      ...(this.#scannerError === undefined ? {} : { scannerError: this.#scannerError }),
+    })
+    if (isKcsError(outcome)) throw outcome
+    return {
+      rows: [],
+      summary: {
+        total: null,
+        rowCount: 0,
+        sumsMatch: null,
+        weightDiffKg: null,
+        inconsistentRows: 0,
+        bytes,
+        bodySha256,
+        resultCode: outcome.resultCode,
+        resultMsg: outcome.resultMsg,
+      },
+    }
+  }
+
+  #summary(bytes: number, bodySha256: string): BodySummary<TTotals> {
+    const total = this.#total
+    let sumsMatch: boolean | null = null
+    let weightDiffKg: Record<string, number> | null = null
+    if (total !== null) {
+      const t = total as Record<string, number>
+      const exact = this.#exactKeys
+      sumsMatch = true
+      for (let i = 0; i < exact.length; i++) {
+        const sum = this.#sums[i]!
+        // Beyond 2^53 the sum itself is no longer exact: then it cannot prove a match.
+        if (!Number.isSafeInteger(sum) || sum !== t[exact[i]!]) sumsMatch = false
+      }
+      weightDiffKg = {}
+      this.#approxKeys.forEach((k, i) => {
+        weightDiffKg![k] = t[k]! - this.#sums[exact.length + i]!
+      })
+    }
+    return {
+      total,
+      rowCount: this.#rowCount,
+      sumsMatch,
+      weightDiffKg,
+      inconsistentRows: this.#inconsistent,
+      bytes,
+      bodySha256,
+      resultCode: this.#scanner.header.resultCode ?? '',
+      resultMsg: this.#redact(this.#scanner.header.resultMsg ?? ''),
+    }
+  }
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total)
+  let offset = 0
+  for (const c of chunks) {
+    out.set(c, offset)
+    offset += c.length
+  }
+  return out
+}
+
+export interface ParsedBody<TRow, TTotals> {
+  rows: TRow[]
+  total: TTotals | null
+  summary: BodySummary<TTotals>
+}
+
+/**
+ * Parses a complete body (e.g. a saved answer) the same way the client parses a live one.
+ * Returns the rows and totals, or throws the `KcsError` the body stands for.
+ */
+export function parseResponseBody<TRow, TTotals>(
+  endpoint: EndpointDefinition<unknown, TRow, TTotals>,
+  body: string | Uint8Array,
+  options: BodyParserOptions = {},
+): ParsedBody<TRow, TTotals> {
+  const parser = new ResponseBodyParser(endpoint, options)
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body
+  const rows = parser.write(bytes).slice()
+  const last = parser.end()
+  for (const r of last.rows) rows.push(r)
+  return { rows, total: last.summary.total, summary: last.summary }
+}

@@ -1,0 +1,584 @@
+import ky from 'ky'
+import { type BodySummary, ResponseBodyParser } from './body.js'
+import { type EndpointDefinition, nitemtradeEndpoint, type TradeRow, type TradeTotals } from './endpoint.js'
+import {
+  isKcsError,
+  KcsCircuitOpenError,
+  type KcsError,
+  KcsNetworkError,
+  KcsTimeoutError,
+  KcsValidationError,
+} from './errors.js'
+import { type ParsedTradeQuery, parseTradeQuery, splitIntoWindows, type TradeQuery } from './query.js'
+import {
+  backoffDelay,
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  isConnectionFailure,
+  type ResolvedRetryOptions,
+  type RetryOptions,
+  resolveRetry,
+  sleep,
+} from './resilience.js'
+import { normalizeServiceKey, REDACTED, redactSecret } from './secret.js'
+
+export const DEFAULT_BASE_URL = 'http://apis.data.go.kr'
+export const DEFAULT_TIMEOUT_MS = 120_000
+
+export interface RequestInfo {
+  /** Request URL with the service key replaced by `***`. */
+  url: string
+  /** 1 for the first attempt, 2 for the first retry, … */
+  attempt: number
+  endpoint: string
+}
+
+export interface ResponseInfo extends RequestInfo {
+  status: number
+  /** From sending the request to the end of the body. */
+  durationMs: number
+  /** Body bytes read. */
+  bytes: number
+  /** The error the response stood for, if any (redacted). */
+  error?: KcsError
+}
+
+export interface RetryInfo extends RequestInfo {
+  /** Why the attempt failed (redacted). */
+  error: KcsError
+  /** Backoff before the next attempt. */
+  delayMs: number
+}
+
+/** Observability hooks. Everything they receive is redacted; a hook that throws is ignored. */
+export interface KcsHooks {
+  onRequest?(info: RequestInfo): void
+  onResponse?(info: ResponseInfo): void
+  onRetry?(info: RetryInfo): void
+}
+
+export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>
+
+export interface KcsClientOptions {
+  /** The data.go.kr service key, "encoding" (percent-encoded) or "decoding" (raw) form. */
+  serviceKey: string
+  /** Origin of the API, optionally with a path prefix for a proxy. Default `http://apis.data.go.kr`. */
+  baseUrl?: string
+  /** Limit for one attempt, headers and whole body. Default 120 000 ms. */
+  timeoutMs?: number
+  /** Retries for transient failures: a count, or `{ limit, baseDelayMs, maxDelayMs }`. `0` disables. */
+  retry?: number | RetryOptions
+  /** Fail fast after a burst of connection failures; `false` disables. Pass an instance to share it. */
+  circuitBreaker?: CircuitBreakerOptions | CircuitBreaker | false
+  /** A standard fetch (default `globalThis.fetch`). */
+  fetch?: FetchLike
+  hooks?: KcsHooks
+  /** Extra request headers. A value containing `environment=` is refused (the portal firewall blocks it). */
+  headers?: Record<string, string>
+}
+
+export interface CallOptions {
+  signal?: AbortSignal
+}
+
+export interface ResponseMeta {
+  /** `X-RateLimit-Limit`, when sent (normal answers only). */
+  limit: number | null
+  /** `X-RateLimit-Remaining`, when sent. */
+  remaining: number | null
+  /** Body bytes (after HTTP content decoding). */
+  bytes: number
+  /** Duration of the successful attempt, request to end of body. */
+  durationMs: number
+  /** Duration of the whole call including failed attempts and backoff. */
+  totalDurationMs: number
+  attempts: number
+  status: number
+  /** SHA-256 of the body bytes, hex. */
+  bodySha256: string
+  /** Data rows, the totals row excluded. */
+  rowCount: number
+  /** Data rows' dollar sums equal the totals row exactly; null when there is no totals row. */
+  sumsMatch: boolean | null
+  /** Totals-row weight minus the data rows' weight sum (rounding upstream); null without totals. */
+  weightDiffKg: { exportKg: number; importKg: number } | null
+  /** Data rows where balanceUsd ≠ exportUsd − importUsd. */
+  inconsistentRows: number
+  /** Provider result code: `00`, or `03` for a no-data answer. */
+  resultCode: string
+  resultMsg: string
+  contentType: string | null
+  /** Request URL with the service key replaced by `***`. */
+  url: string
+}
+
+export interface TradeResult<TRow = TradeRow, TTotals = TradeTotals> {
+  rows: TRow[]
+  total: TTotals | null
+  meta: ResponseMeta
+}
+
+export interface TradeWindowResult<TRow = TradeRow, TTotals = TradeTotals>
+  extends TradeResult<TRow, TTotals> {
+  /** The window this result answers (months as `YYYY-MM`). */
+  query: ParsedTradeQuery
+}
+
+export interface StreamSummary<TTotals = TradeTotals> {
+  total: TTotals | null
+  meta: ResponseMeta
+}
+
+/**
+ * Rows of one answer as they are parsed, in bounded memory. Iterate it once; afterwards `summary`
+ * holds the totals row and the meta (null until the rows have been fully consumed). Breaking out of
+ * the loop cancels the request. Transient failures are retried only before the first row arrives.
+ */
+export interface RowStream<TRow = TradeRow, TTotals = TradeTotals> extends AsyncIterable<TRow> {
+  readonly summary: StreamSummary<TTotals> | null
+  /** The same rows in the batches they were parsed in (one per network chunk). */
+  batches(): AsyncIterable<TRow[]>
+}
+
+export type TradeRowStream = RowStream<TradeRow, TradeTotals>
+
+export interface KcsClient {
+  /** One request (≤ 12 months): all rows, the totals row and meta. */
+  tradeByItemCountry(query: TradeQuery, options?: CallOptions): Promise<TradeResult>
+  /** One request (≤ 12 months), rows streamed in bounded memory. */
+  streamTradeByItemCountry(query: TradeQuery, options?: CallOptions): TradeRowStream
+  /** Any range, one request per window (≤ 12 months, never crossing a calendar year). */
+  tradeByItemCountryRange(query: TradeQuery, options?: CallOptions): AsyncIterable<TradeWindowResult>
+  /** Any endpoint definition, collected. */
+  request<TQuery, TRow, TTotals>(
+    endpoint: EndpointDefinition<TQuery, TRow, TTotals>,
+    query: unknown,
+    options?: CallOptions,
+  ): Promise<TradeResult<TRow, TTotals>>
+  /** Any endpoint definition, streamed. */
+  stream<TQuery, TRow, TTotals>(
+    endpoint: EndpointDefinition<TQuery, TRow, TTotals>,
+    query: unknown,
+    options?: CallOptions,
+  ): RowStream<TRow, TTotals>
+  /** The circuit breaker in use, or null when disabled. */
+  readonly circuitBreaker: CircuitBreaker | null
+  /** The base URL requests go to. */
+  readonly baseUrl: string
+}
+
+function resolveBaseUrl(baseUrl: string | undefined): string {
+  const raw = baseUrl ?? DEFAULT_BASE_URL
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new KcsValidationError(
+      'baseUrl',
+      `"${raw}" is not a URL.`,
+      'Use an origin such as http://apis.data.go.kr.',
+    )
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new KcsValidationError(
+      'baseUrl',
+      `"${raw}" is not http(s).`,
+      'Use an origin such as http://apis.data.go.kr.',
+    )
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new KcsValidationError(
+      'baseUrl',
+      'the base URL must not carry a query, a fragment or credentials.',
+      'Use an origin such as http://apis.data.go.kr (a path prefix for a proxy is allowed).',
+    )
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
+}
+
+function resolveHeaders(headers: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = { accept: 'application/xml, text/xml;q=0.9, */*;q=0.1' }
+  if (headers === undefined) return out
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value !== 'string') {
+      throw new KcsValidationError(
+        'headers',
+        `header ${name} must be a string.`,
+        'Pass header values as strings.',
+      )
+    }
+    if (/environment=/i.test(value)) {
+      throw new KcsValidationError(
+        'headers',
+        `header ${name} contains "environment=", which the portal firewall answers with error 10.`,
+        'Remove "environment=" from the header value.',
+      )
+    }
+    if (/^servicekey$/i.test(name)) {
+      throw new KcsValidationError('headers', 'the service key is not a header.', 'Pass it as serviceKey.')
+    }
+    out[name.toLowerCase()] = value
+  }
+  return out
+}
+
+function parseHeaderInt(value: string | null): number | null {
+  if (value === null || !/^\s*\d+\s*$/.test(value)) return null
+  const n = Number(value)
+  return Number.isSafeInteger(n) ? n : null
+}
+
+function parseRetryAfter(value: string | null): number | undefined {
+  if (value === null) return undefined
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value) * 1000
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now())
+}
+
+function safeHook<T>(fn: ((info: T) => void) | undefined, info: T): void {
+  if (!fn) return
+  try {
+    fn(info)
+  } catch {
+    // Hooks observe; they must not change the outcome of a request.
+  }
+}
+
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  const cause = (error as { cause?: unknown }).cause
+  const parts = [error.message]
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code
+    parts.push(typeof code === 'string' ? `${code}: ${cause.message}` : cause.message)
+  } else if (cause !== undefined && typeof cause !== 'object') {
+    parts.push(String(cause))
+  }
+  return parts.filter(Boolean).join(' — ')
+}
+
+interface RunResult<TTotals> {
+  summary: BodySummary<TTotals>
+  meta: ResponseMeta
+}
+
+class Client implements KcsClient {
+  readonly baseUrl: string
+  readonly circuitBreaker: CircuitBreaker | null
+  readonly #key: string
+  readonly #timeoutMs: number
+  readonly #retry: ResolvedRetryOptions
+  readonly #fetch: FetchLike
+  readonly #hooks: KcsHooks
+  readonly #headers: Record<string, string>
+  readonly #redact: (text: string) => string
+
+  constructor(options: KcsClientOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new KcsValidationError(
+        'serviceKey',
+        'options are missing.',
+        'Call createKcsClient({ serviceKey }).',
+      )
+    }
+    this.#key = normalizeServiceKey(options.serviceKey)
+    const original = options.serviceKey
+    this.#redact = (text) => redactSecret(redactSecret(text, this.#key), original)
+    this.baseUrl = resolveBaseUrl(options.baseUrl)
+    const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    if (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout)) {
+      throw new KcsValidationError(
+        'timeoutMs',
+        `timeoutMs must be a positive number, got ${String(timeout)}.`,
+        'Use e.g. timeoutMs: 120000; large answers take seconds.',
+      )
+    }
+    this.#timeoutMs = timeout
+    this.#retry = resolveRetry(options.retry)
+    this.circuitBreaker =
+      options.circuitBreaker === false
+        ? null
+        : options.circuitBreaker instanceof CircuitBreaker
+          ? options.circuitBreaker
+          : new CircuitBreaker(options.circuitBreaker ?? {})
+    const f = options.fetch ?? (globalThis.fetch as FetchLike | undefined)
+    if (typeof f !== 'function') {
+      throw new KcsValidationError('fetch', 'no fetch implementation is available.', 'Pass options.fetch.')
+    }
+    this.#fetch = f
+    this.#hooks = options.hooks ?? {}
+    this.#headers = resolveHeaders(options.headers)
+  }
+
+  #urls(endpoint: EndpointDefinition<unknown, unknown, unknown>, params: Record<string, string>) {
+    const base = `${this.baseUrl}${endpoint.path}`
+    // URLSearchParams encodes the raw key exactly once (+ → %2B, / → %2F, = → %3D).
+    const wire = new URLSearchParams({ serviceKey: this.#key, ...params }).toString()
+    const shown = new URLSearchParams({ serviceKey: REDACTED, ...params }).toString()
+    return { url: `${base}?${wire}`, redactedUrl: `${base}?${shown}` }
+  }
+
+  async *#run<TRow, TTotals>(
+    endpoint: EndpointDefinition<unknown, TRow, TTotals>,
+    query: unknown,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<TRow[], RunResult<TTotals>> {
+    const params = endpoint.toParams(query)
+    const { url, redactedUrl } = this.#urls(endpoint as EndpointDefinition<unknown, unknown, unknown>, params)
+    const callStart = performance.now()
+    const breaker = this.circuitBreaker
+    for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw signal.reason
+      const info: RequestInfo = { url: redactedUrl, attempt, endpoint: endpoint.name }
+      let yielded = false
+      let response: Response | undefined
+      let parser: ResponseBodyParser<TRow, TTotals> | undefined
+      let reader: ReadableStreamDefaultReader<Uint8Array> | undefined
+      let bodyDone = false
+      let settled = false
+      // The timeout bounds the time spent waiting on the server, not the time the consumer spends
+      // between batches: the clock stops while a batch is out.
+      let timedOut = false
+      let budget = this.#timeoutMs
+      let timer: ReturnType<typeof setTimeout> | undefined
+      let clockStart = 0
+      const controller = new AbortController()
+      const startClock = () => {
+        clockStart = performance.now()
+        timer = setTimeout(() => {
+          timedOut = true
+          controller.abort()
+        }, budget)
+      }
+      const stopClock = () => {
+        clearTimeout(timer)
+        budget = Math.max(1, budget - (performance.now() - clockStart))
+      }
+      const onAbort = () => controller.abort(signal?.reason)
+      signal?.addEventListener('abort', onAbort, { once: true })
+      const started = performance.now()
+      let admitted = false
+      try {
+        breaker?.beforeRequest()
+        admitted = true
+        safeHook(this.#hooks.onRequest, info)
+        startClock()
+        response = await ky.get(url, {
+          fetch: this.#fetch as typeof fetch,
+          retry: 0,
+          timeout: false,
+          throwHttpErrors: false,
+          signal: controller.signal,
+          headers: this.#headers,
+        })
+        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
+        parser = new ResponseBodyParser(endpoint, {
+          status: response.status,
+          redact: this.#redact,
+          url: redactedUrl,
+          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        })
+        if (response.body) {
+          reader = response.body.getReader()
+          for (;;) {
+            const { done, value } = await reader.read()
+            if (done) break
+            const rows = parser.write(value)
+            if (rows.length > 0) {
+              yielded = true
+              stopClock()
+              yield rows
+              startClock()
+            }
+          }
+        }
+        bodyDone = true
+        stopClock()
+        const last = parser.end()
+        const durationMs = performance.now() - started
+        settled = true
+        breaker?.recordSuccess()
+        safeHook(this.#hooks.onResponse, {
+          ...info,
+          status: response.status,
+          durationMs,
+          bytes: last.summary.bytes,
+        })
+        const s = last.summary
+        const meta: ResponseMeta = {
+          limit: parseHeaderInt(response.headers.get('x-ratelimit-limit')),
+          remaining: parseHeaderInt(response.headers.get('x-ratelimit-remaining')),
+          bytes: s.bytes,
+          durationMs,
+          totalDurationMs: performance.now() - callStart,
+          attempts: attempt,
+          status: response.status,
+          bodySha256: s.bodySha256,
+          rowCount: s.rowCount,
+          sumsMatch: s.sumsMatch,
+          weightDiffKg: s.weightDiffKg as ResponseMeta['weightDiffKg'],
+          inconsistentRows: s.inconsistentRows,
+          resultCode: s.resultCode,
+          resultMsg: s.resultMsg,
+          contentType: response.headers.get('content-type'),
+          url: redactedUrl,
+        }
+        if (last.rows.length > 0) yield last.rows
+        return { summary: s, meta }
+      } catch (raw) {
+        stopClock()
+        if (signal?.aborted && !timedOut && !isKcsError(raw)) throw signal.reason
+        const error = this.#toKcsError(raw, timedOut, redactedUrl, response?.status)
+        if (error instanceof KcsCircuitOpenError) {
+          error.attempts = attempt - 1
+          throw error
+        }
+        error.attempts = attempt
+        settled = true
+        if (isConnectionFailure(error)) breaker?.recordFailure()
+        else breaker?.recordSuccess()
+        if (response !== undefined) {
+          safeHook(this.#hooks.onResponse, {
+            ...info,
+            status: response.status,
+            durationMs: performance.now() - started,
+            bytes: parser?.bytes ?? 0,
+            error,
+          })
+        }
+        if (!error.retryable || yielded || attempt > this.#retry.limit) throw error
+        const delayMs = backoffDelay(attempt, this.#retry, (error as { retryAfterMs?: number }).retryAfterMs)
+        safeHook(this.#hooks.onRetry, { ...info, error, delayMs })
+        await sleep(delayMs, signal)
+      } finally {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        // Stopped early (consumer broke out, error, abort): free the connection.
+        if (!bodyDone) {
+          controller.abort()
+          if (reader) reader.cancel().catch(() => {})
+          else response?.body?.cancel().catch(() => {})
+        }
+        // An attempt that ended without verdict (caller abort, early exit) must not hold the probe slot.
+        if (admitted && !settled) breaker?.release()
+      }
+    }
+  }
+
+  #toKcsError(raw: unknown, timedOut: boolean, url: string, status: number | undefined): KcsError {
+    if (isKcsError(raw)) {
+      if (raw.url === undefined) raw.url = url
+      if (raw.status === undefined && status !== undefined) raw.status = status
+      return raw
+    }
+    if (timedOut)
+      return new KcsTimeoutError(this.#timeoutMs, { url, ...(status === undefined ? {} : { status }) })
+    const message = this.#redact(describeFailure(raw))
+    const cause = new Error(message)
+    cause.name = raw instanceof Error ? raw.name : 'Error'
+    return new KcsNetworkError(status === undefined ? message : `the body broke off (${message})`, {
+      url,
+      cause,
+      ...(status === undefined ? {} : { status }),
+    })
+  }
+
+  request<TQuery, TRow, TTotals>(
+    endpoint: EndpointDefinition<TQuery, TRow, TTotals>,
+    query: unknown,
+    options: CallOptions = {},
+  ): Promise<TradeResult<TRow, TTotals>> {
+    return (async () => {
+      const parsed = endpoint.parseQuery(query)
+      const gen = this.#run(endpoint as EndpointDefinition<unknown, TRow, TTotals>, parsed, options.signal)
+      const rows: TRow[] = []
+      for (;;) {
+        const r = await gen.next()
+        if (r.done) return { rows, total: r.value.summary.total, meta: r.value.meta }
+        for (const row of r.value) rows.push(row)
+      }
+    })()
+  }
+
+  stream<TQuery, TRow, TTotals>(
+    endpoint: EndpointDefinition<TQuery, TRow, TTotals>,
+    query: unknown,
+    options: CallOptions = {},
+  ): RowStream<TRow, TTotals> {
+    const parsed = endpoint.parseQuery(query)
+    return new RowStreamImpl(() =>
+      this.#run(endpoint as EndpointDefinition<unknown, TRow, TTotals>, parsed, options.signal),
+    )
+  }
+
+  tradeByItemCountry(query: TradeQuery, options?: CallOptions): Promise<TradeResult> {
+    return this.request(nitemtradeEndpoint, query, options)
+  }
+
+  streamTradeByItemCountry(query: TradeQuery, options?: CallOptions): TradeRowStream {
+    return this.stream(nitemtradeEndpoint, query, options)
+  }
+
+  tradeByItemCountryRange(query: TradeQuery, options: CallOptions = {}): AsyncIterable<TradeWindowResult> {
+    const parsed = parseTradeQuery(query, { range: true })
+    const windows = splitIntoWindows(parsed.from, parsed.to)
+    const self = this
+    return {
+      async *[Symbol.asyncIterator]() {
+        for (const w of windows) {
+          const windowQuery: ParsedTradeQuery = { from: w.from, to: w.to }
+          if (parsed.country !== undefined) windowQuery.country = parsed.country
+          if (parsed.hs !== undefined) windowQuery.hs = parsed.hs
+          const result = await self.tradeByItemCountry(windowQuery, options)
+          yield { query: windowQuery, ...result }
+        }
+      },
+    }
+  }
+}
+
+class RowStreamImpl<TRow, TTotals> implements RowStream<TRow, TTotals> {
+  summary: StreamSummary<TTotals> | null = null
+  #used = false
+  readonly #source: () => AsyncGenerator<TRow[], RunResult<TTotals>>
+
+  constructor(source: () => AsyncGenerator<TRow[], RunResult<TTotals>>) {
+    this.#source = source
+  }
+
+  #take(): AsyncGenerator<TRow[], RunResult<TTotals>> {
+    if (this.#used)
+      throw new TypeError('A row stream can be iterated only once; call the client again for a new one.')
+    this.#used = true
+    return this.#source()
+  }
+
+  async *batches(): AsyncGenerator<TRow[], void> {
+    const gen = this.#take()
+    let done = false
+    try {
+      for (;;) {
+        const r = await gen.next()
+        if (r.done) {
+          done = true
+          this.summary = { total: r.value.summary.total, meta: r.value.meta }
+          return
+        }
+        yield r.value
+      }
+    } finally {
+      if (!done) await gen.return(undefined as never)
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<TRow, void> {
+    for await (const batch of this.batches()) {
+      for (const row of batch) yield row
+    }
+  }
+}
+
+/** Creates a client for the KCS trade statistics API. Validates the options; sends nothing. */
+export function createKcsClient(options: KcsClientOptions): KcsClient {
+  return new Client(options)
+}

@@ -1,0 +1,277 @@
+import { z } from 'zod'
+import { KcsResponseFormatError } from './errors.js'
+import { type ParsedTradeQuery, parseTradeQuery, toYyyymm } from './query.js'
+
+/**
+ * How one output field is read from an `item` child element:
+ * - `string`: the text as is (codes keep leading zeros; `NA` stays Namibia);
+ * - `integer`: a plain integer (optional minus sign) that must be a safe integer, never rounded;
+ * - `period`: `YYYY.MM` → `YYYY-MM`.
+ */
+export type FieldType = 'string' | 'integer' | 'period'
+
+export interface FieldSpec {
+  /** The `item` child element the value comes from. */
+  readonly source: string
+  readonly type: FieldType
+}
+
+export type FieldMapping<T> = { readonly [K in keyof T]: FieldSpec }
+
+/**
+ * Everything that differs between the KCS trade APIs, as data: the path, the query validation and
+ * its wire parameters, the row layout and mapping, and how the totals row is recognised.
+ */
+export interface EndpointDefinition<TQuery, TRow, TTotals> {
+  /** Short name, e.g. `nitemtrade`. */
+  readonly name: string
+  /** Path appended to the origin, e.g. `/1220000/nitemtrade/getNitemtradeList`. */
+  readonly path: string
+  /** The data.go.kr dataset the key must be approved for. */
+  readonly datasetId: string
+  /** Validates a caller's query (throws `KcsValidationError`); `range` allows more than 12 months. */
+  readonly parseQuery: (input: unknown, options?: { range?: boolean }) => TQuery
+  /** The wire parameters (without serviceKey), in the order they are sent. */
+  readonly toParams: (query: TQuery) => Record<string, string>
+  /** Output row fields and where they come from. */
+  readonly fields: FieldMapping<TRow>
+  /** zod schema of an output row: documentation and test oracle (the hot path uses `fields`). */
+  readonly rowSchema: z.ZodType<TRow>
+  readonly totals: {
+    /**
+     * The totals row is recognised by content, never by position (nitemtrade puts it first, the
+     * sibling APIs last): an item whose `source` text does NOT match `dataPattern` is the totals row.
+     */
+    readonly detect: { readonly source: string; readonly dataPattern: RegExp }
+    readonly fields: FieldMapping<TTotals>
+  }
+  /** Totals fields that must equal the sum of the data rows exactly (dollar values). */
+  readonly exactSums: readonly (keyof TTotals & keyof TRow & string)[]
+  /** Totals fields that may differ from the sum by rounding (weights); the difference is reported. */
+  readonly approximateSums: readonly (keyof TTotals & keyof TRow & string)[]
+  /** A per-row consistency rule; rows failing it are counted in `meta.inconsistentRows`. */
+  readonly rowInvariant?: (row: TRow) => boolean
+}
+
+export interface TradeRow {
+  /** `YYYY-MM`. */
+  period: string
+  /** KCS partner country code, e.g. `US`, `NA` (Namibia). */
+  countryCode: string
+  /** KCS Korean country name, e.g. `미국`. */
+  countryName: string
+  /** HS code as a string with leading zeros, e.g. `0306171090`. */
+  hsCode: string
+  /** Leaf tariff name (Korean), often just `기타` ("other"). */
+  itemName: string
+  /** Export net weight, kg. */
+  exportKg: number
+  /** Export value, US dollars (FOB). */
+  exportUsd: number
+  /** Import net weight, kg. */
+  importKg: number
+  /** Import value, US dollars (CIF). */
+  importUsd: number
+  /** Trade balance, US dollars (exportUsd − importUsd). */
+  balanceUsd: number
+}
+
+export interface TradeTotals {
+  exportKg: number
+  exportUsd: number
+  importKg: number
+  importUsd: number
+  balanceUsd: number
+}
+
+const safeInteger = z.number().int().refine(Number.isSafeInteger, 'not a safe integer')
+
+export const tradeRowSchema: z.ZodType<TradeRow> = z.strictObject({
+  period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/),
+  countryCode: z.string(),
+  countryName: z.string(),
+  hsCode: z.string(),
+  itemName: z.string(),
+  exportKg: safeInteger,
+  exportUsd: safeInteger,
+  importKg: safeInteger,
+  importUsd: safeInteger,
+  balanceUsd: safeInteger,
+})
+
+export const tradeTotalsSchema: z.ZodType<TradeTotals> = z.strictObject({
+  exportKg: safeInteger,
+  exportUsd: safeInteger,
+  importKg: safeInteger,
+  importUsd: safeInteger,
+  balanceUsd: safeInteger,
+})
+
+/** 품목별 국가별 수출입실적 — export/import by item and country, dataset 15100475. */
+export const nitemtradeEndpoint: EndpointDefinition<ParsedTradeQuery, TradeRow, TradeTotals> = {
+  name: 'nitemtrade',
+  path: '/1220000/nitemtrade/getNitemtradeList',
+  datasetId: '15100475',
+  parseQuery: parseTradeQuery,
+  toParams: (q) => {
+    const params: Record<string, string> = { strtYymm: toYyyymm(q.from), endYymm: toYyyymm(q.to) }
+    if (q.hs !== undefined) params.hsSgn = q.hs
+    if (q.country !== undefined) params.cntyCd = q.country
+    return params
+  },
+  fields: {
+    period: { source: 'year', type: 'period' },
+    countryCode: { source: 'statCd', type: 'string' },
+    countryName: { source: 'statCdCntnKor1', type: 'string' },
+    hsCode: { source: 'hsCd', type: 'string' },
+    itemName: { source: 'statKor', type: 'string' },
+    exportKg: { source: 'expWgt', type: 'integer' },
+    exportUsd: { source: 'expDlr', type: 'integer' },
+    importKg: { source: 'impWgt', type: 'integer' },
+    importUsd: { source: 'impDlr', type: 'integer' },
+    balanceUsd: { source: 'balPayments', type: 'integer' },
+  },
+  rowSchema: tradeRowSchema,
+  totals: {
+    detect: { source: 'year', dataPattern: /^\d{4}\.\d{2}$/ },
+    fields: {
+      exportKg: { source: 'expWgt', type: 'integer' },
+      exportUsd: { source: 'expDlr', type: 'integer' },
+      importKg: { source: 'impWgt', type: 'integer' },
+      importUsd: { source: 'impDlr', type: 'integer' },
+      balanceUsd: { source: 'balPayments', type: 'integer' },
+    },
+  },
+  exactSums: ['exportUsd', 'importUsd', 'balanceUsd'],
+  approximateSums: ['exportKg', 'importKg'],
+  rowInvariant: (row) => row.balanceUsd === row.exportUsd - row.importUsd,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compilation: turn a definition into the position-based mappers the scanner feeds.
+
+const T_STRING = 0
+const T_INTEGER = 1
+const T_PERIOD = 2
+
+interface CompiledField {
+  key: string
+  slot: number
+  type: number
+  source: string
+}
+
+export interface CompiledEndpoint<TRow, TTotals> {
+  readonly itemFields: readonly string[]
+  isTotals(values: readonly (string | undefined)[]): boolean
+  mapRow(values: readonly (string | undefined)[]): TRow
+  mapTotals(values: readonly (string | undefined)[]): TTotals
+}
+
+/** Parses a plain integer; rejects anything else, and anything beyond ±MAX_SAFE_INTEGER. */
+export function parseSafeInteger(text: string, field: string): number {
+  const len = text.length
+  const first = text.charCodeAt(0) === 45 /* - */ ? 1 : 0
+  if (len === first) throw new KcsResponseFormatError(`<${field}> is not an integer: "${text.slice(0, 40)}"`)
+  for (let i = first; i < len; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 48 || c > 57)
+      throw new KcsResponseFormatError(`<${field}> is not an integer: "${text.slice(0, 40)}"`)
+  }
+  const n = len - first > 16 ? Number.POSITIVE_INFINITY : Number(text)
+  if (!Number.isSafeInteger(n)) {
+    throw new KcsResponseFormatError(
+      `<${field}> value ${text.slice(0, 40)} is beyond Number.MAX_SAFE_INTEGER`,
+    )
+  }
+  return n === 0 ? 0 : n
+}
+
+function parsePeriod(text: string, field: string): string {
+  // YYYY.MM with a real month
+  if (
+    text.length === 7 &&
+    text.charCodeAt(4) === 46 &&
+    isDigits(text, 0, 4) &&
+    isDigits(text, 5, 7) &&
+    ((text.charCodeAt(5) === 48 && text.charCodeAt(6) !== 48) ||
+      (text.charCodeAt(5) === 49 && text.charCodeAt(6) <= 50))
+  ) {
+    return `${text.slice(0, 4)}-${text.slice(5)}`
+  }
+  throw new KcsResponseFormatError(`<${field}> is not a month YYYY.MM: "${text.slice(0, 40)}"`)
+}
+
+function isDigits(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}
+
+function typeCode(type: FieldType): number {
+  return type === 'integer' ? T_INTEGER : type === 'period' ? T_PERIOD : T_STRING
+}
+
+function compileFields(mapping: Record<string, FieldSpec>, slots: Map<string, number>): CompiledField[] {
+  return Object.entries(mapping).map(([key, spec]) => ({
+    key,
+    slot: slots.get(spec.source)!,
+    type: typeCode(spec.type),
+    source: spec.source,
+  }))
+}
+
+function mapWith(
+  fields: readonly CompiledField[],
+  values: readonly (string | undefined)[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!
+    const v = values[f.slot]
+    if (v === undefined) throw new KcsResponseFormatError(`an <item> has no <${f.source}>`)
+    out[f.key] =
+      f.type === T_STRING
+        ? v
+        : f.type === T_INTEGER
+          ? parseSafeInteger(v, f.source)
+          : parsePeriod(v, f.source)
+  }
+  return out
+}
+
+const compiledCache = new WeakMap<object, CompiledEndpoint<unknown, unknown>>()
+
+/** Turns a declarative definition into the position-based mappers used on the hot path. */
+export function compileEndpoint<TQuery, TRow, TTotals>(
+  def: EndpointDefinition<TQuery, TRow, TTotals>,
+): CompiledEndpoint<TRow, TTotals> {
+  const cached = compiledCache.get(def)
+  if (cached) return cached as CompiledEndpoint<TRow, TTotals>
+  const sources = new Set<string>()
+  for (const spec of Object.values<FieldSpec>(def.fields)) sources.add(spec.source)
+  for (const spec of Object.values<FieldSpec>(def.totals.fields)) sources.add(spec.source)
+  sources.add(def.totals.detect.source)
+  // The API sends children in alphabetical order; the scanner tries slots in this order first.
+  const itemFields = [...sources].sort()
+  const slots = new Map(itemFields.map((s, i) => [s, i] as const))
+  const rowFields = compileFields(def.fields as Record<string, FieldSpec>, slots)
+  const totalFields = compileFields(def.totals.fields as Record<string, FieldSpec>, slots)
+  const detectSlot = slots.get(def.totals.detect.source)!
+  const detectSource = def.totals.detect.source
+  const dataPattern = def.totals.detect.dataPattern
+  const compiled: CompiledEndpoint<TRow, TTotals> = {
+    itemFields,
+    isTotals(values) {
+      const v = values[detectSlot]
+      if (v === undefined) throw new KcsResponseFormatError(`an <item> has no <${detectSource}>`)
+      return !dataPattern.test(v)
+    },
+    mapRow: (values) => mapWith(rowFields, values) as TRow,
+    mapTotals: (values) => mapWith(totalFields, values) as TTotals,
+  }
+  compiledCache.set(def, compiled as CompiledEndpoint<unknown, unknown>)
+  return compiled
+}

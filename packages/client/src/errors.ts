@@ -1,0 +1,396 @@
+/**
+ * Every failure the client reports is a `KcsError`. `retryable` says whether the same request may
+ * succeed later without any change (network trouble, timeouts, 5xx, gateway 01/05/23); `hint` says
+ * what to do about it. Messages never contain the service key: every text that reaches an error is
+ * redacted before the error is built, so `message`, `stack` and `JSON.stringify(error)` are safe to log.
+ */
+
+export interface KcsErrorOptions {
+  retryable?: boolean
+  hint?: string
+  /** The request URL with the service key replaced by `***`. */
+  url?: string
+  /** HTTP status of the response the error came from, if any. */
+  status?: number
+  /** A redacted copy of the underlying error. */
+  cause?: unknown
+}
+
+export class KcsError extends Error {
+  override name = 'KcsError'
+  readonly retryable: boolean
+  readonly hint: string
+  /** The request URL with the service key replaced by `***`, when the error comes from a request. */
+  declare url?: string
+  /** HTTP status, when the error comes from a response. */
+  declare status?: number
+  /** How many attempts were made before giving up (set by the client). */
+  declare attempts?: number
+
+  constructor(message: string, options: KcsErrorOptions = {}) {
+    const hint = options.hint ?? ''
+    super(
+      hint ? `${message} Hint: ${hint}` : message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    )
+    this.retryable = options.retryable ?? false
+    this.hint = hint
+    if (options.url !== undefined) this.url = options.url
+    if (options.status !== undefined) this.status = options.status
+  }
+
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { name: this.name, message: this.message }
+    for (const [k, v] of Object.entries(this)) {
+      if (v instanceof Date) out[k] = v.toISOString()
+      else out[k] = v
+    }
+    return out
+  }
+}
+
+export function isKcsError(error: unknown): error is KcsError {
+  return error instanceof KcsError
+}
+
+export type KcsValidationField =
+  | 'from'
+  | 'to'
+  | 'country'
+  | 'hs'
+  | 'query'
+  | 'serviceKey'
+  | 'baseUrl'
+  | 'timeoutMs'
+  | 'retry'
+  | 'circuitBreaker'
+  | 'headers'
+  | (string & {})
+
+/** The query or an option is invalid; nothing was sent. */
+export class KcsValidationError extends KcsError {
+  override name = 'KcsValidationError'
+  readonly field: KcsValidationField
+
+  constructor(field: KcsValidationField, message: string, hint: string) {
+    super(`Invalid ${field}: ${message}`, { retryable: false, hint })
+    this.field = field
+  }
+}
+
+export type KcsServiceErrorReason =
+  | 'period-too-long'
+  | 'end-before-start'
+  | 'bad-period-format'
+  | 'missing-parameter'
+  | 'unknown-country'
+  | 'bad-hs-length'
+  | 'filter-required'
+  | 'unknown'
+
+const REASON_HINTS: Record<KcsServiceErrorReason, string> = {
+  'period-too-long':
+    'Ask for at most 12 months per request; splitIntoWindows() cuts a range into calendar years.',
+  'end-before-start': 'The end month must be the same as or after the start month.',
+  'bad-period-format': 'Months are sent as YYYYMM (e.g. 202501).',
+  'missing-parameter': 'A required request parameter was missing; check strtYymm, endYymm and serviceKey.',
+  'unknown-country': 'Use an upper-case 2-letter KCS country code such as US, CN or NA.',
+  'bad-hs-length': 'The HS prefix must have 2, 4, 6 or 10 digits.',
+  'filter-required': 'Give at least one of country and hs.',
+  unknown: 'The provider rejected the request; see resultMsg.',
+}
+
+/** Classifies a provider `resultMsg` (KCS answers every validation error with code 99). */
+export function serviceReasonFromMessage(resultMsg: string, resultCode?: string): KcsServiceErrorReason {
+  const msg = resultMsg.replace(/\s+/g, '')
+  if (msg.includes('1년이내')) return 'period-too-long'
+  if (msg.includes('종료년월이시작년월보다')) return 'end-before-start'
+  if (msg.includes('형식이맞지않습니다')) return 'bad-period-format'
+  if (msg.includes('필수요청변수가누락')) return 'missing-parameter'
+  if (msg.includes('존재하지않는국가코드')) return 'unknown-country'
+  if (msg.includes('품목코드는2,4,6,10')) return 'bad-hs-length'
+  if (msg.includes('품목코드혹은국가코드')) return 'filter-required'
+  if (resultCode !== undefined && Number(resultCode) === 11) return 'missing-parameter'
+  return 'unknown'
+}
+
+/** The provider (KCS) rejected the request: `response/header/resultCode` other than `00`. */
+export class KcsServiceError extends KcsError {
+  override name = 'KcsServiceError'
+  readonly resultCode: string
+  readonly resultMsg: string
+  readonly reason: KcsServiceErrorReason
+
+  constructor(
+    resultCode: string,
+    resultMsg: string,
+    options: KcsErrorOptions & { reason?: KcsServiceErrorReason } = {},
+  ) {
+    const reason = options.reason ?? serviceReasonFromMessage(resultMsg, resultCode)
+    super(`KCS service error ${resultCode}: ${resultMsg || '(no message)'} [${reason}].`, {
+      ...options,
+      hint: options.hint ?? REASON_HINTS[reason],
+    })
+    this.resultCode = resultCode
+    this.resultMsg = resultMsg
+    this.reason = reason
+  }
+}
+
+interface GatewayReason {
+  token: string
+  meaning: string
+  hint: string
+}
+
+/** Gateway (data.go.kr portal) reason codes, also used by portal providers as `resultCode`. */
+export const GATEWAY_REASONS: Readonly<Record<number, GatewayReason>> = {
+  1: { token: 'APPLICATION_ERROR', meaning: 'gateway internal error', hint: 'Transient; retry later.' },
+  2: { token: 'DB_ERROR', meaning: 'provider database error', hint: 'Transient; retry later.' },
+  3: { token: 'NODATA_ERROR', meaning: 'no data', hint: 'The query matched nothing.' },
+  4: {
+    token: 'HTTP_ERROR',
+    meaning: 'disallowed request',
+    hint: 'The gateway refused the request form (e.g. _type=json); this API only answers XML.',
+  },
+  5: { token: 'SERVICETIMEOUT_ERROR', meaning: 'upstream timed out', hint: 'Transient; retry later.' },
+  10: {
+    token: 'INVALID_REQUEST_PARAMETER_ERROR',
+    meaning: 'invalid request parameter',
+    hint: 'A parameter is malformed, or a request header value contains "environment=" (the firewall rejects it).',
+  },
+  11: {
+    token: 'NO_MANDATORY_REQUEST_PARAMETERS_ERROR',
+    meaning: 'required parameter missing',
+    hint: 'A required request parameter is missing.',
+  },
+  12: {
+    token: 'NO_OPENAPI_SERVICE_ERROR',
+    meaning: 'unknown service or operation',
+    hint: 'Check baseUrl: the client appends /1220000/nitemtrade/getNitemtradeList to the origin.',
+  },
+  20: {
+    token: 'SERVICE_ACCESS_DENIED_ERROR',
+    meaning: 'access denied or no service key',
+    hint: 'Send a service key, and check that it is approved for dataset 15100475 on data.go.kr.',
+  },
+  21: {
+    token: 'TEMPORARILY_DISABLE_THE_SERVICEKEY_ERROR',
+    meaning: 'service key temporarily disabled',
+    hint: 'The portal disabled the key for now; check your data.go.kr account.',
+  },
+  22: {
+    token: 'LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR',
+    meaning: 'daily quota exceeded',
+    hint: 'The daily quota for this key and dataset is used up; it resets at midnight KST (15:00 UTC).',
+  },
+  23: {
+    token: 'LIMITED_NUMBER_OF_SERVICE_REQUESTS_PER_SECOND_EXCEEDS_ERROR',
+    meaning: 'per-second limit exceeded',
+    hint: 'Too many requests per second; slow down (public clients use about 3 requests a second).',
+  },
+  29: {
+    token: 'BLACKLIST_IP_ACCESS_ERROR',
+    meaning: 'blocked IP',
+    hint: 'The portal blocks this IP address; contact data.go.kr.',
+  },
+  30: {
+    token: 'SERVICE_KEY_IS_NOT_REGISTERED_ERROR',
+    meaning: 'service key not registered',
+    hint:
+      'The key is unknown or not approved for dataset 15100475; apply for this dataset on data.go.kr. ' +
+      'If the key is approved, it may have been percent-encoded twice.',
+  },
+  31: {
+    token: 'DEADLINE_HAS_EXPIRED_ERROR',
+    meaning: 'service key expired',
+    hint: 'The key has expired; extend its use period on data.go.kr.',
+  },
+  32: {
+    token: 'UNREGISTERED_IP_ERROR',
+    meaning: 'unregistered IP',
+    hint: 'Register the calling IP address for this key on data.go.kr.',
+  },
+  33: { token: 'UNSIGNED_CALL_ERROR', meaning: 'unsigned call', hint: 'The call must be signed.' },
+  99: { token: 'UNKNOWN_ERROR', meaning: 'unknown error', hint: 'The gateway reported an unknown error.' },
+}
+
+const TOKEN_ALIASES: Readonly<Record<string, number>> = { SERVICE_KEY_IS_NULL: 20 }
+
+/** Finds the reason code for a gateway token such as `SERVICE_KEY_IS_NOT_REGISTERED_ERROR`. */
+export function gatewayCodeForToken(token: string): number | undefined {
+  const t = token.trim().toUpperCase()
+  if (t in TOKEN_ALIASES) return TOKEN_ALIASES[t]
+  for (const [code, r] of Object.entries(GATEWAY_REASONS)) if (r.token === t) return Number(code)
+  return undefined
+}
+
+export const RETRYABLE_GATEWAY_CODES: ReadonlySet<number> = new Set([1, 2, 5, 23])
+export const AUTH_GATEWAY_CODES: ReadonlySet<number> = new Set([20, 21, 30, 31, 32, 33])
+
+export interface KcsGatewayErrorOptions extends KcsErrorOptions {
+  /** Which layer reported the code: the portal gateway (default) or the provider's `resultCode`. */
+  layer?: 'gateway' | 'provider'
+  /** The human-readable text the gateway sent with the code (e.g. Korean `returnAuthMsg`). */
+  description?: string
+}
+
+/** The data.go.kr gateway rejected the call (`OpenAPI_ServiceResponse/cmmMsgHeader`). */
+export class KcsGatewayError extends KcsError {
+  override name = 'KcsGatewayError'
+  readonly reasonCode: number
+  readonly token: string
+  readonly description: string
+  readonly layer: 'gateway' | 'provider'
+
+  constructor(reasonCode: number, token: string, options: KcsGatewayErrorOptions = {}) {
+    const known = GATEWAY_REASONS[reasonCode]
+    const code = String(reasonCode).padStart(2, '0')
+    const tok = token || known?.token || 'UNKNOWN'
+    const description = options.description ?? ''
+    const meaning = known ? ` (${known.meaning})` : ''
+    const status = options.status === undefined ? '' : ` HTTP ${options.status}`
+    super(
+      `KCS ${options.layer === 'provider' ? 'provider' : 'gateway'} error ${code} ${tok}${meaning}${status}${description ? `: ${description}` : ''}.`,
+      {
+        ...options,
+        retryable: options.retryable ?? RETRYABLE_GATEWAY_CODES.has(reasonCode),
+        hint: options.hint ?? known?.hint ?? 'See the gateway reason code.',
+      },
+    )
+    this.reasonCode = reasonCode
+    this.token = tok
+    this.description = description
+    this.layer = options.layer ?? 'gateway'
+  }
+}
+
+/** The key is missing, unknown, not approved for this dataset, disabled, expired, or the IP is not registered (20, 21, 30–33). */
+export class KcsAuthError extends KcsGatewayError {
+  override name = 'KcsAuthError'
+}
+
+/** The next midnight in Korea (KST, UTC+9, no daylight saving): 15:00 UTC. */
+export function nextKstMidnight(now: Date = new Date()): Date {
+  const t = now.getTime()
+  const d = new Date(t)
+  let reset = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 15, 0, 0, 0)
+  if (reset <= t) reset += 86_400_000
+  return new Date(reset)
+}
+
+/** Daily quota exhausted (22). Retrying before `resetsAt` is pointless. */
+export class KcsQuotaExceededError extends KcsGatewayError {
+  override name = 'KcsQuotaExceededError'
+  /** The next midnight in Korea, when the daily quota is said to reset. */
+  readonly resetsAt: Date
+
+  constructor(reasonCode: number, token: string, options: KcsGatewayErrorOptions & { now?: Date } = {}) {
+    super(reasonCode, token, { ...options, retryable: false })
+    this.resetsAt = nextKstMidnight(options.now)
+  }
+}
+
+/** The per-second limit was hit (23). Retryable after a short pause. */
+export class KcsRateLimitError extends KcsGatewayError {
+  override name = 'KcsRateLimitError'
+  /** Server-suggested pause, from `Retry-After`, if any. */
+  declare retryAfterMs?: number
+  constructor(
+    reasonCode: number,
+    token: string,
+    options: KcsGatewayErrorOptions & { retryAfterMs?: number } = {},
+  ) {
+    super(reasonCode, token, { ...options, retryable: true })
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs
+  }
+}
+
+/** Builds the right gateway error subclass for a reason code. */
+export function createGatewayError(
+  reasonCode: number,
+  token: string,
+  options: KcsGatewayErrorOptions & { retryAfterMs?: number } = {},
+): KcsGatewayError {
+  if (reasonCode === 22) return new KcsQuotaExceededError(reasonCode, token, options)
+  if (reasonCode === 23) return new KcsRateLimitError(reasonCode, token, options)
+  if (AUTH_GATEWAY_CODES.has(reasonCode))
+    return new KcsAuthError(reasonCode, token, { ...options, retryable: false })
+  return new KcsGatewayError(reasonCode, token, options)
+}
+
+/** An HTTP status with a body that carries no recognisable KCS error. 5xx, 408 and 429 are retryable. */
+export class KcsHttpError extends KcsError {
+  override name = 'KcsHttpError'
+  declare readonly status: number
+  constructor(status: number, message: string, options: KcsErrorOptions = {}) {
+    const retryable = options.retryable ?? (status >= 500 || status === 408 || status === 429)
+    super(`HTTP ${status}: ${message}`, {
+      ...options,
+      status,
+      retryable,
+      hint:
+        options.hint ??
+        (retryable ? 'Transient server trouble; retry later.' : 'Check baseUrl and the request.'),
+    })
+  }
+}
+
+/** No complete answer within `timeoutMs` (headers and the whole body). */
+export class KcsTimeoutError extends KcsError {
+  override name = 'KcsTimeoutError'
+  readonly timeoutMs: number
+  constructor(timeoutMs: number, options: KcsErrorOptions = {}) {
+    super(`No complete response within ${timeoutMs} ms.`, {
+      ...options,
+      retryable: true,
+      hint:
+        options.hint ??
+        'Large answers (a country-year is ~21 MB) take seconds to serve; raise timeoutMs (public clients use 60–180 s).',
+    })
+    this.timeoutMs = timeoutMs
+  }
+}
+
+/** The connection failed or broke off (DNS, refused, reset, body cut short). */
+export class KcsNetworkError extends KcsError {
+  override name = 'KcsNetworkError'
+  constructor(message: string, options: KcsErrorOptions = {}) {
+    super(`Network error: ${message}`, {
+      ...options,
+      retryable: options.retryable ?? true,
+      hint: options.hint ?? 'Connection failures to the portal come in bursts; retry later.',
+    })
+  }
+}
+
+/** The body is not a well-formed answer: malformed or truncated XML, an impossible value, an unexpected layout. */
+export class KcsResponseFormatError extends KcsError {
+  override name = 'KcsResponseFormatError'
+  constructor(message: string, options: KcsErrorOptions = {}) {
+    super(`Malformed response: ${message}`, {
+      ...options,
+      retryable: options.retryable ?? false,
+      hint:
+        options.hint ?? 'The answer does not match the documented layout; keep the body for a bug report.',
+    })
+  }
+}
+
+/** The circuit breaker is open after a burst of connection failures; no request was sent. */
+export class KcsCircuitOpenError extends KcsError {
+  override name = 'KcsCircuitOpenError'
+  /** When the breaker will let a probe request through. */
+  readonly retryAt: Date
+  constructor(retryAt: Date, options: KcsErrorOptions = {}) {
+    super(
+      `Circuit breaker open after repeated connection failures; not sending until ${retryAt.toISOString()}.`,
+      {
+        ...options,
+        retryable: true,
+        hint: options.hint ?? 'The portal looks unreachable; wait for the cool-down before retrying.',
+      },
+    )
+    this.retryAt = retryAt
+  }
+}

@@ -1,0 +1,213 @@
+import { z } from 'zod'
+import { KcsValidationError, type KcsValidationField } from './errors.js'
+
+/** A request for trade statistics. Months are `'YYYY-MM'` or `'YYYYMM'`. */
+export interface TradeQuery {
+  /** First month, `'YYYY-MM'` or `'YYYYMM'`. */
+  from: string
+  /** Last month (inclusive), `'YYYY-MM'` or `'YYYYMM'`. */
+  to: string
+  /** Upper-case 2-letter KCS partner country code (`NA` is Namibia). */
+  country?: string
+  /** HS code prefix of 2, 4, 6 or 10 digits. */
+  hs?: string
+}
+
+/** A validated query with months normalised to `'YYYY-MM'`. */
+export interface ParsedTradeQuery {
+  from: string
+  to: string
+  country?: string
+  hs?: string
+}
+
+/** One request window: at most 12 months, inside one calendar year. */
+export interface TradeWindow {
+  from: string
+  to: string
+}
+
+export const MAX_WINDOW_MONTHS = 12
+
+const MONTH = /^(\d{4})-?(\d{2})$/
+
+/** Parses `'YYYY-MM'` or `'YYYYMM'` into a month index (year*12 + month-1), or undefined. */
+function monthIndex(value: string): number | undefined {
+  const m = MONTH.exec(value)
+  if (!m) return undefined
+  const year = Number(m[1])
+  const month = Number(m[2])
+  if (month < 1 || month > 12 || year < 1900) return undefined
+  return year * 12 + (month - 1)
+}
+
+function formatMonth(index: number, separator = '-'): string {
+  const year = Math.floor(index / 12)
+  const month = (index % 12) + 1
+  return `${year}${separator}${String(month).padStart(2, '0')}`
+}
+
+/** `'2025-01'` → `'202501'`, as the API wants it. */
+export function toYyyymm(month: string): string {
+  const index = monthIndex(month)
+  if (index === undefined) throw new KcsValidationError('from', `"${month}" is not a month.`, 'Use YYYY-MM.')
+  return formatMonth(index, '')
+}
+
+/** Number of months from `from` to `to`, both included. */
+export function monthsBetween(from: string, to: string): number {
+  const a = monthIndex(from)
+  const b = monthIndex(to)
+  if (a === undefined || b === undefined) return Number.NaN
+  return b - a + 1
+}
+
+const monthField = (field: 'from' | 'to') =>
+  z
+    .string({ error: `${field} must be a string month such as "2025-01".` })
+    .refine((v) => monthIndex(v) !== undefined, {
+      message: `${field} must be a month written YYYY-MM or YYYYMM (e.g. "2025-01"); months are 01–12.`,
+    })
+
+const baseSchema = z.strictObject({
+  from: monthField('from'),
+  to: monthField('to'),
+  country: z
+    .string({ error: 'country must be a string such as "US".' })
+    .regex(/^[A-Z]{2}$/, {
+      message:
+        'country must be an upper-case 2-letter KCS country code such as "US" (lower case is rejected upstream).',
+    })
+    .optional(),
+  hs: z
+    .string({ error: 'hs must be a string of digits such as "0202" (leading zeros matter).' })
+    .regex(/^(\d{2}|\d{4}|\d{6}|\d{10})$/, {
+      message: 'hs must be an HS prefix of 2, 4, 6 or 10 digits (e.g. "85", "0202").',
+    })
+    .optional(),
+})
+
+function checkRange(value: z.infer<typeof baseSchema>, ctx: z.RefinementCtx, maxMonths: number | null): void {
+  const span = monthsBetween(value.from, value.to)
+  if (Number.isNaN(span)) return
+  if (span < 1) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['to'],
+      message: `to (${value.to}) must be the same as or after from (${value.from}).`,
+    })
+  } else if (maxMonths !== null && span > maxMonths) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['to'],
+      message: `the window ${value.from}..${value.to} spans ${span} months; the API allows at most ${maxMonths}. Use tradeByItemCountryRange() or splitIntoWindows().`,
+    })
+  }
+  if (value.country === undefined && value.hs === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['country'],
+      message: 'give at least one of country (e.g. "US") and hs (e.g. "0202"); the API requires one of them.',
+    })
+  }
+}
+
+/** The zod schema of a single-request query (window ≤ 12 months). */
+export const tradeQuerySchema = baseSchema.superRefine((v, ctx) => checkRange(v, ctx, MAX_WINDOW_MONTHS))
+/** The zod schema of a range query (any length; split into windows by the client). */
+export const tradeRangeQuerySchema = baseSchema.superRefine((v, ctx) => checkRange(v, ctx, null))
+
+export interface ParseTradeQueryOptions {
+  /** Allow ranges longer than 12 months (for tradeByItemCountryRange / planning). Default false. */
+  range?: boolean
+}
+
+const FIELD_HINTS: Record<string, string> = {
+  from: 'Write months as YYYY-MM, e.g. { from: "2025-01" }.',
+  to: 'Write months as YYYY-MM, at most 12 months after from, and not before it.',
+  country: 'Use an upper-case 2-letter code such as "US"; give country or hs or both.',
+  hs: 'Use a string of 2, 4, 6 or 10 digits such as "0202".',
+  query: 'Pass an object { from, to, country?, hs? }.',
+}
+
+function toValidationErrors(error: z.ZodError): KcsValidationError[] {
+  return error.issues.map((issue) => {
+    let field: KcsValidationField = typeof issue.path[0] === 'string' ? issue.path[0] : 'query'
+    let message = issue.message
+    if (issue.code === 'unrecognized_keys') {
+      field = issue.keys[0] ?? 'query'
+      message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; a query has from, to, country and hs.`
+    } else if (field === 'query' && issue.code === 'invalid_type') {
+      message = 'the query must be an object { from, to, country?, hs? }.'
+    }
+    const hint =
+      issue.code === 'unrecognized_keys'
+        ? 'Remove the unknown field or fix its spelling.'
+        : (FIELD_HINTS[field] ?? FIELD_HINTS.query!)
+    return new KcsValidationError(field, message, hint)
+  })
+}
+
+export type ValidateTradeQueryResult =
+  | { ok: true; query: ParsedTradeQuery }
+  | { ok: false; error: KcsValidationError; errors: KcsValidationError[] }
+
+/** Validates a query without throwing. The first error is the one `parseTradeQuery` would throw. */
+export function validateTradeQuery(
+  input: unknown,
+  options: ParseTradeQueryOptions = {},
+): ValidateTradeQueryResult {
+  const schema = options.range ? tradeRangeQuerySchema : tradeQuerySchema
+  const result = schema.safeParse(input)
+  if (!result.success) {
+    const errors = toValidationErrors(result.error)
+    return { ok: false, error: errors[0]!, errors }
+  }
+  const v = result.data
+  const query: ParsedTradeQuery = {
+    from: formatMonth(monthIndex(v.from)!),
+    to: formatMonth(monthIndex(v.to)!),
+  }
+  if (v.country !== undefined) query.country = v.country
+  if (v.hs !== undefined) query.hs = v.hs
+  return { ok: true, query }
+}
+
+/** Validates a query and normalises months to `'YYYY-MM'`; throws `KcsValidationError` naming the field. */
+export function parseTradeQuery(input: unknown, options: ParseTradeQueryOptions = {}): ParsedTradeQuery {
+  const result = validateTradeQuery(input, options)
+  if (!result.ok) throw result.error
+  return result.query
+}
+
+/**
+ * Cuts `from..to` (inclusive, `'YYYY-MM'` or `'YYYYMM'`) into windows of at most 12 months that
+ * never cross a calendar year: one window per calendar year, clipped to the range.
+ */
+export function splitIntoWindows(from: string, to: string): TradeWindow[] {
+  const a = monthIndex(from)
+  const b = monthIndex(to)
+  if (a === undefined)
+    throw new KcsValidationError(
+      'from',
+      `"${from}" is not a month written YYYY-MM or YYYYMM.`,
+      FIELD_HINTS.from!,
+    )
+  if (b === undefined)
+    throw new KcsValidationError('to', `"${to}" is not a month written YYYY-MM or YYYYMM.`, FIELD_HINTS.to!)
+  if (b < a)
+    throw new KcsValidationError(
+      'to',
+      `to (${to}) must be the same as or after from (${from}).`,
+      FIELD_HINTS.to!,
+    )
+  const windows: TradeWindow[] = []
+  let start = a
+  while (start <= b) {
+    const yearEnd = Math.floor(start / 12) * 12 + 11
+    const end = Math.min(yearEnd, b)
+    windows.push({ from: formatMonth(start), to: formatMonth(end) })
+    start = end + 1
+  }
+  return windows
+}

@@ -1,0 +1,199 @@
+import {
+  KcsCircuitOpenError,
+  type KcsError,
+  KcsHttpError,
+  KcsNetworkError,
+  KcsTimeoutError,
+  KcsValidationError,
+} from './errors.js'
+
+export interface RetryOptions {
+  /** Retries after the first attempt (0 disables retries). Default 3. */
+  limit?: number
+  /** First backoff delay; doubles each retry. Default 1000 ms. */
+  baseDelayMs?: number
+  /** Upper bound of one delay. Default 30 000 ms. */
+  maxDelayMs?: number
+}
+
+export interface ResolvedRetryOptions {
+  limit: number
+  baseDelayMs: number
+  maxDelayMs: number
+}
+
+export const DEFAULT_RETRY: ResolvedRetryOptions = { limit: 3, baseDelayMs: 1000, maxDelayMs: 30_000 }
+
+function nonNegative(value: unknown, name: string, integer: boolean): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < 0 ||
+    (integer && !Number.isInteger(value))
+  ) {
+    throw new KcsValidationError(
+      'retry',
+      `${name} must be a non-negative ${integer ? 'integer' : 'number'}, got ${String(value)}.`,
+      'Use e.g. retry: 3 or retry: { limit: 3, baseDelayMs: 1000, maxDelayMs: 30000 }; retry: 0 disables retries.',
+    )
+  }
+  return value
+}
+
+export function resolveRetry(retry: number | RetryOptions | undefined): ResolvedRetryOptions {
+  if (retry === undefined) return { ...DEFAULT_RETRY }
+  if (typeof retry === 'number') return { ...DEFAULT_RETRY, limit: nonNegative(retry, 'retry', true) }
+  if (typeof retry !== 'object' || retry === null) {
+    throw new KcsValidationError(
+      'retry',
+      'retry must be a number or an object.',
+      'Use retry: 3 or retry: { limit: 3 }.',
+    )
+  }
+  const out = {
+    limit: retry.limit === undefined ? DEFAULT_RETRY.limit : nonNegative(retry.limit, 'retry.limit', true),
+    baseDelayMs:
+      retry.baseDelayMs === undefined
+        ? DEFAULT_RETRY.baseDelayMs
+        : nonNegative(retry.baseDelayMs, 'retry.baseDelayMs', false),
+    maxDelayMs:
+      retry.maxDelayMs === undefined
+        ? DEFAULT_RETRY.maxDelayMs
+        : nonNegative(retry.maxDelayMs, 'retry.maxDelayMs', false),
+  }
+  return out
+}
+
+/**
+ * Exponential backoff with jitter: the n-th retry waits a random time in [d/2, d] where
+ * d = min(maxDelayMs, baseDelayMs × 2^(n−1)); a server's Retry-After raises it (still capped).
+ */
+export function backoffDelay(
+  retryNumber: number,
+  options: ResolvedRetryOptions,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (retryNumber - 1))
+  const jittered = ceiling / 2 + (random() * ceiling) / 2
+  const wanted = retryAfterMs === undefined ? jittered : Math.max(jittered, retryAfterMs)
+  return Math.round(Math.min(options.maxDelayMs, wanted))
+}
+
+export interface CircuitBreakerOptions {
+  /** Consecutive connection failures that open the breaker. Default 5. */
+  failureThreshold?: number
+  /** How long the breaker stays open before letting one probe through. Default 30 000 ms. */
+  cooldownMs?: number
+}
+
+export type CircuitState = 'closed' | 'open' | 'half-open'
+
+/** True for failures that say "the portal is unreachable": network errors, timeouts, 5xx. */
+export function isConnectionFailure(error: KcsError): boolean {
+  return (
+    error instanceof KcsNetworkError ||
+    error instanceof KcsTimeoutError ||
+    (error instanceof KcsHttpError && error.status >= 500)
+  )
+}
+
+/**
+ * Fails fast after a burst of connection failures. Closed: requests pass and consecutive connection
+ * failures are counted. Open (threshold reached): requests fail at once with `KcsCircuitOpenError`
+ * until the cool-down ends. Half-open: exactly one probe passes; its success closes the breaker, its
+ * failure opens it for another cool-down.
+ */
+export class CircuitBreaker {
+  readonly failureThreshold: number
+  readonly cooldownMs: number
+  #state: CircuitState = 'closed'
+  #failures = 0
+  #openedAt = 0
+  #probeInFlight = false
+  readonly #now: () => number
+
+  constructor(options: CircuitBreakerOptions = {}, now: () => number = Date.now) {
+    const threshold = options.failureThreshold ?? 5
+    const cooldown = options.cooldownMs ?? 30_000
+    if (!Number.isInteger(threshold) || threshold < 1) {
+      throw new KcsValidationError(
+        'circuitBreaker',
+        `failureThreshold must be a positive integer, got ${String(threshold)}.`,
+        'Use e.g. circuitBreaker: { failureThreshold: 5, cooldownMs: 30000 }, or false to disable it.',
+      )
+    }
+    if (typeof cooldown !== 'number' || !Number.isFinite(cooldown) || cooldown < 0) {
+      throw new KcsValidationError(
+        'circuitBreaker',
+        `cooldownMs must be a non-negative number, got ${String(cooldown)}.`,
+        'Use e.g. circuitBreaker: { failureThreshold: 5, cooldownMs: 30000 }, or false to disable it.',
+      )
+    }
+    this.failureThreshold = threshold
+    this.cooldownMs = cooldown
+    this.#now = now
+  }
+
+  get state(): CircuitState {
+    return this.#state
+  }
+
+  /** Consecutive connection failures counted so far. */
+  get failures(): number {
+    return this.#failures
+  }
+
+  /** Call before sending; throws `KcsCircuitOpenError` when the request must not be sent. */
+  beforeRequest(): void {
+    if (this.#state === 'closed') return
+    const retryAt = this.#openedAt + this.cooldownMs
+    if (this.#state === 'open') {
+      if (this.#now() < retryAt) throw new KcsCircuitOpenError(new Date(retryAt))
+      this.#state = 'half-open'
+      this.#probeInFlight = false
+    }
+    // half-open: one probe at a time
+    if (this.#probeInFlight) throw new KcsCircuitOpenError(new Date(Math.max(retryAt, this.#now())))
+    this.#probeInFlight = true
+  }
+
+  recordSuccess(): void {
+    this.#failures = 0
+    this.#state = 'closed'
+    this.#probeInFlight = false
+  }
+
+  recordFailure(): void {
+    this.#failures++
+    if (this.#state === 'half-open' || this.#failures >= this.failureThreshold) {
+      this.#state = 'open'
+      this.#openedAt = this.#now()
+    }
+    this.#probeInFlight = false
+  }
+
+  /** The request ended without telling anything about the portal (e.g. aborted by the caller). */
+  release(): void {
+    this.#probeInFlight = false
+  }
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason if it aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason)
+      return
+    }
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal?.reason)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}

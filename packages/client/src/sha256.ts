@@ -1,0 +1,154 @@
+/**
+ * Incremental SHA-256 (FIPS 180-4) in plain JavaScript. The client hashes the raw body while it
+ * streams, and must run on any standard fetch (Node, Deno, Bun, browsers): WebCrypto's digest is
+ * one-shot and `node:crypto` is Node-only, so this small implementation is the portable way.
+ */
+
+const K = new Int32Array([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
+  0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+  0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
+  0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+  0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
+  0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+  0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+  0xc67178f2,
+])
+
+const INITIAL = [
+  0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+]
+
+export class Sha256 {
+  readonly #state = new Int32Array(INITIAL)
+  readonly #w = new Int32Array(64)
+  readonly #block = new Uint8Array(64)
+  #blockLength = 0
+  #bytes = 0
+  #finished = false
+
+  /** Total bytes hashed so far. */
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  update(data: Uint8Array): this {
+    if (this.#finished) throw new Error('Sha256: update() after digest()')
+    let offset = 0
+    const length = data.length
+    this.#bytes += length
+    if (this.#blockLength > 0) {
+      const take = Math.min(64 - this.#blockLength, length)
+      this.#block.set(data.subarray(0, take), this.#blockLength)
+      this.#blockLength += take
+      offset = take
+      if (this.#blockLength < 64) return this
+      this.#compress(this.#block, 0)
+      this.#blockLength = 0
+    }
+    while (length - offset >= 64) {
+      this.#compress(data, offset)
+      offset += 64
+    }
+    if (offset < length) {
+      this.#block.set(data.subarray(offset), 0)
+      this.#blockLength = length - offset
+    }
+    return this
+  }
+
+  /** Finishes the hash and returns it as 64 lower-case hex digits. */
+  digestHex(): string {
+    const out = this.digest()
+    let hex = ''
+    for (let i = 0; i < out.length; i++) hex += (out[i]! < 16 ? '0' : '') + out[i]!.toString(16)
+    return hex
+  }
+
+  digest(): Uint8Array {
+    if (!this.#finished) {
+      const bitsHigh = Math.floor(this.#bytes / 0x20000000)
+      const bitsLow = (this.#bytes * 8) >>> 0
+      const block = this.#block
+      block[this.#blockLength++] = 0x80
+      if (this.#blockLength > 56) {
+        block.fill(0, this.#blockLength)
+        this.#compress(block, 0)
+        this.#blockLength = 0
+      }
+      block.fill(0, this.#blockLength, 56)
+      block[56] = bitsHigh >>> 24
+      block[57] = bitsHigh >>> 16
+      block[58] = bitsHigh >>> 8
+      block[59] = bitsHigh
+      block[60] = bitsLow >>> 24
+      block[61] = bitsLow >>> 16
+      block[62] = bitsLow >>> 8
+      block[63] = bitsLow
+      this.#compress(block, 0)
+      this.#finished = true
+    }
+    const out = new Uint8Array(32)
+    for (let i = 0; i < 8; i++) {
+      const v = this.#state[i]!
+      out[i * 4] = v >>> 24
+      out[i * 4 + 1] = v >>> 16
+      out[i * 4 + 2] = v >>> 8
+      out[i * 4 + 3] = v
+    }
+    return out
+  }
+
+  #compress(data: Uint8Array, offset: number): void {
+    const w = this.#w
+    const s = this.#state
+    for (let i = 0; i < 16; i++) {
+      const j = offset + i * 4
+      w[i] = (data[j]! << 24) | (data[j + 1]! << 16) | (data[j + 2]! << 8) | data[j + 3]!
+    }
+    for (let i = 16; i < 64; i++) {
+      const x = w[i - 15]!
+      const y = w[i - 2]!
+      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3)
+      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10)
+      w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0
+    }
+    let a = s[0]!
+    let b = s[1]!
+    let c = s[2]!
+    let d = s[3]!
+    let e = s[4]!
+    let f = s[5]!
+    let g = s[6]!
+    let h = s[7]!
+    for (let i = 0; i < 64; i++) {
+      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))
+      const ch = (e & f) ^ (~e & g)
+      const t1 = (h + S1 + ch + K[i]! + w[i]!) | 0
+      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))
+      const maj = (a & b) ^ (a & c) ^ (b & c)
+      const t2 = (S0 + maj) | 0
+      h = g
+      g = f
+      f = e
+      e = (d + t1) | 0
+      d = c
+      c = b
+      b = a
+      a = (t1 + t2) | 0
+    }
+    s[0] = (s[0]! + a) | 0
+    s[1] = (s[1]! + b) | 0
+    s[2] = (s[2]! + c) | 0
+    s[3] = (s[3]! + d) | 0
+    s[4] = (s[4]! + e) | 0
+    s[5] = (s[5]! + f) | 0
+    s[6] = (s[6]! + g) | 0
+    s[7] = (s[7]! + h) | 0
+  }
+}
+
+/** One-shot SHA-256 of bytes or a UTF-8 string, as hex. */
+export function sha256Hex(data: Uint8Array | string): string {
+  return new Sha256().update(typeof data === 'string' ? new TextEncoder().encode(data) : data).digestHex()
+}
