@@ -54,7 +54,8 @@ export function parseEmulatorArgs(argv: readonly string[]): EmulatorOptions | 'h
     keys,
   }
   if (v['daily-quota'] !== undefined) options.dailyQuota = int(v['daily-quota'], '--daily-quota', 0)
-  if (v['rate-per-second'] !== undefined) options.ratePerSecond = int(v['rate-per-second'], '--rate-per-second', 1)
+  if (v['rate-per-second'] !== undefined)
+    options.ratePerSecond = int(v['rate-per-second'], '--rate-per-second', 1)
   if (v.today !== undefined) {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(v.today)) throw new CliUsageError('--today must be a date YYYY-MM-DD')
     options.today = v.today
@@ -73,7 +74,8 @@ export function parseEmulatorArgs(argv: readonly string[]): EmulatorOptions | 'h
     }
     options.gatewayLayout = v['gateway-layout']
   }
-  if (v['quota-status'] !== undefined) options.quotaStatus = int(v['quota-status'], '--quota-status', 100, 599)
+  if (v['quota-status'] !== undefined)
+    options.quotaStatus = int(v['quota-status'], '--quota-status', 100, 599)
   if (v['rate-limit-status'] !== undefined) {
     options.rateLimitStatus = int(v['rate-limit-status'], '--rate-limit-status', 100, 599)
   }
@@ -86,7 +88,8 @@ export function parseEmulatorArgs(argv: readonly string[]): EmulatorOptions | 'h
   }
   if (v['empty-answer'] !== undefined) {
     const a = v['empty-answer']
-    if (a !== 'items' && a !== 'zero-totals') throw new CliUsageError('--empty-answer must be items or zero-totals')
+    if (a !== 'items' && a !== 'zero-totals')
+      throw new CliUsageError('--empty-answer must be items or zero-totals')
     options.emptyAnswer = a
   }
   return options
@@ -138,7 +141,10 @@ export interface RunEmulatorCliOptions {
  * Runs the `kcs-emulator` command: prints the URL, serves until SIGINT/SIGTERM (or `signal`), and
  * resolves with the exit code (0 after a clean stop, 2 on a usage error, 1 if it could not start).
  */
-export async function runEmulatorCli(argv: readonly string[], options: RunEmulatorCliOptions = {}): Promise<number> {
+export async function runEmulatorCli(
+  argv: readonly string[],
+  options: RunEmulatorCliOptions = {},
+): Promise<number> {
   const io = options.io ?? {
     out: (line: string) => process.stdout.write(`${line}\n`),
     err: (line: string) => process.stderr.write(`${line}\n`),
@@ -163,7 +169,9 @@ export async function runEmulatorCli(argv: readonly string[], options: RunEmulat
     return 1
   }
   io.out(`kcs-emulator listening on ${emulator.url}`)
-  io.out(`  endpoint ${emulator.url}/1220000/nitemtrade/getNitemtradeList  (today ${emulator.today}, revision ${emulator.revision})`)
+  io.out(
+    `  endpoint ${emulator.url}/1220000/nitemtrade/getNitemtradeList  (today ${emulator.today}, revision ${emulator.revision})`,
+  )
   options.onListening?.(emulator)
   await new Promise<void>((resolve) => {
     const stop = () => resolve()

@@ -4,7 +4,7 @@
  * both memory and start-up time small while every answer stays reproducible byte for byte.
  */
 import { type CalendarDate, formatPeriod, monthIndex } from './calendar.js'
-import { hash, normal, unit } from './random.js'
+import { hash, mix32, normal, unit } from './random.js'
 import type { Tables } from './tables.js'
 
 export type ActivityProfile = 'major' | 'medium' | 'small' | 'dormant'
@@ -49,6 +49,10 @@ export interface CountryModel {
   mu: number
   /** Lazily computed per-code affinity in [0,1): low = traded often with this country. */
   affinity: Float32Array | undefined
+  /** Lazily computed per-code base hash, log of the typical row value, and export/import mix. */
+  baseHash: Uint32Array | undefined
+  logScale: Float32Array | undefined
+  direction: Float32Array | undefined
   persistentBelow: number
   occasionalBelow: number
 }
@@ -63,6 +67,79 @@ export interface DataRow {
   expDlr: number
   impWgt: number
   impDlr: number
+}
+
+/** The measures of one cell, and the code it is served under. */
+export interface CellValues {
+  code: string
+  expWgt: number
+  expDlr: number
+  impWgt: number
+  impDlr: number
+}
+
+/**
+ * An answer's rows, column-wise: ~40 bytes a row instead of an object each, so a 77,000-row answer
+ * costs about 3 MB and no per-row allocation.
+ */
+export class RowTable {
+  length = 0
+  months = new Int32Array(1024)
+  countries = new Uint16Array(1024)
+  codes: string[] = []
+  names: string[] = []
+  /** expWgt, expDlr, impWgt, impDlr per row. */
+  values = new Float64Array(4096)
+
+  push(month: number, country: number, code: string, name: string, v: CellValues): void {
+    const k = this.length
+    if (k === this.months.length) this.grow()
+    this.months[k] = month
+    this.countries[k] = country
+    this.codes.push(code)
+    this.names.push(name)
+    const o = k * 4
+    this.values[o] = v.expWgt
+    this.values[o + 1] = v.expDlr
+    this.values[o + 2] = v.impWgt
+    this.values[o + 3] = v.impDlr
+    this.length = k + 1
+  }
+
+  /** Adds a cell's measures into row k (aggregation and coinciding quirk codes). */
+  addInto(k: number, v: CellValues): void {
+    const o = k * 4
+    this.values[o] = this.values[o]! + v.expWgt
+    this.values[o + 1] = this.values[o + 1]! + v.expDlr
+    this.values[o + 2] = this.values[o + 2]! + v.impWgt
+    this.values[o + 3] = this.values[o + 3]! + v.impDlr
+  }
+
+  row(k: number, countries: readonly CountryModel[]): DataRow {
+    const o = k * 4
+    return {
+      month: this.months[k]!,
+      country: countries[this.countries[k]!]!,
+      code: this.codes[k]!,
+      name: this.names[k]!,
+      expWgt: this.values[o]!,
+      expDlr: this.values[o + 1]!,
+      impWgt: this.values[o + 2]!,
+      impDlr: this.values[o + 3]!,
+    }
+  }
+
+  private grow(): void {
+    const months = new Int32Array(this.months.length * 2)
+    months.set(this.months)
+    this.months = months
+    const countries = new Uint16Array(this.countries.length * 2)
+    countries.set(this.countries)
+    this.countries = countries
+    const values = new Float64Array(this.values.length * 2)
+    values.set(this.values)
+    this.values = values
+  }
 }
 
 export interface Totals {
@@ -85,7 +162,7 @@ export type AnswerKind = 'rows' | 'totals-only' | 'empty'
 
 export interface Answer {
   kind: AnswerKind
-  rows: DataRow[]
+  rows: RowTable
   totals: Totals | null
 }
 
@@ -123,6 +200,22 @@ const S_REV_KIND = 0x100e
 const S_REV_FACTOR = 0x100f
 const S_PROFILE = 0x1010
 const S_DRIFT = 0x1011
+const S_CELL = 0x1012
+const S_ODD_LEN = 0x1013
+const S_NEGATIVE_SIZE = 0x1014
+
+const TWO_32 = 4294967296
+const GROWTH_LOG = Math.log(1.035)
+
+/** A cheap approximately normal deviate (Irwin–Hall of four 16-bit uniforms) from one hash. */
+function approxNormal(h: number): number {
+  const a = mix32(h)
+  const b = mix32(a ^ 0x27d4eb2f)
+  return (
+    (((a & 0xffff) + (a >>> 16) + (b & 0xffff) + (b >>> 16)) / 65536) * 1.7320508075688772 -
+    3.4641016151377544
+  )
+}
 
 /** Chance that a "persistent" pair trades in a given month, and an "occasional" one. */
 const P_PERSISTENT = 0.95
@@ -203,7 +296,8 @@ export class Dataset {
     for (let i = 0; i < n; i++) {
       // Chapter-level price levels (per kg) with item-level spread: ores cheap, chips dear.
       const chapter = Number(this.codes[i]!.slice(0, 2))
-      this.logPrice[i] = Math.log(6) + 1.6 * normal(this.seed, S_PRICE, chapter) + 1.1 * normal(this.seed, S_PRICE, i)
+      this.logPrice[i] =
+        Math.log(6) + 1.6 * normal(this.seed, S_PRICE, chapter) + 1.1 * normal(this.seed, S_PRICE, i)
       this.globalAffinity[i] = unit(this.seed, S_GLOBAL, i)
     }
     this.countries = tables.countries.map((c, index) => this.modelCountry(c.code, c.kcsNameKo, index))
@@ -246,23 +340,38 @@ export class Dataset {
       target,
       mu: Math.log(median),
       affinity: undefined,
+      baseHash: undefined,
+      logScale: undefined,
+      direction: undefined,
       persistentBelow,
       occasionalBelow,
     }
   }
 
-  private affinity(country: CountryModel): Float32Array {
-    if (country.affinity) return country.affinity
+  /** Per-country tables computed on first use (about a millisecond each). */
+  private prepare(country: CountryModel): void {
+    if (country.affinity) return
     const n = this.codes.length
-    const a = new Float32Array(n)
+    const seed = this.seed
+    const c = country.index
+    const affinity = new Float32Array(n)
+    const baseHash = new Uint32Array(n)
+    const logScale = new Float32Array(n)
+    const direction = new Float32Array(n)
     for (let i = 0; i < n; i++) {
       // Sum of a global and a country-specific uniform, mapped back to a uniform: codes that are
       // popular everywhere stay popular with each partner, yet every partner has its own mix.
-      const s = this.globalAffinity[i]! + unit(this.seed, S_AFFINITY, country.index, i)
-      a[i] = s <= 1 ? (s * s) / 2 : 1 - ((2 - s) * (2 - s)) / 2
+      const s = this.globalAffinity[i]! + unit(seed, S_AFFINITY, c, i)
+      affinity[i] = s <= 1 ? (s * s) / 2 : 1 - ((2 - s) * (2 - s)) / 2
+      baseHash[i] = hash(seed, S_CELL, c, i)
+      // Heavy tail: log-normal typical values, a few pairs worth billions a month.
+      logScale[i] = country.mu + 1.9 * normal(seed, S_SCALE, c, i)
+      direction[i] = unit(seed, S_DIRECTION, c, i)
     }
-    country.affinity = a
-    return a
+    country.baseHash = baseHash
+    country.logScale = logScale
+    country.direction = direction
+    country.affinity = affinity
   }
 
   publication(today: CalendarDate): Publication {
@@ -284,12 +393,13 @@ export class Dataset {
    * Computes one cell (country, 10-digit code, month) at a revision. Returns false when the pair did
    * not trade that month; otherwise fills `out` (its code may be a 6- or 9-digit quirk code).
    */
-  cell(country: CountryModel, i: number, month: number, revision: number, out: DataRow): boolean {
-    const seed = this.seed
-    const c = country.index
-    const u = this.affinity(country)[i]!
+  cell(country: CountryModel, i: number, month: number, revision: number, out: CellValues): boolean {
+    if (!country.affinity) this.prepare(country)
+    const u = country.affinity![i]!
     const p = u < country.persistentBelow ? P_PERSISTENT : u < country.occasionalBelow ? P_OCCASIONAL : 0
-    let active = p > 0 && unit(seed, S_ACTIVE, c, i, month) < p
+    // One hash per cell and month; every other per-month quantity is one mix away from it.
+    const hm = mix32(country.baseHash![i]! ^ Math.imul(month, 0x9e3779b1))
+    let active = p > 0 && mix32(hm ^ S_ACTIVE) / TWO_32 < p
     let dollarFactor = 1
     let weightFactor = 1
     if (revision > 1) {
@@ -297,14 +407,15 @@ export class Dataset {
       if (age >= 0 && age < REVISION_HORIZON) {
         const pTouch = age < REVISION_RECENT ? P_TOUCH_RECENT : P_TOUCH_OLDER
         for (let r = 2; r <= revision; r++) {
-          if (unit(seed, S_REV_FIRE, c, i, month * 1024 + r) >= pTouch) continue
-          const kind = unit(seed, S_REV_KIND, c, i, month * 1024 + r)
+          const hr = mix32(hm ^ Math.imul(r, 0x85ebca77))
+          if (mix32(hr ^ S_REV_FIRE) / TWO_32 >= pTouch) continue
+          const kind = mix32(hr ^ S_REV_KIND) / TWO_32
           if (active) {
             if (kind < WITHDRAW_SHARE) {
               active = false
             } else {
               // Revisions move a value by 3–25 % either way, never by nothing.
-              const f = unit(seed, S_REV_FACTOR, c, i, month * 1024 + r)
+              const f = mix32(hr ^ S_REV_FACTOR) / TWO_32
               const step = 0.03 + 0.22 * Math.abs(f - 0.5) * 2
               dollarFactor *= f < 0.5 ? 1 - step : 1 + step
               weightFactor *= kind < 0.6 ? 1 : f < 0.5 ? 1 - step / 2 : 1 + step / 2
@@ -316,7 +427,7 @@ export class Dataset {
       }
     }
     if (!active) return false
-    this.values(country, i, month, dollarFactor, weightFactor, out)
+    this.values(country, i, month, hm, dollarFactor, weightFactor, out)
     return true
   }
 
@@ -324,22 +435,17 @@ export class Dataset {
     country: CountryModel,
     i: number,
     month: number,
+    hm: number,
     dollarFactor: number,
     weightFactor: number,
-    out: DataRow,
+    out: CellValues,
   ): void {
-    const seed = this.seed
-    const c = country.index
-    const m = month
     const q = this.options.quirks
-    out.month = month
-    out.country = country
     out.code = this.codes[i]!
-    out.name = this.names[i]!
-    if (q.oddCode > 0 && unit(seed, S_ODD, c, i, m) < q.oddCode) {
-      out.code = out.code.slice(0, hash(seed, S_ODD, c, i, m + 1) & 1 ? 9 : 6)
+    if (q.oddCode > 0 && mix32(hm ^ S_ODD) / TWO_32 < q.oddCode) {
+      out.code = out.code.slice(0, mix32(hm ^ S_ODD_LEN) & 1 ? 9 : 6)
     }
-    if (q.zeroRow > 0 && unit(seed, S_ZERO, c, i, m) < q.zeroRow) {
+    if (q.zeroRow > 0 && mix32(hm ^ S_ZERO) / TWO_32 < q.zeroRow) {
       out.expWgt = 0
       out.expDlr = 0
       out.impWgt = 0
@@ -347,24 +453,19 @@ export class Dataset {
       return
     }
     const year = Math.floor(month / 12)
-    const growth = 1.035 ** (year - 2020)
-    const scale = Math.min(
-      MAX_ROW_USD,
-      Math.exp(country.mu + 1.9 * normal(seed, S_SCALE, c, i) + 0.45 * normal(seed, S_MONTHLY, c, i, m)) *
-        growth *
-        dollarFactor,
-    )
-    const direction = unit(seed, S_DIRECTION, c, i)
-    const share = direction < 0.33 ? 1 : direction < 0.58 ? 0 : unit(seed, S_SHARE, c, i, m)
+    const logValue = country.logScale![i]! + 0.45 * approxNormal(hm ^ S_MONTHLY) + GROWTH_LOG * (year - 2020)
+    const scale = Math.min(MAX_ROW_USD, Math.exp(logValue) * dollarFactor)
+    const direction = country.direction![i]!
+    const share = direction < 0.33 ? 1 : direction < 0.58 ? 0 : mix32(hm ^ S_SHARE) / TWO_32
     const expDlr = Math.round(scale * share)
     const impDlr = Math.round(scale * (1 - share))
-    const price = Math.exp(this.logPrice[i]! + 0.3 * normal(seed, S_PRICE_MONTHLY, c, i, m))
-    let expWgt = Math.round((expDlr / price) * weightFactor)
-    let impWgt = Math.round((impDlr / price) * weightFactor)
-    if (q.negativeWeight > 0 && unit(seed, S_NEGATIVE, c, i, m) < q.negativeWeight) {
+    const perKg = Math.exp(-this.logPrice[i]! - 0.3 * approxNormal(hm ^ S_PRICE_MONTHLY)) * weightFactor
+    let expWgt = Math.round(expDlr * perKg)
+    let impWgt = Math.round(impDlr * perKg)
+    if (q.negativeWeight > 0 && mix32(hm ^ S_NEGATIVE) / TWO_32 < q.negativeWeight) {
       if (expWgt > 0) expWgt = -expWgt
       else if (impWgt > 0) impWgt = -impWgt
-      else impWgt = -1 - (hash(seed, S_NEGATIVE, c, i, m + 1) % 500)
+      else impWgt = -1 - (mix32(hm ^ S_NEGATIVE_SIZE) % 500)
     }
     out.expWgt = expWgt
     out.expDlr = expDlr
@@ -379,11 +480,11 @@ export class Dataset {
     const detailTo = Math.min(query.to, pub.lastDetailMonth)
     const totalsTo = Math.min(query.to, pub.lastTotalsMonth)
     if (first > detailTo) {
-      if (first > totalsTo) return { kind: 'empty', rows: [], totals: null }
+      if (first > totalsTo) return { kind: 'empty', rows: new RowTable(), totals: null }
       // Only months in their first release stage: country totals are out, item detail is not.
       const rows = this.collect(query, first, totalsTo, revision)
       if (rows.length === 0) return this.noTrade()
-      return { kind: 'totals-only', rows: [], totals: this.totals(rows, query) }
+      return { kind: 'totals-only', rows: new RowTable(), totals: this.totals(rows, query) }
     }
     const rows = this.collect(query, first, detailTo, revision)
     if (rows.length === 0) return this.noTrade()
@@ -392,36 +493,47 @@ export class Dataset {
 
   private noTrade(): Answer {
     if (this.options.emptyAnswer === 'zero-totals') {
-      return { kind: 'totals-only', rows: [], totals: { expWgt: 0, expDlr: 0, impWgt: 0, impDlr: 0 } }
+      return {
+        kind: 'totals-only',
+        rows: new RowTable(),
+        totals: { expWgt: 0, expDlr: 0, impWgt: 0, impDlr: 0 },
+      }
     }
-    return { kind: 'empty', rows: [], totals: null }
+    return { kind: 'empty', rows: new RowTable(), totals: null }
   }
 
-  private totals(rows: readonly DataRow[], query: DataQuery): Totals {
+  private totals(rows: RowTable, query: DataQuery): Totals {
     const t: Totals = { expWgt: 0, expDlr: 0, impWgt: 0, impDlr: 0 }
-    for (const r of rows) {
-      t.expWgt += r.expWgt
-      t.expDlr += r.expDlr
-      t.impWgt += r.impWgt
-      t.impDlr += r.impDlr
+    const v = rows.values
+    for (let o = 0; o < rows.length * 4; o += 4) {
+      t.expWgt += v[o]!
+      t.expDlr += v[o + 1]!
+      t.impWgt += v[o + 2]!
+      t.impDlr += v[o + 3]!
     }
     const drift = this.options.totalsWeightDrift
     if (drift > 0) {
       // The live totals row's weights can be off by rounding; dollars never are.
-      const h = hash(this.seed, S_DRIFT, query.country ?? -1, query.from * 4096 + query.to, Number(query.prefix || 0))
+      const h = hash(
+        this.seed,
+        S_DRIFT,
+        query.country ?? -1,
+        query.from * 4096 + query.to,
+        Number(query.prefix || 0),
+      )
       t.expWgt += (h % (2 * drift + 1)) - drift
-      t.impWgt += (hash(h) % (2 * drift + 1)) - drift
+      t.impWgt += (mix32(h) % (2 * drift + 1)) - drift
     }
     return t
   }
 
   /** Rows for months [from, to], months outermost, then countries, then codes. */
-  private collect(query: DataQuery, from: number, to: number, revision: number): DataRow[] {
+  private collect(query: DataQuery, from: number, to: number, revision: number): RowTable {
     const level = granularity(query.prefix)
     const [lo, hi] = this.codeRange(query.prefix)
     const countries = query.country === undefined ? this.countries : [this.countries[query.country]!]
-    const rows: DataRow[] = []
-    const cell = blankRow()
+    const rows = new RowTable()
+    const cell = blankCell()
     for (let month = from; month <= to; month++) {
       for (const country of countries) {
         if (level === 10) this.collectDetail(country, month, lo, hi, query.prefix, revision, cell, rows)
@@ -438,24 +550,35 @@ export class Dataset {
     hi: number,
     prefix: string,
     revision: number,
-    cell: DataRow,
-    rows: DataRow[],
+    cell: CellValues,
+    rows: RowTable,
   ): void {
-    let odd: Map<string, DataRow> | undefined
+    let odd: Map<string, { name: string; v: CellValues }> | undefined
     for (let i = lo; i < hi; i++) {
       if (!this.cell(country, i, month, revision, cell)) continue
       if (cell.code.length === 10) {
-        rows.push({ ...cell })
+        rows.push(month, country.index, cell.code, this.names[i]!, cell)
         continue
       }
       // A quirk code: it must still start with the prefix sent, and two of them may coincide.
       if (!cell.code.startsWith(prefix)) continue
       odd ??= new Map()
       const seen = odd.get(cell.code)
-      if (seen) addInto(seen, cell)
-      else odd.set(cell.code, { ...cell })
+      if (seen) {
+        seen.v.expWgt += cell.expWgt
+        seen.v.expDlr += cell.expDlr
+        seen.v.impWgt += cell.impWgt
+        seen.v.impDlr += cell.impDlr
+      } else {
+        odd.set(cell.code, { name: this.names[i]!, v: { ...cell } })
+      }
     }
-    if (odd) for (const code of [...odd.keys()].sort()) rows.push(odd.get(code)!)
+    if (odd) {
+      for (const code of [...odd.keys()].sort()) {
+        const o = odd.get(code)!
+        rows.push(month, country.index, code, o.name, o.v)
+      }
+    }
   }
 
   private collectAggregate(
@@ -465,21 +588,20 @@ export class Dataset {
     hi: number,
     level: number,
     revision: number,
-    cell: DataRow,
-    rows: DataRow[],
+    cell: CellValues,
+    rows: RowTable,
   ): void {
-    let group: DataRow | undefined
+    let groupCode = ''
     for (let i = lo; i < hi; i++) {
       if (!this.cell(country, i, month, revision, cell)) continue
-      const code = this.codes[i]!.slice(0, level)
-      if (group && group.code === code) {
-        addInto(group, cell)
+      const code = this.codes[i]!
+      if (groupCode !== '' && code.startsWith(groupCode)) {
+        rows.addInto(rows.length - 1, cell)
         continue
       }
-      if (group) rows.push(group)
-      group = { ...cell, code, name: this.tables.headingName(code) ?? '' }
+      groupCode = code.slice(0, level)
+      rows.push(month, country.index, groupCode, this.tables.headingName(groupCode) ?? '', cell)
     }
-    if (group) rows.push(group)
   }
 
   /**
@@ -498,21 +620,26 @@ export class Dataset {
     const lowRev = Math.min(fromRevision, toRevision)
     const highRev = Math.max(fromRevision, toRevision)
     const anchor = this.options.revisionAnchor
-    const firstMonth = Math.max(anchor - REVISION_HORIZON + 1, this.options.firstMonth, filter.from ?? -Infinity)
+    const firstMonth = Math.max(
+      anchor - REVISION_HORIZON + 1,
+      this.options.firstMonth,
+      filter.from ?? -Infinity,
+    )
     const lastMonth = Math.min(anchor, lastDetailMonth, filter.to ?? Infinity)
     const countries = filter.country === undefined ? this.countries : [this.countries[filter.country]!]
-    const before = blankRow()
-    const after = blankRow()
-    const seed = this.seed
+    const before = blankCell()
+    const after = blankCell()
     for (let month = firstMonth; month <= lastMonth; month++) {
       const age = anchor - month
       const pTouch = age < REVISION_RECENT ? P_TOUCH_RECENT : P_TOUCH_OLDER
       for (const country of countries) {
-        const c = country.index
+        if (!country.affinity) this.prepare(country)
+        const baseHash = country.baseHash!
         for (let i = 0; i < this.codes.length; i++) {
           let touched = false
+          const hm = mix32(baseHash[i]! ^ Math.imul(month, 0x9e3779b1))
           for (let r = Math.max(2, lowRev + 1); r <= highRev; r++) {
-            if (unit(seed, S_REV_FIRE, c, i, month * 1024 + r) < pTouch) {
+            if (mix32(mix32(hm ^ Math.imul(r, 0x85ebca77)) ^ S_REV_FIRE) / TWO_32 < pTouch) {
               touched = true
               break
             }
@@ -521,13 +648,29 @@ export class Dataset {
           const a = this.cell(country, i, month, fromRevision, before)
           const b = this.cell(country, i, month, toRevision, after)
           if (!a && !b) continue
+          const name = this.names[i]!
+          const rowOf = (v: CellValues): DataRow => ({ month, country, name, ...v })
           if (a && b) {
             if (sameValues(before, after)) continue
-            out.push({ kind: 'changed', month, country, code: after.code, before: { ...before }, after: { ...after } })
+            out.push({
+              kind: 'changed',
+              month,
+              country,
+              code: after.code,
+              before: rowOf(before),
+              after: rowOf(after),
+            })
           } else if (b) {
-            out.push({ kind: 'added', month, country, code: after.code, before: null, after: { ...after } })
+            out.push({ kind: 'added', month, country, code: after.code, before: null, after: rowOf(after) })
           } else {
-            out.push({ kind: 'withdrawn', month, country, code: before.code, before: { ...before }, after: null })
+            out.push({
+              kind: 'withdrawn',
+              month,
+              country,
+              code: before.code,
+              before: rowOf(before),
+              after: null,
+            })
           }
         }
       }
@@ -547,27 +690,11 @@ export function granularity(prefix: string): number {
   }
 }
 
-function blankRow(): DataRow {
-  return {
-    month: 0,
-    country: undefined as unknown as CountryModel,
-    code: '',
-    name: '',
-    expWgt: 0,
-    expDlr: 0,
-    impWgt: 0,
-    impDlr: 0,
-  }
+function blankCell(): CellValues {
+  return { code: '', expWgt: 0, expDlr: 0, impWgt: 0, impDlr: 0 }
 }
 
-function addInto(target: DataRow, cell: DataRow): void {
-  target.expWgt += cell.expWgt
-  target.expDlr += cell.expDlr
-  target.impWgt += cell.impWgt
-  target.impDlr += cell.impDlr
-}
-
-function sameValues(a: DataRow, b: DataRow): boolean {
+function sameValues(a: CellValues, b: CellValues): boolean {
   return (
     a.code === b.code &&
     a.expWgt === b.expWgt &&

@@ -19,6 +19,7 @@ import {
   Dataset,
   type QuirkRates,
   type ReleaseSchedule,
+  RowTable,
   type TradeRow,
   type TradeTotals,
   toTradeRow,
@@ -40,6 +41,9 @@ import {
   successChunks,
   XML_CONTENT_TYPE,
 } from './xml.js'
+
+/** Bytes queued on a response before waiting for it to drain. */
+const WRITE_AHEAD_BYTES = 2 * 1024 * 1024
 
 /** The one operation the emulator serves. */
 export const OPERATION_PATH = '/1220000/nitemtrade/getNitemtradeList'
@@ -106,8 +110,8 @@ export interface EmulatorOptions {
   revisionAnchor?: string
   /** Max kg by which totals-row weights differ from the row sums (default 0: exact). */
   totalsWeightDrift?: number
-  /** Characters per written chunk of a success body (default 65,536). */
-  chunkChars?: number
+  /** Bytes per written chunk of a success body (default 262,144). */
+  chunkBytes?: number
 }
 
 export interface TruthQuery {
@@ -189,7 +193,7 @@ export interface Emulator {
 interface ResponsePlan {
   status: number
   headers: Record<string, string | number>
-  chunks: Iterable<string>
+  chunks: Iterable<string | Uint8Array>
   rows?: number
 }
 
@@ -251,20 +255,26 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
 
   function answerFor(query: DataQuery): Answer {
     if (settings.crossYearWindow === 'empty' && Math.floor(query.from / 12) !== Math.floor(query.to / 12)) {
-      return { kind: 'empty', rows: [], totals: null }
+      return { kind: 'empty', rows: new RowTable(), totals: null }
     }
     return dataset.answer(query, revision, today)
   }
 
+  function tradeRows(table: RowTable): TradeRow[] {
+    const out: TradeRow[] = new Array(table.length)
+    for (let k = 0; k < table.length; k++) out[k] = toTradeRow(table.row(k, dataset.countries))
+    return out
+  }
+
   const truth: Truth = {
-    rows: (q) => answerFor(toDataQuery(q)).rows.map(toTradeRow),
+    rows: (q) => tradeRows(answerFor(toDataQuery(q)).rows),
     total: (q) => {
       const a = answerFor(toDataQuery(q))
       return a.totals ? toTradeTotals(a.totals) : null
     },
     answer: (q) => {
       const a = answerFor(toDataQuery(q))
-      return { kind: a.kind, rows: a.rows.map(toTradeRow), total: a.totals ? toTradeTotals(a.totals) : null }
+      return { kind: a.kind, rows: tradeRows(a.rows), total: a.totals ? toTradeTotals(a.totals) : null }
     },
     changes: (fromRevision, toRevision, filter = {}) => {
       assertRevision(fromRevision)
@@ -289,7 +299,10 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     },
     publication: () => {
       const pub = dataset.publication(today)
-      return { lastTotalsMonth: formatPeriod(pub.lastTotalsMonth), lastDetailMonth: formatPeriod(pub.lastDetailMonth) }
+      return {
+        lastTotalsMonth: formatPeriod(pub.lastTotalsMonth),
+        lastDetailMonth: formatPeriod(pub.lastDetailMonth),
+      }
     },
     countries: () => dataset.countries.map((c) => ({ code: c.code, name: c.name, profile: c.profile })),
   }
@@ -300,7 +313,8 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     if (strt === '' || end === '') return { ok: false, message: PROVIDER_MESSAGES.missingParameter }
     const from = /^\d{6}$/.test(strt) ? parseMonth(strt) : undefined
     const to = /^\d{6}$/.test(end) ? parseMonth(end) : undefined
-    if (from === undefined || to === undefined) return { ok: false, message: PROVIDER_MESSAGES.badPeriodFormat }
+    if (from === undefined || to === undefined)
+      return { ok: false, message: PROVIDER_MESSAGES.badPeriodFormat }
     if (to < from) return { ok: false, message: PROVIDER_MESSAGES.endBeforeStart }
     if (to - from + 1 > 12) return { ok: false, message: PROVIDER_MESSAGES.periodTooLong }
     const hs = params.get('hsSgn') ?? ''
@@ -359,7 +373,9 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
         return {
           status: 200,
           headers: { 'Content-Type': XML_CONTENT_TYPE },
-          chunks: [providerErrorXml(fault.resultCode ?? '99', fault.resultMsg ?? '기타 에러', providerBody())],
+          chunks: [
+            providerErrorXml(fault.resultCode ?? '99', fault.resultMsg ?? '기타 에러', providerBody()),
+          ],
         }
       default:
         return undefined
@@ -424,7 +440,8 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     }
     const outcomeOf = (o: string) => (delivery.truncateAt !== undefined ? 'fault-truncate' : o)
 
-    if (params.get('_type')?.toLowerCase() === 'json') return finish(outcomeOf('gateway-04'), jsonGatewayPlan('04', 200), delivery)
+    if (params.get('_type')?.toLowerCase() === 'json')
+      return finish(outcomeOf('gateway-04'), jsonGatewayPlan('04', 200), delivery)
     if (label === NO_KEY) {
       return finish(
         outcomeOf('gateway-20'),
@@ -437,7 +454,8 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
         delivery,
       )
     }
-    if (key === undefined) return finish(outcomeOf('gateway-30'), gatewayPlan('30', 403, settings.gatewayLayout), delivery)
+    if (key === undefined)
+      return finish(outcomeOf('gateway-30'), gatewayPlan('30', 403, settings.gatewayLayout), delivery)
 
     const second = Math.floor(at / 1000)
     let window = secondCounts.get(key)
@@ -460,7 +478,11 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       quotaUsed.set(key, used)
     }
     if (used.used >= dailyQuota) {
-      return finish(outcomeOf('gateway-22'), gatewayPlan('22', settings.quotaStatus, settings.quotaLayout), delivery)
+      return finish(
+        outcomeOf('gateway-22'),
+        gatewayPlan('22', settings.quotaStatus, settings.quotaLayout),
+        delivery,
+      )
     }
     used.used++
     const rateHeaders = {
@@ -487,7 +509,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       {
         status: 200,
         headers: { 'Content-Type': XML_CONTENT_TYPE, ...rateHeaders },
-        chunks: successChunks(answer.totals, answer.rows, settings.chunkChars),
+        chunks: successChunks(answer.totals, answer.rows, dataset.countries, settings.chunkBytes),
         rows: answer.rows.length,
       },
       delivery,
@@ -510,7 +532,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     const started = Date.now()
     for (const chunk of plan.chunks) {
       if (aborted) return
-      let buf = Buffer.from(chunk, 'utf8')
+      let buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk
       if (delivery.truncateAt !== undefined && written + buf.length >= delivery.truncateAt) {
         buf = buf.subarray(0, Math.max(0, delivery.truncateAt - written))
         if (buf.length > 0) res.write(buf)
@@ -536,7 +558,9 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
         continue
       }
       written += buf.length
-      if (!res.write(buf)) await drainOrClose(res)
+      res.write(buf)
+      // Keep a few chunks queued so generation overlaps with the socket draining.
+      if (res.writableLength > WRITE_AHEAD_BYTES) await drainOrClose(res)
     }
     if (aborted) return
     res.end()
@@ -686,17 +710,20 @@ interface ResolvedOptions {
   release: ReleaseSchedule
   revisionAnchor: number | undefined
   totalsWeightDrift: number
-  chunkChars: number
+  chunkBytes: number
 }
 
 /** Validates options up front, so a typo fails at start-up with a clear message. */
 export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
-  if (!options || !Array.isArray(options.keys)) throw new Error('createEmulator: keys must be an array of service keys')
+  if (!options || !Array.isArray(options.keys))
+    throw new Error('createEmulator: keys must be an array of service keys')
   for (const k of options.keys) {
-    if (typeof k !== 'string' || k === '') throw new Error('createEmulator: every key must be a non-empty string')
+    if (typeof k !== 'string' || k === '')
+      throw new Error('createEmulator: every key must be a non-empty string')
   }
   const port = options.port ?? 0
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('port must be an integer in 0..65535')
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error('port must be an integer in 0..65535')
   const seed = options.seed ?? 1
   if (!Number.isInteger(seed)) throw new Error('seed must be an integer')
   const dailyQuota = options.dailyQuota ?? 10_000
@@ -733,7 +760,8 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   }
   const quirks: QuirkRates = { zeroRow: 0.002, negativeWeight: 0.00001, oddCode: 0.00001, ...options.quirks }
   for (const [name, rate] of Object.entries(quirks)) {
-    if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new Error(`quirks.${name} must be in [0, 1]`)
+    if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1))
+      throw new Error(`quirks.${name} must be in [0, 1]`)
   }
   const release: ReleaseSchedule = { totalsDay: 15, detailDay: 25, ...options.release }
   if (
@@ -751,8 +779,8 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   }
   const totalsWeightDrift = options.totalsWeightDrift ?? 0
   assertNonNegativeInteger(totalsWeightDrift, 'totalsWeightDrift')
-  const chunkChars = options.chunkChars ?? 64 * 1024
-  assertPositiveInteger(chunkChars, 'chunkChars')
+  const chunkBytes = options.chunkBytes ?? 256 * 1024
+  assertPositiveInteger(chunkBytes, 'chunkBytes')
   return {
     port,
     host: options.host ?? '127.0.0.1',
@@ -770,12 +798,14 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     providerErrorBody,
     emptyAnswer,
     crossYearWindow,
-    firstMonth: options.firstMonth === undefined ? monthIndex(2000, 1) : parseMonthOrThrow(options.firstMonth),
+    firstMonth:
+      options.firstMonth === undefined ? monthIndex(2000, 1) : parseMonthOrThrow(options.firstMonth),
     quirks,
     release,
-    revisionAnchor: options.revisionAnchor === undefined ? undefined : parseMonthOrThrow(options.revisionAnchor),
+    revisionAnchor:
+      options.revisionAnchor === undefined ? undefined : parseMonthOrThrow(options.revisionAnchor),
     totalsWeightDrift,
-    chunkChars,
+    chunkBytes,
   }
 }
 
@@ -792,7 +822,7 @@ function rawServiceKey(search: string): string | undefined {
 const LOOKS_ENCODED = /%[0-9A-Fa-f]{2}/
 
 function normalizeKey(key: string): string {
-  return LOOKS_ENCODED.test(key) ? safeDecode(key) ?? key : key
+  return LOOKS_ENCODED.test(key) ? (safeDecode(key) ?? key) : key
 }
 
 /**

@@ -1,6 +1,6 @@
 export {
-  type CliIo,
   CLI_USAGE,
+  type CliIo,
   CliUsageError,
   parseEmulatorArgs,
   type RunEmulatorCliOptions,

@@ -1,6 +1,6 @@
 /** The exact bytes of every document the emulator serves. */
 import { formatApiYear } from './calendar.js'
-import type { DataRow, Totals } from './data.js'
+import type { CountryModel, DataRow, RowTable, Totals } from './data.js'
 
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
 export const SUCCESS_MESSAGE = '정상서비스.'
@@ -11,22 +11,18 @@ const ITEMS_OPEN = `${XML_DECLARATION}${HEADER_OK}<body><items>`
 const ITEMS_CLOSE = '</items></body></response>'
 export const EMPTY_ITEMS_BODY = `${XML_DECLARATION}${HEADER_OK}<body><items/></body></response>`
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' }
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+}
 const NEEDS_ESCAPE = /[&<>]/
 const ESCAPE_ALL = /[&<>]/g
 
 export function escapeXml(text: string): string {
   return NEEDS_ESCAPE.test(text) ? text.replace(ESCAPE_ALL, (ch) => ESCAPES[ch]!) : text
-}
-
-const escapedCache = new Map<string, string>()
-function escapedName(text: string): string {
-  let e = escapedCache.get(text)
-  if (e === undefined) {
-    e = escapeXml(text)
-    escapedCache.set(text, e)
-  }
-  return e
 }
 
 /** Child elements in the live service's (alphabetical) order. */
@@ -49,7 +45,8 @@ export function totalsItemXml(t: Totals): string {
   return itemXml(t.expDlr - t.impDlr, t.expDlr, t.expWgt, '-', t.impDlr, t.impWgt, '-', '-', '-', '총계')
 }
 
-export function rowXml(r: DataRow, year: string): string {
+/** One data row as a string (the reference the byte writer is tested against). */
+export function rowXml(r: DataRow): string {
   return itemXml(
     r.expDlr - r.impDlr,
     r.expDlr,
@@ -58,48 +55,179 @@ export function rowXml(r: DataRow, year: string): string {
     r.impDlr,
     r.impWgt,
     r.country.code,
-    escapedName(r.country.name),
-    escapedName(r.name),
-    year,
+    escapeXml(r.country.name),
+    escapeXml(r.name),
+    formatApiYear(r.month),
   )
 }
 
+const enc = new TextEncoder()
+const SEG_ITEM = enc.encode('<item><balPayments>')
+const SEG_EXP_DLR = enc.encode('</balPayments><expDlr>')
+const SEG_EXP_WGT = enc.encode('</expDlr><expWgt>')
+const SEG_HS = enc.encode('</expWgt><hsCd>')
+const SEG_IMP_DLR = enc.encode('</hsCd><impDlr>')
+const SEG_IMP_WGT = enc.encode('</impDlr><impWgt>')
+const SEG_STAT_CD = enc.encode('</impWgt><statCd>')
+
+/** Encoded-bytes caches: country and item names repeat on every row. */
+const countrySegments = new WeakMap<CountryModel, Uint8Array>()
+const nameSegments = new Map<string, Uint8Array>()
+const yearSegments = new Map<number, Uint8Array>()
+
+function countrySegment(country: CountryModel): Uint8Array {
+  let b = countrySegments.get(country)
+  if (!b) {
+    b = enc.encode(
+      `${country.code}</statCd><statCdCntnKor1>${escapeXml(country.name)}</statCdCntnKor1><statKor>`,
+    )
+    countrySegments.set(country, b)
+  }
+  return b
+}
+
+function nameSegment(name: string): Uint8Array {
+  let b = nameSegments.get(name)
+  if (!b) {
+    b = enc.encode(escapeXml(name))
+    nameSegments.set(name, b)
+  }
+  return b
+}
+
+function yearSegment(month: number): Uint8Array {
+  let b = yearSegments.get(month)
+  if (!b) {
+    b = enc.encode(`</statKor><year>${formatApiYear(month)}</year></item>`)
+    yearSegments.set(month, b)
+  }
+  return b
+}
+
+const DIGITS = new Uint8Array(20)
+
+/** Writes an integer in plain decimal (no separators, '-' for negatives); returns the new offset. */
+function writeInt(buf: Uint8Array, off: number, value: number): number {
+  let n = value
+  if (n < 0) {
+    buf[off++] = 45
+    n = -n
+  }
+  if (n < 10) {
+    buf[off++] = 48 + n
+    return off
+  }
+  let len = 0
+  if (n < 2147483648) {
+    // Small-integer arithmetic is several times faster than the double path below.
+    let m = n | 0
+    while (m > 0) {
+      const q = (m / 10) | 0
+      DIGITS[len++] = 48 + (m - q * 10)
+      m = q
+    }
+    while (len > 0) buf[off++] = DIGITS[--len]!
+    return off
+  }
+  while (n > 0) {
+    const q = Math.floor(n / 10)
+    DIGITS[len++] = 48 + (n - q * 10)
+    n = q
+  }
+  while (len > 0) buf[off++] = DIGITS[--len]!
+  return off
+}
+
+function writeBytes(buf: Uint8Array, off: number, bytes: Uint8Array): number {
+  if (bytes.length > 24) {
+    buf.set(bytes, off)
+    return off + bytes.length
+  }
+  for (let i = 0; i < bytes.length; i++) buf[off + i] = bytes[i]!
+  return off + bytes.length
+}
+
+function writeAscii(buf: Uint8Array, off: number, text: string): number {
+  for (let i = 0; i < text.length; i++) buf[off + i] = text.charCodeAt(i)
+  return off + text.length
+}
+
+/** Writes row k of a table; returns the new offset. */
+export function writeRow(
+  buf: Uint8Array,
+  off: number,
+  t: RowTable,
+  k: number,
+  country: CountryModel,
+): number {
+  const v = t.values
+  const o = k * 4
+  const expWgt = v[o]!
+  const expDlr = v[o + 1]!
+  const impWgt = v[o + 2]!
+  const impDlr = v[o + 3]!
+  off = writeBytes(buf, off, SEG_ITEM)
+  off = writeInt(buf, off, expDlr - impDlr)
+  off = writeBytes(buf, off, SEG_EXP_DLR)
+  off = writeInt(buf, off, expDlr)
+  off = writeBytes(buf, off, SEG_EXP_WGT)
+  off = writeInt(buf, off, expWgt)
+  off = writeBytes(buf, off, SEG_HS)
+  off = writeAscii(buf, off, t.codes[k]!)
+  off = writeBytes(buf, off, SEG_IMP_DLR)
+  off = writeInt(buf, off, impDlr)
+  off = writeBytes(buf, off, SEG_IMP_WGT)
+  off = writeInt(buf, off, impWgt)
+  off = writeBytes(buf, off, SEG_STAT_CD)
+  off = writeBytes(buf, off, countrySegment(country))
+  off = writeBytes(buf, off, nameSegment(t.names[k]!))
+  return writeBytes(buf, off, yearSegment(t.months[k]!))
+}
+
 /**
- * A success document as a sequence of string chunks of about `chunkChars` characters, so a 21 MB
- * answer is never held as one string.
+ * A success document as a sequence of byte chunks of about `chunkBytes`, written straight into
+ * buffers: a 21 MB answer is never held whole, and no per-row string is built.
  */
 export function* successChunks(
   totals: Totals | null,
-  rows: readonly DataRow[],
-  chunkChars = 64 * 1024,
-): Generator<string> {
+  rows: RowTable,
+  countries: readonly CountryModel[],
+  chunkBytes = 256 * 1024,
+): Generator<Uint8Array> {
   if (totals === null && rows.length === 0) {
-    yield EMPTY_ITEMS_BODY
+    yield enc.encode(EMPTY_ITEMS_BODY)
     return
   }
-  let chunk = ITEMS_OPEN
-  if (totals) chunk += totalsItemXml(totals)
-  let lastMonth = -1
-  let year = ''
-  for (const r of rows) {
-    if (r.month !== lastMonth) {
-      lastMonth = r.month
-      year = formatApiYear(r.month)
+  const head = enc.encode(ITEMS_OPEN + (totals ? totalsItemXml(totals) : ''))
+  // Room for the largest row: fixed tags, five 20-digit numbers and generous names.
+  const slack = 4096
+  let buf = Buffer.allocUnsafe(Math.max(chunkBytes, head.length) + slack)
+  let off = writeBytes(buf, 0, head)
+  for (let k = 0; k < rows.length; k++) {
+    const country = countries[rows.countries[k]!]!
+    if (off >= buf.length - slack - rows.names[k]!.length * 6 - country.name.length * 6) {
+      yield buf.subarray(0, off)
+      buf = Buffer.allocUnsafe(chunkBytes + slack)
+      off = 0
     }
-    chunk += rowXml(r, year)
-    if (chunk.length >= chunkChars) {
-      yield chunk
-      chunk = ''
-    }
+    off = writeRow(buf, off, rows, k, country)
   }
-  yield chunk + ITEMS_CLOSE
+  const tail = enc.encode(ITEMS_CLOSE)
+  if (off + tail.length > buf.length) {
+    yield buf.subarray(0, off)
+    yield tail
+    return
+  }
+  off = writeBytes(buf, off, tail)
+  yield buf.subarray(0, off)
 }
 
 /** The provider's error body variants seen across KCS APIs. */
 export type ProviderErrorBody = 'absent' | 'empty' | 'totalCount'
 
 export function providerErrorXml(resultCode: string, resultMsg: string, body: ProviderErrorBody): string {
-  const tail = body === 'absent' ? '' : body === 'empty' ? '<body/>' : '<body><totalCount>0</totalCount></body>'
+  const tail =
+    body === 'absent' ? '' : body === 'empty' ? '<body/>' : '<body><totalCount>0</totalCount></body>'
   return `${XML_DECLARATION}<response><header><resultCode>${resultCode}</resultCode><resultMsg>${escapeXml(resultMsg)}</resultMsg></header>${tail}</response>`
 }
 
@@ -118,10 +246,18 @@ export const GATEWAY_CODES: Record<string, GatewayCode> = {
   '04': { code: '04', token: 'HTTP_ERROR', description: 'HTTP 에러' },
   '05': { code: '05', token: 'SERVICETIMEOUT_ERROR', description: '서비스 연결실패 에러' },
   '10': { code: '10', token: 'INVALID_REQUEST_PARAMETER_ERROR', description: '잘못된 요청 파라메터 에러' },
-  '11': { code: '11', token: 'NO_MANDATORY_REQUEST_PARAMETERS_ERROR', description: '필수 요청 파라메터가 없음' },
+  '11': {
+    code: '11',
+    token: 'NO_MANDATORY_REQUEST_PARAMETERS_ERROR',
+    description: '필수 요청 파라메터가 없음',
+  },
   '12': { code: '12', token: 'NO_OPENAPI_SERVICE_ERROR', description: '해당 오픈API서비스가 없거나 폐기됨' },
   '20': { code: '20', token: 'SERVICE_ACCESS_DENIED_ERROR', description: '서비스 접근거부' },
-  '21': { code: '21', token: 'TEMPORARILY_DISABLE_THE_SERVICEKEY_ERROR', description: '일시적으로 사용할 수 없는 서비스 키' },
+  '21': {
+    code: '21',
+    token: 'TEMPORARILY_DISABLE_THE_SERVICEKEY_ERROR',
+    description: '일시적으로 사용할 수 없는 서비스 키',
+  },
   '22': {
     code: '22',
     token: 'LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR',
