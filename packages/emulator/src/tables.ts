@@ -2,7 +2,9 @@
  * The one place that touches the reference tables. Everything else in the emulator sees only this
  * shape, so a change in the reference package's API is absorbed here.
  */
-import { readFileSync } from 'node:fs'
+import { countries } from '@kcs-trade/reference/countries'
+import { hs } from '@kcs-trade/reference/hs'
+import { hsk } from '@kcs-trade/reference/hsk'
 
 export interface CountryEntry {
   code: string
@@ -28,17 +30,33 @@ export interface Tables {
 
 let cached: Tables | undefined
 
+/** The real reference tables: 269 KCS country codes and the 11,327 10-digit HSK lines. */
 export function loadTables(): Tables {
   if (cached) return cached
-  // TEMPORARY development adapter until @kcs-trade/reference lands.
-  const raw = JSON.parse(readFileSync('/tmp/emu-dev-tables.json', 'utf8')) as {
-    hsk: HskEntry[]
-    countries: CountryEntry[]
-  }
+  const headingNames = new Map<string, string | undefined>()
   cached = {
-    countries: [...raw.countries].sort((a, b) => (a.code < b.code ? -1 : 1)),
-    hsk: raw.hsk.filter((h) => /^\d{10}$/.test(h.code)).sort((a, b) => (a.code < b.code ? -1 : 1)),
-    headingName: () => undefined,
+    countries: countries
+      .all()
+      .map((c) => ({ code: c.code, kcsNameKo: c.kcsNameKo || c.nameKo }))
+      .sort((a, b) => (a.code < b.code ? -1 : 1)),
+    hsk: hsk
+      .all()
+      .filter((h) => /^\d{10}$/.test(h.code))
+      .map((h) => ({ code: h.code, nameKo: h.nameKo }))
+      .sort((a, b) => (a.code < b.code ? -1 : 1)),
+    headingName(code) {
+      if (headingNames.has(code)) return headingNames.get(code)
+      let name: string | undefined
+      try {
+        const entry = hs.get(code)
+        // The sources lack Korean titles for most headings; the English one beats an empty field.
+        name = entry ? (entry.nameKo ?? entry.nameEn) : undefined
+      } catch {
+        name = undefined
+      }
+      headingNames.set(code, name)
+      return name
+    },
   }
   return cached
 }
