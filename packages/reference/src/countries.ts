@@ -63,8 +63,17 @@ function table(): Table {
   const list: Country[] = []
   const byCode = new Map<string, Country>()
   for (const line of COUNTRIES.split('\n')) {
-    const [code = '', nameKo = '', nameEn = '', alpha3 = '', numeric = '', kcs = '', source = '', kind = '', aliases = ''] =
-      line.split('\t')
+    const [
+      code = '',
+      nameKo = '',
+      nameEn = '',
+      alpha3 = '',
+      numeric = '',
+      kcs = '',
+      source = '',
+      kind = '',
+      aliases = '',
+    ] = line.split('\t')
     const country: Country = Object.freeze({
       code,
       nameKo,

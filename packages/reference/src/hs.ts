@@ -26,10 +26,17 @@ import {
   sectionTable,
 } from './internal/hs-table.js'
 import { compactKorean, normalizeEnglish } from './internal/normalize.js'
-import { type Hit, koreanContext, type MatchKind, type SearchDoc, SearchIndex, type SearchLang } from './internal/search.js'
+import {
+  type Hit,
+  koreanContext,
+  type MatchKind,
+  type SearchDoc,
+  SearchIndex,
+  type SearchLang,
+} from './internal/search.js'
 
-export type { CodeLevel, HsEdition, HsEntry, HsSection, MatchKind, SearchLang }
 export { ReferenceInputError } from './errors.js'
+export type { CodeLevel, HsEdition, HsEntry, HsSection, MatchKind, SearchLang }
 
 registerEdition('2017', () => HS_2017)
 registerEdition('2012', () => HS_2012)
@@ -182,7 +189,11 @@ function categoriesByHs6(): Map<string, string[]> {
   hs6Categories = new Map()
   for (const line of HS6_CATEGORIES.split('\n')) {
     const [six = '', ids = ''] = line.split('\t')
-    if (ids) hs6Categories.set(six, ids.split(',').map((id) => names[Number.parseInt(id, 36)] ?? ''))
+    if (ids)
+      hs6Categories.set(
+        six,
+        ids.split(',').map((id) => names[Number.parseInt(id, 36)] ?? ''),
+      )
   }
   return hs6Categories
 }
@@ -342,7 +353,8 @@ export function convert(code: string, options: ConvertOptions): ConversionTarget
   const from = readEdition(options.from, 'source edition')
   const to = readEdition(options.to, 'target edition')
   const six = c.slice(0, 6)
-  if (from === to) return isValid(six, { edition: from }) ? [{ code: six, relationship: '1:1', primary: true }] : []
+  if (from === to)
+    return isValid(six, { edition: from }) ? [{ code: six, relationship: '1:1', primary: true }] : []
   return [...(correlationMap(from, to).get(six) ?? [])]
 }
 

@@ -10,10 +10,16 @@ import { HSK, HSK_VALID_TO_DEFAULT } from './generated/hsk.js'
 import { readCode } from './internal/codes.js'
 import { editionTable, type HsEntry } from './internal/hs-table.js'
 import { compactKorean, normalizeEnglish } from './internal/normalize.js'
-import { koreanContext, type MatchKind, type SearchDoc, SearchIndex, type SearchLang } from './internal/search.js'
+import {
+  koreanContext,
+  type MatchKind,
+  type SearchDoc,
+  SearchIndex,
+  type SearchLang,
+} from './internal/search.js'
 
-export type { MatchKind, SearchLang }
 export { ReferenceInputError } from './errors.js'
+export type { MatchKind, SearchLang }
 
 /** The KCS file's edition (관세청_HS부호, 2025-01-01). */
 export const HSK_EDITION = '2025-01-01'
@@ -106,7 +112,8 @@ function hskTable(): Table {
   const raw = new Map<string, Raw>()
   const leaves: string[] = []
   for (const line of HSK.split('\n')) {
-    const [code = '', from = '', to = '', unit = '', category = '', nameKo = '', nameEn = ''] = line.split('\t')
+    const [code = '', from = '', to = '', unit = '', category = '', nameKo = '', nameEn = ''] =
+      line.split('\t')
     raw.set(code, {
       code,
       validFrom: date(from),
@@ -243,7 +250,8 @@ export function ancestors(code: string): HskEntry[] {
   const c = readCode(code, 'HSK code')
   const t = hskTable()
   const out: HskEntry[] = []
-  for (let p = parentCode(c, t.raw); p.length > 6; p = parentCode(p, t.raw)) out.unshift(entryOf(p) as HskEntry)
+  for (let p = parentCode(c, t.raw); p.length > 6; p = parentCode(p, t.raw))
+    out.unshift(entryOf(p) as HskEntry)
   return out
 }
 

@@ -1,5 +1,5 @@
-import { CHAPTER_SECTIONS, SECTIONS } from '../generated/hs-meta.js'
 import { HS_2022 } from '../generated/hs-2022.js'
+import { CHAPTER_SECTIONS, SECTIONS } from '../generated/hs-meta.js'
 
 export type HsEdition = '2022' | '2017' | '2012'
 export const EDITIONS: readonly HsEdition[] = ['2022', '2017', '2012']
@@ -61,7 +61,10 @@ export function sectionTable(): { byCode: Map<string, HsSection>; byChapter: Map
   const byCode = new Map<string, HsSection>()
   SECTIONS.split('\n').forEach((line, i) => {
     const [code = '', nameEn = '', nameKo = ''] = line.split('\t')
-    byCode.set(code, Object.freeze({ code, number: i + 1, nameEn, nameKo, chapters: chaptersOf.get(code) ?? [] }))
+    byCode.set(
+      code,
+      Object.freeze({ code, number: i + 1, nameEn, nameKo, chapters: chaptersOf.get(code) ?? [] }),
+    )
   })
   sectionCache = { byCode, byChapter }
   return sectionCache

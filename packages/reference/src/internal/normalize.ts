@@ -24,7 +24,10 @@ export function normalizeEnglish(text: string): string {
  * "(소고기)" matches "소고기". Latin letters are lower-cased so mixed names still match.
  */
 export function compactKorean(text: string): string {
-  return text.normalize('NFC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '')
+  return text
+    .normalize('NFC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '')
 }
 
 /** Key for exact name lookups in any language: no case, spaces, punctuation or diacritics. */

@@ -104,7 +104,13 @@ function lowerBound(words: readonly string[], key: string): number {
 }
 
 /** Marks, for every document having a word that starts with `prefix`, `exactFlag` or `prefixFlag`. */
-function markPrefix(index: WordIndex, prefix: string, flags: Uint8Array, exactFlag: number, prefixFlag: number) {
+function markPrefix(
+  index: WordIndex,
+  prefix: string,
+  flags: Uint8Array,
+  exactFlag: number,
+  prefixFlag: number,
+) {
   for (let i = lowerBound(index.words, prefix); i < index.words.length; i++) {
     const word = index.words[i] as string
     if (!word.startsWith(prefix)) break
@@ -246,7 +252,8 @@ export class SearchIndex {
     const whole = compactKorean(text)
     if (whole === '') return []
     const variants = [whole]
-    for (const [from, to] of KOREAN_SYNONYMS) if (whole.includes(from)) variants.push(whole.replaceAll(from, to))
+    for (const [from, to] of KOREAN_SYNONYMS)
+      if (whole.includes(from)) variants.push(whole.replaceAll(from, to))
     const words = text
       .split(/\s+/)
       .map(compactKorean)
