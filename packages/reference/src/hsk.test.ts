@@ -17,11 +17,11 @@ const KNOWN_EXCEPTIONS = [HOUSEHOLD_GOODS_CODE]
 
 describe('hsk table', () => {
   it('has every 10-digit line of the KCS file, and only those in all()', () => {
-    const lines = sourceRows.filter((r) => r['HS부호']?.length === 10)
+    const lines = sourceRows.filter((r) => r.HS부호?.length === 10)
     expect(lines).toHaveLength(11327)
     const all = hsk.all()
     expect(all).toHaveLength(11327)
-    expect(all.map((e) => e.code)).toEqual(lines.map((r) => r['HS부호']).sort())
+    expect(all.map((e) => e.code)).toEqual(lines.map((r) => r.HS부호).sort())
     expect(all.every((e) => e.leaf && /^\d{10}$/.test(e.code))).toBe(true)
   })
 
@@ -29,14 +29,14 @@ describe('hsk table', () => {
     const byCode = new Map(hsk.all().map((e) => [e.code, e]))
     let others = 0
     for (const row of sourceRows) {
-      const entry = byCode.get(row['HS부호'] ?? '')
+      const entry = byCode.get(row.HS부호 ?? '')
       if (!entry) continue
       // Trimmed, and the few embedded line breaks collapsed to one space.
-      expect(entry.nameKo).toBe(row['한글품목명']?.replace(/\s+/g, ' ').trim())
-      expect(entry.nameEn).toBe(row['영문품목명']?.replace(/\s+/g, ' ').trim())
-      expect(entry.validFrom).toBe(row['적용시작일자'])
-      expect(entry.validTo).toBe(row['적용종료일자'])
-      expect(entry.unit).toBe(row['수량단위코드'] || undefined)
+      expect(entry.nameKo).toBe(row.한글품목명?.replace(/\s+/g, ' ').trim())
+      expect(entry.nameEn).toBe(row.영문품목명?.replace(/\s+/g, ' ').trim())
+      expect(entry.validFrom).toBe(row.적용시작일자)
+      expect(entry.validTo).toBe(row.적용종료일자)
+      expect(entry.unit).toBe(row.수량단위코드 || undefined)
       if (entry.nameKo === '기타') others++
     }
     expect(others).toBeGreaterThan(2000)
