@@ -81,6 +81,14 @@ const envSchema = z.object({
         message: "must be a cron pattern of 5 or 6 fields, e.g. '0 0 6 * * *' (06:00 KST daily)",
       }),
   ),
+  KCS_JOB_LOCK_MS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number({ message: 'must be milliseconds, e.g. 60000' }).int().min(500).default(60_000),
+  ),
+  KCS_SHUTDOWN_TIMEOUT_MS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number({ message: 'must be milliseconds, e.g. 30000' }).int().min(0).default(30_000),
+  ),
 })
 
 export interface WorkerConfig {
@@ -94,6 +102,10 @@ export interface WorkerConfig {
   queuePrefix: string
   timeoutMs: number
   freshnessCron: string
+  /** BullMQ job lock: a killed worker's job is picked up again after about this long. */
+  jobLockMs: number
+  /** On SIGTERM/SIGINT, how long in-flight jobs may take to finish before they are released. */
+  shutdownTimeoutMs: number
 }
 
 /** Read and validate the configuration; throws {@link ConfigError} naming every variable to fix. */
@@ -122,6 +134,8 @@ export function loadConfig(
     queuePrefix: e.KCS_QUEUE_PREFIX,
     timeoutMs: e.KCS_TIMEOUT_MS,
     freshnessCron: e.KCS_FRESHNESS_CRON,
+    jobLockMs: e.KCS_JOB_LOCK_MS,
+    shutdownTimeoutMs: e.KCS_SHUTDOWN_TIMEOUT_MS,
   }
 }
 

@@ -1,1 +1,97 @@
-export {}
+export {
+  type Clock,
+  kstDay,
+  kstMonth,
+  type ManualClock,
+  manualClock,
+  nextKstMidnight,
+  systemClock,
+} from './clock.js'
+export {
+  type CliContext,
+  COMMANDS,
+  type CommandName,
+  runCli,
+} from './commands.js'
+export {
+  DEFAULT_BASE_URL,
+  DEFAULT_DATABASE_URL,
+  DEFAULT_QUEUE_PREFIX,
+  DEFAULT_REDIS_URL,
+  keyFingerprint,
+  loadConfig,
+  MAX_RATE_PER_SECOND,
+  redactKey,
+  requireServiceKey,
+  type WorkerConfig,
+} from './config.js'
+export {
+  createClientFetcher,
+  createDbStore,
+  freshnessSlices,
+  freshnessWindow,
+  ledgerEntries,
+  openDatabase,
+  type PlanBackfillOptions,
+  planBackfill,
+  referenceCountryCodes,
+} from './engine.js'
+export { ConfigError, UsageError } from './errors.js'
+export { type InlineOptions, type InlineProgress, runInline, type SyncSummary } from './inline.js'
+export {
+  MemoryQuota,
+  MemoryRateLimiter,
+  type QuotaDecision,
+  type QuotaGate,
+  type QuotaSnapshot,
+  RATE_WINDOW_MS,
+  type RateLimiter,
+  RedisQuota,
+  RedisRateLimiter,
+  unlimitedRate,
+} from './limits.js'
+export { createLogger, type Logger, type LoggerOptions } from './logger.js'
+export {
+  type CallOutcome,
+  createPrometheusRegistry,
+  MemoryMetrics,
+  type MetricsSink,
+  RedisMetrics,
+} from './metrics.js'
+export {
+  ESTIMATED_ROWS_PER_COUNTRY_YEAR,
+  estimateRows,
+  type LedgerEntry,
+  type Plan,
+  type PlanInput,
+  type PlannedSlice,
+  planFromLedger,
+} from './plan.js'
+export {
+  backoffDelay,
+  classifyError,
+  type EngineDeps,
+  type FetchSummary,
+  processSlice,
+  type ReplaceResult,
+  type SliceFetcher,
+  type SliceOutcome,
+  type SliceStore,
+  type SliceStream,
+} from './processor.js'
+export {
+  createQueue,
+  createSyncWorker,
+  DEFAULT_ATTEMPTS,
+  type EnqueueResult,
+  enqueueSlices,
+  FRESHNESS_SCHEDULER_ID,
+  installFreshnessScheduler,
+  QUEUE_NAME,
+  type SliceJobData,
+  sliceJobId,
+  triggerFreshness,
+  type WorkerOptions,
+} from './queue.js'
+export { createRedis, type Limits, memoryLimits, pingRedis, redisLimits } from './runtime.js'
+export { calendarYearWindows, type Slice, sliceKey, splitSlice } from './slices.js'

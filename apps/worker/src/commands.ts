@@ -1,0 +1,1099 @@
+import { existsSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { resolve } from 'node:path'
+import { createKcsClient } from '@kcs-trade/client'
+import { coverage, type KcsDatabase, ledger, topItems, topPartners } from '@kcs-trade/db'
+import { createEmulator, runEmulatorCli } from '@kcs-trade/emulator'
+import { countries, hs, hsk } from '@kcs-trade/reference'
+import type { Queue } from 'bullmq'
+import { parse, parseCountries, parseHsList, parseMonth, parsePositiveInt } from './cli-args.js'
+import { type Clock, systemClock } from './clock.js'
+import { keyFingerprint, loadConfig, redactKey, requireServiceKey, type WorkerConfig } from './config.js'
+import { createClientFetcher, createDbStore, freshnessSlices, openDatabase, planBackfill } from './engine.js'
+import { UsageError } from './errors.js'
+import { csvLine, formatNumber, table } from './format.js'
+import { runInline, type SyncSummary } from './inline.js'
+import { type MemoryQuota, RedisQuota } from './limits.js'
+import { createLogger, type Logger } from './logger.js'
+import { createPrometheusRegistry, RedisMetrics } from './metrics.js'
+import type { Plan } from './plan.js'
+import type { EngineDeps } from './processor.js'
+import { createProgress, formatSeconds } from './progress.js'
+import {
+  createQueue,
+  createSyncWorker,
+  enqueueSlices,
+  FRESHNESS_SCHEDULER_ID,
+  installFreshnessScheduler,
+  triggerFreshness,
+} from './queue.js'
+import { createRedis, memoryLimits, pingRedis, redisLimits, requireRedis } from './runtime.js'
+import { calendarYearWindows, describeSlice, monthIndex } from './slices.js'
+
+export interface CliContext {
+  env: Record<string, string | undefined>
+  stdout: NodeJS.WritableStream & { isTTY?: boolean }
+  stderr: NodeJS.WriteStream
+  clock?: Clock
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  shutdown: AbortSignal
+}
+
+export const COMMANDS = [
+  'demo',
+  'fetch',
+  'lookup',
+  'emulator',
+  'plan',
+  'sync',
+  'worker',
+  'schedule',
+  'status',
+  'serve',
+] as const
+export type CommandName = (typeof COMMANDS)[number]
+
+export const HELP: Record<CommandName | 'main', string> = {
+  main: `kcs-trade — mirror the Korea Customs Service trade statistics
+
+Usage: kcs-trade <command> [options]      (kcs-trade <command> --help for details)
+
+Commands:
+  demo        run the emulator in-process and sync a small plan into PGlite (no key, no Redis)
+  fetch       one query to stdout: --country US --hs 0202 --from 2025-01 --to 2025-12 [--format table|json|csv]
+  lookup      look up an HS code or a country: lookup hs <code|text>, lookup country <code|name>
+  emulator    run the offline API emulator
+  plan        dry run of a backfill: slices, calls, quota-days, expected rows [--json]
+  sync        enqueue a plan on Redis, or run it in this process with --inline
+  worker      run BullMQ workers until stopped [--concurrency N]
+  schedule    install or update the freshness scheduler (re-fetch the last 13 months daily)
+  status      coverage, queue counts, quota used today, recent failures [--json]
+  serve       ops HTTP endpoint: /healthz /readyz /metrics and a queue dashboard
+
+Environment: KCS_SERVICE_KEY, KCS_BASE_URL, DATABASE_URL, REDIS_URL, KCS_DAILY_QUOTA,
+KCS_RATE_PER_SECOND, LOG_LEVEL, KCS_QUEUE_PREFIX (see apps/worker/README.md)`,
+  demo: `Usage: kcs-trade demo [--dir ./.kcs-trade/demo] [--country US,CN,...] [--from YYYY-MM --to YYYY-MM] [--json]
+
+Starts the emulator in-process, syncs a small plan into PGlite under --dir with the same engine as
+'sync --inline', and prints rows, calls, quota used, and the top partners and items.`,
+  fetch: `Usage: kcs-trade fetch --country US [--hs 0202] --from 2025-01 --to 2025-12 [--format table|json|csv]
+
+One query to stdout (needs KCS_SERVICE_KEY; KCS_BASE_URL for the emulator). A range longer than 12
+months is split into calendar years. At least one of --country and --hs is required.`,
+  lookup: `Usage: kcs-trade lookup hs <code|text> [--limit 20] [--json]
+       kcs-trade lookup country <code|name> [--json]`,
+  emulator: `Usage: kcs-trade emulator [emulator options]   (kcs-trade emulator --help lists them)`,
+  plan: `Usage: kcs-trade plan --country US,CN|all --from YYYY-MM --to YYYY-MM [--hs 85,0202] [--refresh] [--json]
+
+Prints the slices (country × calendar year [× HS prefix]), calls, quota-days at KCS_DAILY_QUOTA and
+expected rows. Slices the ledger in DATABASE_URL has as fetched OK are skipped unless --refresh.`,
+  sync: `Usage: kcs-trade sync --country US,CN|all --from YYYY-MM --to YYYY-MM [--hs ...] [--refresh]
+                      [--inline | --allow-inline] [--concurrency N] [--json]
+
+Without --inline: enqueues one job per slice on Redis (deterministic ids: enqueueing twice adds
+nothing) for 'kcs-trade worker' processes. --inline runs the plan in this process (no Redis) with a
+progress bar. --allow-inline enqueues when Redis is reachable and runs inline when it is not.`,
+  worker: `Usage: kcs-trade worker [--concurrency N]
+
+Runs BullMQ workers on REDIS_URL until SIGTERM/SIGINT (then finishes or releases in-flight jobs
+within KCS_SHUTDOWN_TIMEOUT_MS and exits 0).`,
+  schedule: `Usage: kcs-trade schedule [--cron '0 0 6 * * *'] [--run-now] [--remove] [--json]
+
+Installs or updates the freshness scheduler (cron in Korean time, default KCS_FRESHNESS_CRON):
+re-fetches the last 13 months of every mirrored country; revisions are recorded by the db.`,
+  status: `Usage: kcs-trade status [--json]
+
+Coverage by country and year, queue counts, quota used today and when it resets, recent failures.`,
+  serve: `Usage: kcs-trade serve [--port 9464] [--host 127.0.0.1]
+
+/healthz, /readyz (Redis and DB reachable), /metrics (Prometheus) and a queue dashboard at /.`,
+}
+
+function write(stream: NodeJS.WritableStream, text: string): void {
+  stream.write(text.endsWith('\n') ? text : `${text}\n`)
+}
+
+function json(ctx: CliContext, value: unknown): void {
+  write(ctx.stdout, JSON.stringify(value, null, 2))
+}
+
+function config(ctx: CliContext): WorkerConfig {
+  return loadConfig(ctx.env)
+}
+
+function logger(ctx: CliContext, cfg: WorkerConfig, quietDefault = false): Logger {
+  const level = ctx.env.LOG_LEVEL ? cfg.logLevel : quietDefault ? 'warn' : cfg.logLevel
+  return createLogger({ level, serviceKey: cfg.serviceKey })
+}
+
+/** A PGlite directory that does not exist yet is not created by read-only commands. */
+function databaseExists(url: string): boolean {
+  if (/^postgres(ql)?:\/\//i.test(url) || /^memory:/i.test(url)) return true
+  const path = url.startsWith('file://') ? new URL(url).pathname : resolve(url)
+  return existsSync(path)
+}
+
+/* ---------------------------------------------------------------- plan / sync ------------------------------------------------------------- */
+
+const PLAN_FLAGS = {
+  country: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  hs: { type: 'string' },
+  refresh: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const
+
+function planInput(
+  command: string,
+  values: { country?: string; from?: string; to?: string; hs?: string; refresh?: boolean },
+) {
+  const from = parseMonth(values.from, 'from', command)
+  const to = parseMonth(values.to, 'to', command)
+  if (monthIndex(to) < monthIndex(from)) {
+    throw new UsageError(
+      `${command}: --to ${to} is before --from ${from}`,
+      'the window is inclusive: --from 2025-01 --to 2025-12',
+    )
+  }
+  return {
+    countries: parseCountries(values.country, command),
+    from,
+    to,
+    hs: parseHsList(values.hs, command),
+    refresh: values.refresh === true,
+  }
+}
+
+function printPlan(ctx: CliContext, plan: Plan, limit = 20): void {
+  const rows = plan.slices
+    .slice(0, limit)
+    .map((s) => [s.country, `${s.from}..${s.to}`, s.hs ?? 'all', s.expectedRows, s.expectedFrom])
+  write(ctx.stdout, table(['country', 'window', 'hs', 'expected rows', 'from'], rows))
+  if (plan.slices.length > limit)
+    write(ctx.stdout, `… and ${plan.slices.length - limit} more slices (--json lists all)`)
+  write(
+    ctx.stdout,
+    `\n${plan.slices.length} slices = ${plan.calls} calls, ${plan.quotaDays} quota-day(s) at ${formatNumber(plan.quota)} calls/day, ` +
+      `~${formatNumber(plan.expectedRows)} rows expected; ${plan.skipped.length} slice(s) skipped as already fetched` +
+      (plan.skipped.length > 0 ? ' (--refresh to re-fetch)' : ''),
+  )
+}
+
+async function planCommand(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values } = parse('plan', argv, PLAN_FLAGS)
+  if (values.help) return help(ctx, 'plan')
+  const input = planInput('plan', values)
+  const cfg = config(ctx)
+  const db = databaseExists(cfg.databaseUrl) ? await openDatabase(cfg.databaseUrl) : undefined
+  try {
+    const plan = await planBackfill(input, { quota: cfg.dailyQuota, ...(db ? { db } : {}) })
+    if (values.json) json(ctx, plan)
+    else printPlan(ctx, plan)
+    return 0
+  } finally {
+    await db?.close()
+  }
+}
+
+function printSummary(ctx: CliContext, s: SyncSummary): void {
+  write(
+    ctx.stdout,
+    `synced ${s.done}/${s.slices} slices in ${formatSeconds(s.durationMs / 1000)}: ${formatNumber(s.rows.total)} rows ` +
+      `(${formatNumber(s.rows.added)} added, ${formatNumber(s.rows.changed)} changed, ${formatNumber(s.rows.withdrawn)} withdrawn, ` +
+      `${formatNumber(s.rows.unchanged)} unchanged), ${s.calls} calls` +
+      (s.split ? `, ${s.split} split` : '') +
+      (s.failed ? `, ${s.failed} FAILED` : '') +
+      (s.interrupted ? ' — interrupted, run again to continue' : ''),
+  )
+  for (const f of s.failures.slice(0, 10))
+    write(ctx.stdout, `  failed ${describeSlice(f.slice)}: ${f.message}`)
+}
+
+async function runInlineWithProgress(
+  ctx: CliContext,
+  plan: Plan,
+  deps: EngineDeps,
+  concurrency: number,
+  quiet: boolean,
+): Promise<SyncSummary> {
+  const progress = quiet ? undefined : createProgress(ctx.stderr)
+  progress?.update({ done: 0, total: plan.slices.length })
+  const summary = await runInline(plan.slices, deps, {
+    concurrency,
+    signal: ctx.shutdown,
+    onOutcome: (outcome, p) => {
+      const note =
+        outcome.status === 'wait' && outcome.reason === 'quota_exceeded'
+          ? `daily quota spent, waiting for ${new Date(outcome.until).toISOString()} (midnight KST)`
+          : outcome.status === 'failed'
+            ? `${describeSlice(outcome.slice)} failed`
+            : undefined
+      progress?.update({ ...p, ...(note ? { note } : {}) })
+    },
+  })
+  progress?.finish()
+  return summary
+}
+
+async function syncCommand(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values } = parse('sync', argv, {
+    ...PLAN_FLAGS,
+    inline: { type: 'boolean' },
+    'allow-inline': { type: 'boolean' },
+    concurrency: { type: 'string' },
+  })
+  if (values.help) return help(ctx, 'sync')
+  const input = planInput('sync', values)
+  const concurrency = parsePositiveInt(values.concurrency, 'concurrency', 'sync', 2, 64)
+  if (values.inline && values['allow-inline']) {
+    throw new UsageError(
+      'sync: --inline and --allow-inline exclude each other',
+      '--inline always runs here; --allow-inline only when Redis is down',
+    )
+  }
+  const cfg = config(ctx)
+  const serviceKey = requireServiceKey(cfg)
+  const log = logger(ctx, cfg, true)
+  let inline = values.inline === true
+  if (!inline && !(await pingRedis(cfg.redisUrl))) {
+    if (!values['allow-inline']) await requireRedis(cfg.redisUrl, log)
+    log.warn('Redis is unreachable: running the plan inline (--allow-inline)')
+    inline = true
+  }
+  // Validate the plan against the reference table before anything is opened or written.
+  await planBackfill(input, { quota: cfg.dailyQuota, ledger: [] })
+  const db = await openDatabase(cfg.databaseUrl)
+  try {
+    const plan = await planBackfill(input, { quota: cfg.dailyQuota, db })
+    if (!inline) {
+      const redis = createRedis(cfg.redisUrl)
+      const queue = createQueue(redis, cfg.queuePrefix)
+      try {
+        const r = await enqueueSlices(
+          queue,
+          plan.slices,
+          input.refresh ? `refresh-${Date.now()}` : 'backfill',
+        )
+        if (values.json)
+          json(ctx, {
+            mode: 'queued',
+            plan: { calls: plan.calls, quotaDays: plan.quotaDays, skipped: plan.skipped.length },
+            ...r,
+          })
+        else
+          write(
+            ctx.stdout,
+            `queued ${r.added} new job(s) on ${cfg.queuePrefix}:sync (${r.existing} already queued or done, ${r.retried} failed job(s) retried, ` +
+              `${plan.skipped.length} slice(s) skipped as fetched): ${plan.calls} calls, ${plan.quotaDays} quota-day(s). Run 'kcs-trade worker' to process them.`,
+          )
+        return 0
+      } finally {
+        await queue.close()
+        redis.disconnect()
+      }
+    }
+    const clock = ctx.clock ?? systemClock
+    const limits = memoryLimits(cfg, clock)
+    const deps: EngineDeps = {
+      fetcher: createClientFetcher({ serviceKey, baseUrl: cfg.baseUrl, timeoutMs: cfg.timeoutMs }),
+      store: createDbStore(db, serviceKey),
+      ...limits,
+      logger: log,
+      clock,
+      serviceKey,
+    }
+    const summary = await runInlineWithProgress(ctx, plan, deps, concurrency, values.json === true)
+    if (values.json) json(ctx, { mode: 'inline', ...summary })
+    else printSummary(ctx, summary)
+    return summary.failed > 0 ? 1 : summary.interrupted ? 130 : 0
+  } finally {
+    await db.close()
+  }
+}
+
+/* --------------------------------------------------------------------- demo ---------------------------------------------------------------- */
+
+export const DEMO_COUNTRIES = ['US', 'CN', 'JP', 'VN', 'DE', 'AU']
+
+async function demoCommand(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values } = parse('demo', argv, {
+    dir: { type: 'string' },
+    country: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    json: { type: 'boolean' },
+    seed: { type: 'string' },
+  })
+  if (values.help) return help(ctx, 'demo')
+  const cfg = config(ctx)
+  const chosen = values.country === undefined ? DEMO_COUNTRIES : parseCountries(values.country, 'demo')
+  if (chosen === 'all')
+    throw new UsageError(
+      'demo: --country all is too big for a demo',
+      "use 'kcs-trade sync --inline --country all' instead",
+    )
+  const seed = parsePositiveInt(values.seed, 'seed', 'demo', 1, 2 ** 31)
+  const dir = resolve(values.dir ?? './.kcs-trade/demo')
+  const clock = ctx.clock ?? systemClock
+  const serviceKey = `demo-${keyFingerprint(String(Math.random()))}`
+  const quota = 1_000
+  const emu = await createEmulator({
+    port: 0,
+    seed,
+    keys: [serviceKey],
+    dailyQuota: quota,
+    now: () => clock.now(),
+  })
+  try {
+    // The last complete year of detail the emulator publishes, unless asked otherwise.
+    const lastDetail = emu.truth.publication().lastDetailMonth
+    const year = Number(lastDetail.slice(0, 4)) - (lastDetail.endsWith('-12') ? 0 : 1)
+    const from = values.from ? parseMonth(values.from, 'from', 'demo') : `${year}-01`
+    const to = values.to ? parseMonth(values.to, 'to', 'demo') : `${year}-12`
+    const input = { countries: chosen, from, to, refresh: true }
+    await planBackfill(input, { quota, ledger: [] }) // validate before creating the directory
+    const db = await openDatabase(dir)
+    try {
+      const plan = await planBackfill(input, { quota, db })
+      const log = logger(ctx, cfg, true)
+      if (!values.json) {
+        write(ctx.stderr, `demo: emulator at ${emu.url}, PGlite at ${dir}`)
+        write(
+          ctx.stderr,
+          `demo: ${plan.calls} slices (${chosen.join(', ')} × ${from}..${to}), ${cfg.ratePerSecond} calls/s`,
+        )
+      }
+      const deps: EngineDeps = {
+        fetcher: createClientFetcher({ serviceKey, baseUrl: emu.url, timeoutMs: cfg.timeoutMs }),
+        store: createDbStore(db, serviceKey),
+        ...memoryLimits({ dailyQuota: quota, ratePerSecond: cfg.ratePerSecond }, clock),
+        logger: log,
+        clock,
+        serviceKey,
+      }
+      const summary = await runInlineWithProgress(ctx, plan, deps, 2, values.json === true)
+      const partners = await topPartners(db, { from, to, limit: 5 })
+      const items = await topItems(db, { from, to, limit: 5, hsLength: 10 })
+      const used = emu.quota(serviceKey).used
+      const result = {
+        database: dir,
+        window: { from, to },
+        countries: chosen,
+        slices: summary.slices,
+        rows: summary.rows,
+        calls: summary.calls,
+        quota: { used, limit: quota },
+        failed: summary.failed,
+        durationMs: summary.durationMs,
+        topPartners: partners.map((p) => ({
+          country: p.country,
+          name: countries.get(p.country)?.nameEn ?? p.countryName,
+          tradeUsd: p.tradeUsd,
+          exportUsd: p.exportUsd,
+          importUsd: p.importUsd,
+        })),
+        topItems: items.map((i) => ({
+          hsCode: i.hsCode,
+          name: itemName(i.hsCode, i.itemName),
+          tradeUsd: i.tradeUsd,
+          exportUsd: i.exportUsd,
+          importUsd: i.importUsd,
+        })),
+      }
+      if (values.json) {
+        json(ctx, result)
+      } else {
+        printSummary(ctx, summary)
+        write(ctx.stdout, `quota used: ${used} of ${quota} calls today (emulator)\n`)
+        write(ctx.stdout, `Top partners ${from}..${to} (US$):`)
+        write(
+          ctx.stdout,
+          table(
+            ['code', 'country', 'exports', 'imports', 'total'],
+            result.topPartners.map((p) => [p.country, p.name, p.exportUsd, p.importUsd, p.tradeUsd]),
+          ),
+        )
+        write(ctx.stdout, `\nTop items ${from}..${to} (US$):`)
+        write(
+          ctx.stdout,
+          table(
+            ['HS code', 'item', 'exports', 'imports', 'total'],
+            result.topItems.map((i) => [
+              i.hsCode,
+              truncate(i.name, 48),
+              i.exportUsd,
+              i.importUsd,
+              i.tradeUsd,
+            ]),
+          ),
+        )
+        write(
+          ctx.stdout,
+          `\nThe mirror is in ${dir} (PGlite). Next: kcs-trade status, kcs-trade plan --help, apps/worker/README.md`,
+        )
+      }
+      return summary.failed > 0 ? 1 : 0
+    } finally {
+      await db.close()
+    }
+  } finally {
+    await emu.close()
+  }
+}
+
+function itemName(code: string, fallback: string): string {
+  const line = hsk.get(code)
+  const sub = hs.get(code.slice(0, 6))
+  if (line && !/^other$/i.test(line.nameEn)) return line.nameEn
+  return sub?.nameEn ?? line?.nameEn ?? fallback
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s
+}
+
+/* -------------------------------------------------------------------- fetch ---------------------------------------------------------------- */
+
+const ROW_FIELDS = [
+  'period',
+  'countryCode',
+  'countryName',
+  'hsCode',
+  'itemName',
+  'exportKg',
+  'exportUsd',
+  'importKg',
+  'importUsd',
+  'balanceUsd',
+] as const
+
+async function fetchCommand(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values } = parse('fetch', argv, {
+    country: { type: 'string' },
+    hs: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    format: { type: 'string' },
+    json: { type: 'boolean' },
+  })
+  if (values.help) return help(ctx, 'fetch')
+  const format = values.json ? 'json' : (values.format ?? (ctx.stdout.isTTY ? 'table' : 'csv'))
+  if (!['table', 'json', 'csv'].includes(format))
+    throw new UsageError(`fetch: --format must be table, json or csv, got ${JSON.stringify(format)}`)
+  const from = parseMonth(values.from, 'from', 'fetch')
+  const to = parseMonth(values.to, 'to', 'fetch')
+  if (monthIndex(to) < monthIndex(from)) throw new UsageError(`fetch: --to ${to} is before --from ${from}`)
+  const country = values.country === undefined ? undefined : parseCountries(values.country, 'fetch')
+  if (country === 'all' || (Array.isArray(country) && country.length !== 1)) {
+    throw new UsageError('fetch: --country takes one code', "use 'kcs-trade sync' for several countries")
+  }
+  const hsList = parseHsList(values.hs, 'fetch')
+  if (hsList && hsList.length !== 1) throw new UsageError('fetch: --hs takes one prefix')
+  if (!country && !hsList)
+    throw new UsageError('fetch: give --country, --hs or both', 'the API requires at least one of them')
+  const code = country?.[0]
+  if (code && !countries.has(code))
+    throw new UsageError(
+      `fetch: unknown country code ${code}`,
+      `find it with 'kcs-trade lookup country <name>'`,
+    )
+  const cfg = config(ctx)
+  const serviceKey = requireServiceKey(cfg)
+  const kcs = createKcsClient({ serviceKey, baseUrl: cfg.baseUrl, timeoutMs: cfg.timeoutMs })
+  const rows: Array<Record<string, unknown>> = []
+  if (format === 'csv') write(ctx.stdout, csvLine([...ROW_FIELDS]).trimEnd())
+  let count = 0
+  for (const window of calendarYearWindows(from, to)) {
+    const stream = kcs.streamTradeByItemCountry({
+      ...window,
+      ...(code ? { country: code } : {}),
+      ...(hsList ? { hs: hsList[0] } : {}),
+    })
+    for await (const row of stream as AsyncIterable<Record<string, unknown>>) {
+      count++
+      if (format === 'csv') ctx.stdout.write(csvLine(ROW_FIELDS.map((f) => row[f])))
+      else rows.push(row)
+    }
+  }
+  if (format === 'json') json(ctx, rows)
+  else if (format === 'table') {
+    write(
+      ctx.stdout,
+      table(
+        ['month', 'ctry', 'hs code', 'item', 'export kg', 'export $', 'import kg', 'import $', 'balance $'],
+        rows.map((r) => [
+          r.period as string,
+          r.countryCode as string,
+          r.hsCode as string,
+          truncate(String(r.itemName), 30),
+          r.exportKg as number,
+          r.exportUsd as number,
+          r.importKg as number,
+          r.importUsd as number,
+          r.balanceUsd as number,
+        ]),
+      ),
+    )
+    write(ctx.stderr, `${count} rows`)
+  }
+  return 0
+}
+
+/* ------------------------------------------------------------------- lookup ---------------------------------------------------------------- */
+
+async function lookupCommand(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    'lookup',
+    argv,
+    { json: { type: 'boolean' }, limit: { type: 'string' } },
+    true,
+  )
+  if (values.help) return help(ctx, 'lookup')
+  const [kind, ...rest] = positionals
+  const text = rest.join(' ').trim()
+  if (kind !== 'hs' && kind !== 'country')
+    throw new UsageError(
+      `lookup: what to look up? got ${JSON.stringify(kind ?? '')}`,
+      'kcs-trade lookup hs 0202 | kcs-trade lookup hs beef | kcs-trade lookup country Japan',
+    )
+  if (!text)
+    throw new UsageError(
+      `lookup ${kind}: give a code or a name`,
+      kind === 'hs' ? 'e.g. kcs-trade lookup hs 0202' : 'e.g. kcs-trade lookup country 일본',
+    )
+  const limit = parsePositiveInt(values.limit, 'limit', 'lookup', 20, 500)
+  if (kind === 'country') {
+    const exact = /^[A-Za-z]{2}$/.test(text) ? countries.get(text.toUpperCase()) : undefined
+    const byName = exact ?? countries.byName(text)
+    const found = byName
+      ? [byName]
+      : countries
+          .all()
+          .filter((c) => `${c.nameEn} ${c.nameKo} ${c.kcsNameKo}`.toLowerCase().includes(text.toLowerCase()))
+          .slice(0, limit)
+    if (values.json)
+      json(
+        ctx,
+        found.map((c) => ({ code: c.code, nameKo: c.nameKo, nameEn: c.nameEn, kcsNameKo: c.kcsNameKo })),
+      )
+    else if (found.length > 0)
+      write(
+        ctx.stdout,
+        table(
+          ['code', 'English', 'Korean', 'KCS spelling'],
+          found.map((c) => [c.code, c.nameEn, c.nameKo, c.kcsNameKo]),
+        ),
+      )
+    if (found.length === 0) {
+      write(
+        ctx.stderr,
+        `no country matches ${JSON.stringify(text)} (try an English or Korean name, or a 2-letter code)`,
+      )
+      return 1
+    }
+    return 0
+  }
+  const entries: Array<{ code: string; nameEn: string; nameKo?: string | undefined; path?: string }> = []
+  if (/^\d+$/.test(text)) {
+    if (text.length === 10) {
+      const line = hsk.get(text)
+      if (line) entries.push({ code: line.code, nameEn: line.nameEn, nameKo: line.nameKo, path: line.pathEn })
+    } else {
+      const e = hs.get(text) ?? (text.length > 6 ? hsk.get(text) : undefined)
+      if (e) entries.push({ code: e.code, nameEn: e.nameEn, nameKo: e.nameKo })
+    }
+  }
+  if (entries.length === 0) {
+    for (const e of hs.search(text, { limit }))
+      entries.push({ code: e.code, nameEn: e.nameEn, nameKo: e.nameKo })
+    if (entries.length < limit) {
+      for (const e of hsk.search(text, { limit: limit - entries.length }))
+        entries.push({ code: e.code, nameEn: e.nameEn, nameKo: e.nameKo, path: e.pathEn })
+    }
+  }
+  if (values.json) json(ctx, entries)
+  else if (entries.length > 0)
+    write(
+      ctx.stdout,
+      table(
+        ['code', 'English', 'Korean'],
+        entries.map((e) => [e.code, truncate(e.path ?? e.nameEn, 70), e.nameKo ?? '']),
+      ),
+    )
+  if (entries.length === 0) {
+    write(
+      ctx.stderr,
+      `no HS code matches ${JSON.stringify(text)} (codes are 2, 4, 6 or 10 digits; or search English/Korean text)`,
+    )
+    return 1
+  }
+  return 0
+}
+
+/* ----------------------------------------------------------------- worker ------------------------------------------------------------------ */
+
+async function workerCommand(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values } = parse('worker', argv, { concurrency: { type: 'string' } })
+  if (values.help) return help(ctx, 'worker')
+  const concurrency = parsePositiveInt(values.concurrency, 'concurrency', 'worker', 2, 64)
+  const cfg = config(ctx)
+  const serviceKey = requireServiceKey(cfg)
+  const log = logger(ctx, cfg)
+  await requireRedis(cfg.redisUrl, log)
+  const clock = ctx.clock ?? systemClock
+  const db = await openDatabase(cfg.databaseUrl)
+  const redis = createRedis(cfg.redisUrl)
+  const limits = redisLimits(redis, cfg, serviceKey, clock)
+  const deps: EngineDeps = {
+    fetcher: createClientFetcher({ serviceKey, baseUrl: cfg.baseUrl, timeoutMs: cfg.timeoutMs }),
+    store: createDbStore(db, serviceKey),
+    ...limits,
+    logger: log,
+    clock,
+    serviceKey,
+  }
+  const worker = createSyncWorker({
+    connection: redis,
+    prefix: cfg.queuePrefix,
+    deps,
+    concurrency,
+    clock,
+    lockDurationMs: cfg.jobLockMs,
+    stalledIntervalMs: Math.max(500, Math.min(30_000, Math.floor(cfg.jobLockMs / 2))),
+    freshnessSlices: () => freshnessSlices(db, clock, cfg.dailyQuota),
+  })
+  worker.on('failed', (job, error) => {
+    if (job && error.name === 'UnrecoverableError')
+      log.error({ job: job.id }, `job failed for good: ${redactKey(error.message, serviceKey)}`)
+  })
+  worker.on('error', (error) => log.error({ err: redactKey(error.message, serviceKey) }, 'worker error'))
+  await worker.waitUntilReady()
+  log.info(
+    {
+      concurrency,
+      prefix: cfg.queuePrefix,
+      rate: cfg.ratePerSecond,
+      quota: cfg.dailyQuota,
+      key: keyFingerprint(serviceKey),
+    },
+    'worker started',
+  )
+  await new Promise<void>((resolve) => {
+    if (ctx.shutdown.aborted) resolve()
+    ctx.shutdown.addEventListener('abort', () => resolve(), { once: true })
+  })
+  log.info({ timeoutMs: cfg.shutdownTimeoutMs }, 'shutting down: no new jobs; waiting for in-flight jobs')
+  const closing = worker.close()
+  const timedOut = await Promise.race([
+    closing.then(() => false),
+    new Promise<boolean>((r) => setTimeout(() => r(true), cfg.shutdownTimeoutMs).unref()),
+  ])
+  if (timedOut) {
+    // Jobs still running are released: their locks lapse and another worker retries them.
+    log.warn('in-flight jobs did not finish in time: releasing them to other workers')
+    await worker.close(true)
+  }
+  await limits.metrics.flush()
+  redis.disconnect()
+  await db.close()
+  log.info('worker stopped')
+  return 0
+}
+
+/* ----------------------------------------------------------------- schedule ---------------------------------------------------------------- */
+
+async function scheduleCommand(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values } = parse('schedule', argv, {
+    cron: { type: 'string' },
+    'run-now': { type: 'boolean' },
+    remove: { type: 'boolean' },
+    json: { type: 'boolean' },
+  })
+  if (values.help) return help(ctx, 'schedule')
+  const cfg = loadConfig({
+    ...ctx.env,
+    ...(values.cron !== undefined ? { KCS_FRESHNESS_CRON: values.cron } : {}),
+  })
+  await requireRedis(cfg.redisUrl)
+  const redis = createRedis(cfg.redisUrl)
+  const queue = createQueue(redis, cfg.queuePrefix)
+  try {
+    if (values.remove) {
+      const removed = await queue.removeJobScheduler(FRESHNESS_SCHEDULER_ID)
+      if (values.json) json(ctx, { removed })
+      else write(ctx.stdout, removed ? 'freshness scheduler removed' : 'no freshness scheduler was installed')
+      return 0
+    }
+    try {
+      await installFreshnessScheduler(queue, cfg.freshnessCron)
+    } catch (error) {
+      throw new UsageError(
+        `schedule: invalid cron ${JSON.stringify(cfg.freshnessCron)}: ${(error as Error).message}`,
+        "e.g. --cron '0 0 6 * * *' (06:00 KST daily)",
+      )
+    }
+    const scheduler = await queue.getJobScheduler(FRESHNESS_SCHEDULER_ID)
+    const next = scheduler?.next ? new Date(scheduler.next).toISOString() : null
+    const manual = values['run-now'] ? await triggerFreshness(queue) : null
+    if (values.json)
+      json(ctx, {
+        id: FRESHNESS_SCHEDULER_ID,
+        cron: cfg.freshnessCron,
+        tz: 'Asia/Seoul',
+        next,
+        runNow: manual,
+      })
+    else
+      write(
+        ctx.stdout,
+        `freshness scheduler '${FRESHNESS_SCHEDULER_ID}' on ${cfg.queuePrefix}:sync: cron '${cfg.freshnessCron}' (Asia/Seoul), next run ${next ?? '?'}` +
+          (manual ? `\nfreshness job ${manual} queued now` : ''),
+      )
+    return 0
+  } finally {
+    await queue.close()
+    redis.disconnect()
+  }
+}
+
+/* ------------------------------------------------------------------ status ----------------------------------------------------------------- */
+
+export interface StatusReport {
+  database: string
+  coverage: Array<{
+    country: string | null
+    year: number
+    okSlices: number
+    failedSlices: number
+    months: number
+    rows: number
+    lastFetchedAt: string | null
+  }>
+  queue: Record<string, number> | null
+  quota: { day: string; used: number; limit: number; remaining: number; resetsAt: string } | null
+  failures: Array<{ slice: string; error: string | null; code: string | null; at: string | null }>
+  notes: string[]
+}
+
+async function collectStatus(
+  cfg: WorkerConfig,
+  db: KcsDatabase | undefined,
+  queue: Queue | undefined,
+  quota: RedisQuota | MemoryQuota | undefined,
+): Promise<StatusReport> {
+  const notes: string[] = []
+  const cov = db ? await coverage(db) : []
+  const failed = db ? await ledger(db, { status: 'failed' }) : []
+  if (!db) notes.push(`no database at ${cfg.databaseUrl} yet (run a sync first)`)
+  const counts = queue
+    ? await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'paused', 'prioritized')
+    : null
+  if (!queue) notes.push(`Redis unreachable at ${cfg.redisUrl}: no queue counts`)
+  const snap = quota ? await quota.snapshot() : null
+  if (!quota) notes.push('KCS_SERVICE_KEY not set (or Redis down): quota unknown')
+  return {
+    database: cfg.databaseUrl.replace(/\/\/[^@]*@/, '//***@'),
+    coverage: cov.map((c) => ({
+      country: c.country,
+      year: c.year,
+      okSlices: c.okSlices,
+      failedSlices: c.failedSlices,
+      months: c.monthsSynced,
+      rows: c.rowCount,
+      lastFetchedAt: c.lastFetchedAt ? c.lastFetchedAt.toISOString() : null,
+    })),
+    queue: counts,
+    quota: snap
+      ? {
+          day: snap.day,
+          used: snap.used,
+          limit: snap.limit,
+          remaining: snap.remaining,
+          resetsAt: new Date(snap.resetAt).toISOString(),
+        }
+      : null,
+    failures: failed
+      .sort((a, b) => (b.failedAt?.getTime() ?? 0) - (a.failedAt?.getTime() ?? 0))
+      .slice(0, 10)
+      .map((f) => ({
+        slice: f.sliceKey,
+        error: redactKey(f.lastError ?? '', cfg.serviceKey) || null,
+        code: f.errorCode,
+        at: f.failedAt ? f.failedAt.toISOString() : null,
+      })),
+    notes,
+  }
+}
+
+async function withStatusSources<T>(
+  cfg: WorkerConfig,
+  ctx: CliContext,
+  fn: (db: KcsDatabase | undefined, queue: Queue | undefined, quota: RedisQuota | undefined) => Promise<T>,
+): Promise<T> {
+  const db = databaseExists(cfg.databaseUrl) ? await openDatabase(cfg.databaseUrl) : undefined
+  const redisUp = await pingRedis(cfg.redisUrl)
+  const redis = redisUp ? createRedis(cfg.redisUrl) : undefined
+  const queue = redis ? createQueue(redis, cfg.queuePrefix) : undefined
+  const quota =
+    redis && cfg.serviceKey
+      ? new RedisQuota(
+          redis,
+          cfg.queuePrefix,
+          keyFingerprint(cfg.serviceKey),
+          cfg.dailyQuota,
+          ctx.clock ?? systemClock,
+        )
+      : undefined
+  try {
+    return await fn(db, queue as Queue | undefined, quota)
+  } finally {
+    await queue?.close()
+    redis?.disconnect()
+    await db?.close()
+  }
+}
+
+async function statusCommand(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values } = parse('status', argv, { json: { type: 'boolean' } })
+  if (values.help) return help(ctx, 'status')
+  const cfg = config(ctx)
+  const report = await withStatusSources(cfg, ctx, (db, queue, quota) => collectStatus(cfg, db, queue, quota))
+  if (values.json) {
+    json(ctx, report)
+    return 0
+  }
+  write(ctx.stdout, `database: ${report.database}`)
+  if (report.coverage.length > 0) {
+    write(
+      ctx.stdout,
+      table(
+        ['country', 'year', 'months', 'rows', 'ok', 'failed', 'last fetched'],
+        report.coverage.map((c) => [
+          c.country ?? '(all)',
+          String(c.year),
+          c.months,
+          c.rows,
+          c.okSlices,
+          c.failedSlices,
+          c.lastFetchedAt ?? '',
+        ]),
+      ),
+    )
+  } else write(ctx.stdout, 'coverage: nothing mirrored yet')
+  if (report.queue)
+    write(
+      ctx.stdout,
+      `\nqueue ${cfg.queuePrefix}:sync: ${Object.entries(report.queue)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    )
+  if (report.quota)
+    write(
+      ctx.stdout,
+      `quota ${report.quota.day} (KST): ${report.quota.used}/${report.quota.limit} used, ${report.quota.remaining} left, resets ${report.quota.resetsAt}`,
+    )
+  if (report.failures.length > 0) {
+    write(ctx.stdout, '\nrecent failures:')
+    for (const f of report.failures) write(ctx.stdout, `  ${f.slice} [${f.code ?? '?'}] ${f.error ?? ''}`)
+  }
+  for (const n of report.notes) write(ctx.stdout, `note: ${n}`)
+  return 0
+}
+
+/* ------------------------------------------------------------------- serve ----------------------------------------------------------------- */
+
+async function serveCommand(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values } = parse('serve', argv, { port: { type: 'string' }, host: { type: 'string' } })
+  if (values.help) return help(ctx, 'serve')
+  const port = values.port === undefined ? 9464 : Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new UsageError(`serve: --port must be 0–65535, got ${JSON.stringify(values.port)}`)
+  const host = values.host ?? '127.0.0.1'
+  const cfg = config(ctx)
+  const log = logger(ctx, cfg)
+  await requireRedis(cfg.redisUrl, log)
+  const redis = createRedis(cfg.redisUrl)
+  const queue = createQueue(redis, cfg.queuePrefix) as unknown as Queue
+  const db = databaseExists(cfg.databaseUrl)
+    ? await openDatabase(cfg.databaseUrl).catch(() => undefined)
+    : undefined
+  const clock = ctx.clock ?? systemClock
+  const quota = cfg.serviceKey
+    ? new RedisQuota(redis, cfg.queuePrefix, keyFingerprint(cfg.serviceKey), cfg.dailyQuota, clock)
+    : undefined
+  const registry = createPrometheusRegistry({
+    metrics: new RedisMetrics(redis, cfg.queuePrefix),
+    ...(quota ? { quota } : {}),
+    queueCounts: () =>
+      queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'),
+  })
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x')
+    const send = (status: number, type: string, body: string) => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' })
+      res.end(redactKey(body, cfg.serviceKey))
+    }
+    void (async () => {
+      try {
+        if (url.pathname === '/healthz') return send(200, 'text/plain', 'ok\n')
+        if (url.pathname === '/readyz') {
+          const redisOk = await redis.ping().then(
+            () => true,
+            () => false,
+          )
+          const dbOk = db
+            ? await (db.$client as unknown as { query(q: string): Promise<unknown> }).query('select 1').then(
+                () => true,
+                () => false,
+              )
+            : false
+          return send(
+            redisOk && dbOk ? 200 : 503,
+            'application/json',
+            JSON.stringify({ redis: redisOk, database: dbOk }),
+          )
+        }
+        if (url.pathname === '/metrics') return send(200, registry.contentType, await registry.metrics())
+        if (url.pathname === '/api/status')
+          return send(200, 'application/json', JSON.stringify(await dashboardData(cfg, db, queue, quota)))
+        if (url.pathname === '/')
+          return send(
+            200,
+            'text/html; charset=utf-8',
+            dashboardHtml(await dashboardData(cfg, db, queue, quota)),
+          )
+        return send(404, 'text/plain', 'not found\n')
+      } catch (error) {
+        log.error({ err: redactKey((error as Error).message, cfg.serviceKey) }, 'serve: request failed')
+        return send(500, 'text/plain', 'internal error\n')
+      }
+    })()
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        new UsageError(
+          `serve: cannot listen on ${host}:${port}: ${e.code ?? e.message}`,
+          'pick another --port',
+        ),
+      ),
+    )
+    server.listen(port, host, () => resolve())
+  })
+  const address = server.address()
+  const actual = typeof address === 'object' && address ? address.port : port
+  log.info({ url: `http://${host}:${actual}/` }, 'serving /healthz /readyz /metrics and the dashboard')
+  write(ctx.stderr, `kcs-trade serve: http://${host}:${actual}/ (dashboard), /metrics, /healthz, /readyz`)
+  await new Promise<void>((resolve) => {
+    if (ctx.shutdown.aborted) resolve()
+    ctx.shutdown.addEventListener('abort', () => resolve(), { once: true })
+  })
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  server.closeAllConnections?.()
+  await queue.close()
+  redis.disconnect()
+  await db?.close()
+  return 0
+}
+
+interface DashboardData extends StatusReport {
+  jobs: Array<{
+    id: string
+    name: string
+    state: string
+    slice: string
+    attempts: number
+    reason: string | null
+    at: string
+  }>
+}
+
+async function dashboardData(
+  cfg: WorkerConfig,
+  db: KcsDatabase | undefined,
+  queue: Queue,
+  quota: RedisQuota | undefined,
+): Promise<DashboardData> {
+  const report = await collectStatus(cfg, db, queue, quota)
+  const jobs = []
+  for (const state of ['active', 'failed', 'delayed', 'waiting', 'completed'] as const) {
+    for (const job of await queue.getJobs([state], 0, 9, false)) {
+      const data = job.data as { slice?: { country: string; from: string; to: string; hs?: string } }
+      jobs.push({
+        id: String(job.id),
+        name: job.name,
+        state,
+        slice: data.slice ? describeSlice(data.slice) : '',
+        attempts: job.attemptsMade,
+        reason: job.failedReason ? redactKey(job.failedReason, cfg.serviceKey) : null,
+        at: new Date(job.finishedOn ?? job.processedOn ?? job.timestamp).toISOString(),
+      })
+    }
+  }
+  return { ...report, jobs }
+}
+
+function esc(s: unknown): string {
+  return String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+}
+
+function dashboardHtml(d: DashboardData): string {
+  const rows = (cells: unknown[][]) =>
+    cells.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')
+  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="10"><title>kcs-trade queue</title>
+<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}th{background:#f4f4f4}.n{font-size:1.6em;font-weight:600}.card{display:inline-block;margin-right:2em}</style></head><body>
+<h1>kcs-trade sync</h1>
+<div>${Object.entries(d.queue ?? {})
+    .map(([k, v]) => `<span class="card"><div class="n">${esc(v)}</div>${esc(k)}</span>`)
+    .join('')}</div>
+<h2>Quota (KST day)</h2><p>${d.quota ? `${esc(d.quota.used)} / ${esc(d.quota.limit)} used on ${esc(d.quota.day)}, ${esc(d.quota.remaining)} left, resets ${esc(d.quota.resetsAt)}` : 'unknown (KCS_SERVICE_KEY not set)'}</p>
+<h2>Recent jobs</h2><table><tr><th>state</th><th>id</th><th>job</th><th>slice</th><th>attempts</th><th>reason</th><th>at</th></tr>${rows(d.jobs.map((j) => [j.state, j.id, j.name, j.slice, j.attempts, j.reason ?? '', j.at]))}</table>
+<h2>Recent failures (ledger)</h2><table><tr><th>slice</th><th>code</th><th>error</th><th>at</th></tr>${rows(d.failures.map((f) => [f.slice, f.code ?? '', f.error ?? '', f.at ?? '']))}</table>
+<h2>Coverage</h2><table><tr><th>country</th><th>year</th><th>months</th><th>rows</th><th>ok</th><th>failed</th><th>last fetched</th></tr>${rows(d.coverage.map((c) => [c.country ?? '(all)', c.year, c.months, c.rows, c.okSlices, c.failedSlices, c.lastFetchedAt ?? '']))}</table>
+${d.notes.map((n) => `<p><em>${esc(n)}</em></p>`).join('')}
+<p><a href="/metrics">/metrics</a> · <a href="/api/status">/api/status</a> · <a href="/readyz">/readyz</a></p></body></html>`
+}
+
+/* ---------------------------------------------------------------- dispatch ----------------------------------------------------------------- */
+
+function help(ctx: CliContext, name: CommandName | 'main'): number {
+  write(ctx.stdout, HELP[name])
+  return 0
+}
+
+async function emulatorCommand(ctx: CliContext, argv: string[]): Promise<number> {
+  const code = await runEmulatorCli(argv, { signal: ctx.shutdown } as never)
+  return typeof code === 'number' ? code : 0
+}
+
+export const HANDLERS: Record<CommandName, (ctx: CliContext, argv: string[]) => Promise<number>> = {
+  demo: demoCommand,
+  fetch: fetchCommand,
+  lookup: lookupCommand,
+  emulator: emulatorCommand,
+  plan: planCommand,
+  sync: syncCommand,
+  worker: workerCommand,
+  schedule: scheduleCommand,
+  status: statusCommand,
+  serve: serveCommand,
+}
+
+/** Run one CLI invocation; returns the exit code. Usage errors print the problem and a hint, exit 2. */
+export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') return help(ctx, 'main')
+  if (name === '--version' || name === '-v') {
+    write(ctx.stdout, '0.0.0')
+    return 0
+  }
+  if (!(COMMANDS as readonly string[]).includes(name)) {
+    const near = COMMANDS.find((c) => c.startsWith(name.slice(0, 2)))
+    throw new UsageError(
+      `unknown command ${JSON.stringify(name)}`,
+      `${near ? `did you mean '${near}'? ` : ''}commands: ${COMMANDS.join(', ')}`,
+    )
+  }
+  return HANDLERS[name as CommandName](ctx, rest)
+}
