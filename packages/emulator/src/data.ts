@@ -267,11 +267,18 @@ const MEDIUM = new Set(
   ).split(' '),
 )
 
+/** Territories and codes with little or no trade: most months they have no rows at all. */
+const DORMANT = new Set(
+  'AC AQ AX BL BV CC CP CQ CX DG EA EH FK GS HM IC IO MF NF NU PM PN SH SJ TA TF TK UM WF YT XK KP BQ EU'.split(
+    ' ',
+  ),
+)
+
 const PROFILE_BASE: Record<ActivityProfile, { target: number; median: number }> = {
   major: { target: 6000, median: 120_000 },
   medium: { target: 2700, median: 40_000 },
   small: { target: 420, median: 12_000 },
-  dormant: { target: 4, median: 5_000 },
+  dormant: { target: 0.6, median: 5_000 },
 }
 
 export class Dataset {
@@ -318,7 +325,7 @@ export class Dataset {
     } else if (MEDIUM.has(code)) {
       profile = 'medium'
       target = PROFILE_BASE.medium.target * jitter
-    } else if (unit(this.seed, S_PROFILE, index, 1) < 0.14) {
+    } else if (DORMANT.has(code)) {
       profile = 'dormant'
       target = PROFILE_BASE.dormant.target * jitter
     } else {
