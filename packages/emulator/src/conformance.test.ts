@@ -7,7 +7,7 @@ import { dataRows, get, items, PATH, query, reasonCode, resultCode, resultMsg } 
 
 const KEY = 'test-key'
 const ENCODED_STYLE_KEY = 'abc+def/ghi=='
-const HEX_KEY = 'a'.repeat(32) + '0123456789abcdef0123456789abcdef'
+const HEX_KEY = `${'a'.repeat(32)}0123456789abcdef0123456789abcdef`
 
 function start(extra: Partial<EmulatorOptions> = {}): Promise<Emulator> {
   return createEmulator({

@@ -65,12 +65,12 @@ export function items(xml: string): Item[] {
     if (names.join(',') !== FIELDS.join(',')) throw new Error(`bad item field order: ${names.join(',')}`)
     const rebuilt = fields.map((f) => f[0]).join('')
     if (rebuilt !== inner) throw new Error('unexpected content between fields')
-    out.push(Object.fromEntries(fields.map((f) => [f[1], unescape(f[2]!)])) as Item)
+    out.push(Object.fromEntries(fields.map((f) => [f[1], unescapeXml(f[2]!)])) as Item)
   }
   return out
 }
 
-function unescape(text: string): string {
+function unescapeXml(text: string): string {
   return text.replace(/&(amp|lt|gt|quot|apos);/g, (_, e: string) =>
     e === 'amp' ? '&' : e === 'lt' ? '<' : e === 'gt' ? '>' : e === 'quot' ? '"' : "'",
   )
