@@ -1,5 +1,5 @@
 import { classifyBody } from './classify.js'
-import { type CompiledEndpoint, compileEndpoint, type EndpointDefinition } from './endpoint.js'
+import { type CompiledEndpoint, compileEndpoint, type EndpointLayout } from './endpoint.js'
 import { isKcsError, type KcsError, KcsResponseFormatError } from './errors.js'
 import { Sha256 } from './sha256.js'
 import { XmlItemScanner } from './xml/scanner.js'
@@ -55,7 +55,7 @@ const NO_ROWS: never[] = []
  */
 export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
   readonly #compiled: CompiledEndpoint<TRow, TTotals>
-  readonly #def: EndpointDefinition<unknown, TRow, TTotals>
+  readonly #def: EndpointLayout<TRow, TTotals>
   readonly #options: BodyParserOptions
   readonly #status: number
   readonly #redact: (text: string) => string
@@ -77,7 +77,7 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
   #inconsistent = 0
   #ended = false
 
-  constructor(endpoint: EndpointDefinition<unknown, TRow, TTotals>, options: BodyParserOptions = {}) {
+  constructor(endpoint: EndpointLayout<TRow, TTotals>, options: BodyParserOptions = {}) {
     this.#def = endpoint
     this.#compiled = compileEndpoint(endpoint)
     this.#options = options
@@ -358,7 +358,7 @@ export interface ParsedBody<TRow, TTotals> {
  * Returns the rows and totals, or throws the `KcsError` the body stands for.
  */
 export function parseResponseBody<TRow, TTotals>(
-  endpoint: EndpointDefinition<unknown, TRow, TTotals>,
+  endpoint: EndpointLayout<TRow, TTotals>,
   body: string | Uint8Array,
   options: BodyParserOptions = {},
 ): ParsedBody<TRow, TTotals> {

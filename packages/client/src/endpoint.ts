@@ -53,6 +53,12 @@ export interface EndpointDefinition<TQuery, TRow, TTotals> {
   readonly rowInvariant?: (row: TRow) => boolean
 }
 
+/** The part of a definition that describes the answer (what the body parser needs). */
+export type EndpointLayout<TRow, TTotals> = Pick<
+  EndpointDefinition<unknown, TRow, TTotals>,
+  'name' | 'fields' | 'totals' | 'exactSums' | 'approximateSums' | 'rowInvariant'
+>
+
 export interface TradeRow {
   /** `YYYY-MM`. */
   period: string
@@ -171,23 +177,36 @@ export interface CompiledEndpoint<TRow, TTotals> {
 /** Parses a plain integer; rejects anything else, and anything beyond ±MAX_SAFE_INTEGER. */
 export function parseSafeInteger(text: string, field: string): number {
   const len = text.length
-  const first = text.charCodeAt(0) === 45 /* - */ ? 1 : 0
-  if (len === first) throw new KcsResponseFormatError(`<${field}> is not an integer: "${text.slice(0, 40)}"`)
+  const negative = text.charCodeAt(0) === 45 /* - */
+  const first = negative ? 1 : 0
+  if (len === first || len - first > 16) {
+    if (len - first > 16 && /^-?\d+$/.test(text)) {
+      throw new KcsResponseFormatError(
+        `<${field}> value ${text.slice(0, 40)} is beyond Number.MAX_SAFE_INTEGER`,
+      )
+    }
+    throw new KcsResponseFormatError(`<${field}> is not an integer: "${text.slice(0, 40)}"`)
+  }
+  // Accumulating digit by digit is exact up to 2^53 and cheaper than Number(text).
+  let n = 0
   for (let i = first; i < len; i++) {
-    const c = text.charCodeAt(i)
-    if (c < 48 || c > 57)
+    const c = text.charCodeAt(i) - 48
+    if (c < 0 || c > 9)
       throw new KcsResponseFormatError(`<${field}> is not an integer: "${text.slice(0, 40)}"`)
+    n = n * 10 + c
   }
-  const n = len - first > 16 ? Number.POSITIVE_INFINITY : Number(text)
-  if (!Number.isSafeInteger(n)) {
-    throw new KcsResponseFormatError(
-      `<${field}> value ${text.slice(0, 40)} is beyond Number.MAX_SAFE_INTEGER`,
-    )
+  if (n > Number.MAX_SAFE_INTEGER) {
+    throw new KcsResponseFormatError(`<${field}> value ${text} is beyond Number.MAX_SAFE_INTEGER`)
   }
-  return n === 0 ? 0 : n
+  return negative && n !== 0 ? -n : n
 }
 
+const periodCache = new Map<string, string>()
+
 function parsePeriod(text: string, field: string): string {
+  // Few distinct months per answer: cache them (also shares one string per month across rows).
+  const cached = periodCache.get(text)
+  if (cached !== undefined) return cached
   // YYYY.MM with a real month
   if (
     text.length === 7 &&
@@ -197,7 +216,9 @@ function parsePeriod(text: string, field: string): string {
     ((text.charCodeAt(5) === 48 && text.charCodeAt(6) !== 48) ||
       (text.charCodeAt(5) === 49 && text.charCodeAt(6) <= 50))
   ) {
-    return `${text.slice(0, 4)}-${text.slice(5)}`
+    const period = `${text.slice(0, 4)}-${text.slice(5)}`
+    if (periodCache.size < 4096) periodCache.set(text, period)
+    return period
   }
   throw new KcsResponseFormatError(`<${field}> is not a month YYYY.MM: "${text.slice(0, 40)}"`)
 }
@@ -245,8 +266,8 @@ function mapWith(
 const compiledCache = new WeakMap<object, CompiledEndpoint<unknown, unknown>>()
 
 /** Turns a declarative definition into the position-based mappers used on the hot path. */
-export function compileEndpoint<TQuery, TRow, TTotals>(
-  def: EndpointDefinition<TQuery, TRow, TTotals>,
+export function compileEndpoint<TRow, TTotals>(
+  def: EndpointLayout<TRow, TTotals>,
 ): CompiledEndpoint<TRow, TTotals> {
   const cached = compiledCache.get(def)
   if (cached) return cached as CompiledEndpoint<TRow, TTotals>

@@ -28,6 +28,7 @@ export {
   type CompiledEndpoint,
   compileEndpoint,
   type EndpointDefinition,
+  type EndpointLayout,
   type FieldMapping,
   type FieldSpec,
   type FieldType,

@@ -19,9 +19,75 @@ const INITIAL = [
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ]
 
+const W = new Int32Array(64)
+
+/** Compresses the 64-byte blocks data[offset..end) into state (state kept in locals across blocks). */
+function compressBlocks(state: Int32Array, data: Uint8Array, offset: number, end: number): void {
+  let h0 = state[0]!
+  let h1 = state[1]!
+  let h2 = state[2]!
+  let h3 = state[3]!
+  let h4 = state[4]!
+  let h5 = state[5]!
+  let h6 = state[6]!
+  let h7 = state[7]!
+  const w = W
+  for (let off = offset; off < end; off += 64) {
+    for (let i = 0; i < 16; i++) {
+      const j = off + (i << 2)
+      w[i] = (data[j]! << 24) | (data[j + 1]! << 16) | (data[j + 2]! << 8) | data[j + 3]!
+    }
+    for (let i = 16; i < 64; i++) {
+      const x = w[i - 15]!
+      const y = w[i - 2]!
+      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3)
+      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10)
+      w[i] = (((s0 + w[i - 16]!) | 0) + ((s1 + w[i - 7]!) | 0)) | 0
+    }
+    let a = h0
+    let b = h1
+    let c = h2
+    let d = h3
+    let e = h4
+    let f = h5
+    let g = h6
+    let h = h7
+    for (let i = 0; i < 64; i++) {
+      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))
+      const ch = (e & f) ^ (~e & g)
+      const t1 = (((h + S1) | 0) + ((ch + ((K[i]! + w[i]!) | 0)) | 0)) | 0
+      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))
+      const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0
+      h = g
+      g = f
+      f = e
+      e = (d + t1) | 0
+      d = c
+      c = b
+      b = a
+      a = (t1 + t2) | 0
+    }
+    h0 = (h0 + a) | 0
+    h1 = (h1 + b) | 0
+    h2 = (h2 + c) | 0
+    h3 = (h3 + d) | 0
+    h4 = (h4 + e) | 0
+    h5 = (h5 + f) | 0
+    h6 = (h6 + g) | 0
+    h7 = (h7 + h) | 0
+  }
+  state[0] = h0
+  state[1] = h1
+  state[2] = h2
+  state[3] = h3
+  state[4] = h4
+  state[5] = h5
+  state[6] = h6
+  state[7] = h7
+}
+
 export class Sha256 {
   readonly #state = new Int32Array(INITIAL)
-  readonly #w = new Int32Array(64)
   readonly #block = new Uint8Array(64)
   #blockLength = 0
   #bytes = 0
@@ -43,16 +109,14 @@ export class Sha256 {
       this.#blockLength += take
       offset = take
       if (this.#blockLength < 64) return this
-      this.#compress(this.#block, 0)
+      compressBlocks(this.#state, this.#block, 0, 64)
       this.#blockLength = 0
     }
-    while (length - offset >= 64) {
-      this.#compress(data, offset)
-      offset += 64
-    }
-    if (offset < length) {
-      this.#block.set(data.subarray(offset), 0)
-      this.#blockLength = length - offset
+    const whole = offset + ((length - offset) & ~63)
+    if (whole > offset) compressBlocks(this.#state, data, offset, whole)
+    if (whole < length) {
+      this.#block.set(data.subarray(whole), 0)
+      this.#blockLength = length - whole
     }
     return this
   }
@@ -73,7 +137,7 @@ export class Sha256 {
       block[this.#blockLength++] = 0x80
       if (this.#blockLength > 56) {
         block.fill(0, this.#blockLength)
-        this.#compress(block, 0)
+        compressBlocks(this.#state, block, 0, 64)
         this.#blockLength = 0
       }
       block.fill(0, this.#blockLength, 56)
@@ -85,7 +149,7 @@ export class Sha256 {
       block[61] = bitsLow >>> 16
       block[62] = bitsLow >>> 8
       block[63] = bitsLow
-      this.#compress(block, 0)
+      compressBlocks(this.#state, block, 0, 64)
       this.#finished = true
     }
     const out = new Uint8Array(32)
@@ -97,54 +161,6 @@ export class Sha256 {
       out[i * 4 + 3] = v
     }
     return out
-  }
-
-  #compress(data: Uint8Array, offset: number): void {
-    const w = this.#w
-    const s = this.#state
-    for (let i = 0; i < 16; i++) {
-      const j = offset + i * 4
-      w[i] = (data[j]! << 24) | (data[j + 1]! << 16) | (data[j + 2]! << 8) | data[j + 3]!
-    }
-    for (let i = 16; i < 64; i++) {
-      const x = w[i - 15]!
-      const y = w[i - 2]!
-      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3)
-      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10)
-      w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0
-    }
-    let a = s[0]!
-    let b = s[1]!
-    let c = s[2]!
-    let d = s[3]!
-    let e = s[4]!
-    let f = s[5]!
-    let g = s[6]!
-    let h = s[7]!
-    for (let i = 0; i < 64; i++) {
-      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))
-      const ch = (e & f) ^ (~e & g)
-      const t1 = (h + S1 + ch + K[i]! + w[i]!) | 0
-      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))
-      const maj = (a & b) ^ (a & c) ^ (b & c)
-      const t2 = (S0 + maj) | 0
-      h = g
-      g = f
-      f = e
-      e = (d + t1) | 0
-      d = c
-      c = b
-      b = a
-      a = (t1 + t2) | 0
-    }
-    s[0] = (s[0]! + a) | 0
-    s[1] = (s[1]! + b) | 0
-    s[2] = (s[2]! + c) | 0
-    s[3] = (s[3]! + d) | 0
-    s[4] = (s[4]! + e) | 0
-    s[5] = (s[5]! + f) | 0
-    s[6] = (s[6]! + g) | 0
-    s[7] = (s[7]! + h) | 0
   }
 }
 

@@ -55,6 +55,8 @@ export class XmlItemScanner {
   readonly #fieldIndex = new Map<string, number>()
   readonly #onItem: (values: (string | undefined)[]) => void
   readonly #values: (string | undefined)[]
+  readonly #openTags: readonly string[]
+  readonly #closeTags: readonly string[]
 
   #rest = ''
   #consumed = 0
@@ -66,6 +68,8 @@ export class XmlItemScanner {
   #fieldSlot = -1
   #nextSlot = 0
   #sawItems = false
+  /** Index of the next "&" in the current buffer (buffer length if none); -1 = not searched yet. */
+  #nextAmp = -1
 
   constructor(options: ScannerOptions) {
     this.#rootName = options.rootName ?? 'response'
@@ -75,6 +79,8 @@ export class XmlItemScanner {
     })
     this.#onItem = options.onItem
     this.#values = new Array(options.itemFields.length).fill(undefined)
+    this.#openTags = options.itemFields.map((f) => `<${f}>`)
+    this.#closeTags = options.itemFields.map((f) => `</${f}>`)
   }
 
   #fail(message: string, at?: number): never {
@@ -85,6 +91,7 @@ export class XmlItemScanner {
   write(chunk: string): void {
     const buf = this.#rest.length > 0 ? this.#rest + chunk : chunk
     const len = buf.length
+    this.#nextAmp = -1
     let pos = 0
     while (pos < len) {
       const lt = buf.indexOf('<', pos)
@@ -93,6 +100,13 @@ export class XmlItemScanner {
       pos = lt
       if (lt + 1 >= len) break
       const c = buf.charCodeAt(lt + 1)
+      if (c === 105 /* i */ && this.#mode === ITEMS) {
+        const next = this.#fastItem(buf, lt)
+        if (next !== -1) {
+          pos = next
+          continue
+        }
+      }
       if (c === 47 /* / */) {
         const gt = buf.indexOf('>', lt + 2)
         if (gt === -1) break
@@ -122,6 +136,46 @@ export class XmlItemScanner {
       this.#rest = ''
     }
     this.#consumed += pos
+  }
+
+  /**
+   * The common case in one pass: a complete `<item>` whose children are exactly the expected ones,
+   * in the expected order, without attributes, whitespace or markup inside. Returns the index after
+   * `</item>`, or -1 to let the general path handle the item (which also reports any error).
+   */
+  #fastItem(buf: string, lt: number): number {
+    if (!buf.startsWith('<item>', lt)) return -1
+    const opens = this.#openTags
+    const closes = this.#closeTags
+    const values = this.#values
+    const n = opens.length
+    let p = lt + 6
+    // One search for "&" serves many items: entities are rare.
+    let amp = this.#nextAmp
+    if (amp < p) {
+      const found = buf.indexOf('&', p)
+      amp = this.#nextAmp = found === -1 ? buf.length : found
+    }
+    for (let k = 0; k < n; k++) {
+      const open = opens[k]!
+      if (!buf.startsWith(open, p)) return -1
+      p += open.length
+      const end = buf.indexOf('<', p)
+      if (end === -1) return -1
+      const close = closes[k]!
+      if (!buf.startsWith(close, end)) return -1
+      let v = buf.slice(p, end)
+      if (amp < end) {
+        v = decodeXmlEntities(v)
+        const next = buf.indexOf('&', end)
+        amp = this.#nextAmp = next === -1 ? buf.length : next
+      }
+      values[k] = v
+      p = end + close.length
+    }
+    if (!buf.startsWith('</item>', p)) return -1
+    this.#onItem(values)
+    return p + 7
   }
 
   /** Call after the last chunk: throws if the document is incomplete or has trailing content. */

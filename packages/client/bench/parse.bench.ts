@@ -1,0 +1,250 @@
+/**
+ * Streaming-parse benchmark: a generated 21 MB / 77,000-row answer, fed in 64 KiB chunks.
+ *
+ *   pnpm --filter @kcs-trade/client bench
+ *
+ * Prints MB/s and rows/s for: the client's streaming parser (ResponseBodyParser: UTF-8 decoding,
+ * SHA-256, scanning, mapping, totals and sums), the scanner alone (no hashing), saxes doing the same
+ * row work, and a plain indexOf scan of the same bytes as the baseline; then the ratio to the baseline
+ * and the peak memory growth of the streaming parse; last, fast-xml-parser parsing the whole document.
+ */
+import { XMLParser } from 'fast-xml-parser'
+import { SaxesParser } from 'saxes'
+import { ResponseBodyParser } from '../src/body.js'
+import { compileEndpoint, nitemtradeEndpoint, type TradeRow } from '../src/endpoint.js'
+import { chunkBytes, generateLargeAnswer } from '../src/test-utils/fixtures.js'
+import { XmlItemScanner } from '../src/xml/scanner.js'
+
+const ROWS = 77_000
+const CHUNK = 64 * 1024
+const RUNS = 5
+
+const gc = (globalThis as { gc?: () => void }).gc
+if (!gc) console.warn('Run with --expose-gc for meaningful memory figures (the bench script does).')
+
+const { xml } = generateLargeAnswer(ROWS)
+const bytes = new TextEncoder().encode(xml)
+const chunks = chunkBytes(bytes, CHUNK)
+const MB = bytes.length / 1e6
+const FIELDS = [
+  'balPayments',
+  'expDlr',
+  'expWgt',
+  'hsCd',
+  'impDlr',
+  'impWgt',
+  'statCd',
+  'statCdCntnKor1',
+  'statKor',
+  'year',
+]
+
+interface Outcome {
+  rows: number
+  check: number
+}
+
+/** Baseline: decode, then per item find each child with indexOf and slice its text. No validation. */
+function indexOfScan(): Outcome {
+  const decoder = new TextDecoder()
+  let rest = ''
+  let rows = 0
+  let check = 0
+  const open = FIELDS.map((f) => `<${f}>`)
+  const close = FIELDS.map((f) => `</${f}>`)
+  for (const chunk of chunks) {
+    const text = rest + decoder.decode(chunk, { stream: true })
+    let pos = 0
+    for (;;) {
+      const start = text.indexOf('<item>', pos)
+      if (start === -1) break
+      const end = text.indexOf('</item>', start)
+      if (end === -1) break
+      let p = start
+      let last = ''
+      for (let i = 0; i < FIELDS.length; i++) {
+        const a = text.indexOf(open[i]!, p) + open[i]!.length
+        const b = text.indexOf(close[i]!, a)
+        last = text.slice(a, b)
+        p = b
+      }
+      check += last.length
+      rows++
+      pos = end + 7
+    }
+    rest = text.slice(pos)
+  }
+  return { rows, check }
+}
+
+/** The client's parser, as used on every response. */
+function streamingParse(sample?: () => void): Outcome {
+  const parser = new ResponseBodyParser(nitemtradeEndpoint)
+  let rows = 0
+  let check = 0
+  const consume = (batch: TradeRow[]) => {
+    rows += batch.length
+    for (const r of batch) check += r.exportUsd > 0 ? 1 : 0
+  }
+  for (let i = 0; i < chunks.length; i++) {
+    consume(parser.write(chunks[i]!))
+    if (sample && (i & 7) === 0) sample()
+  }
+  const last = parser.end()
+  consume(last.rows)
+  if (last.summary.sumsMatch !== true) throw new Error('sums do not match')
+  return { rows, check }
+}
+
+/** The scanner and mapping alone, without hashing. */
+function scannerOnly(): Outcome {
+  const compiled = compileEndpoint(nitemtradeEndpoint)
+  let rows = 0
+  let check = 0
+  const scanner = new XmlItemScanner({
+    itemFields: compiled.itemFields,
+    onItem: (values) => {
+      if (compiled.isTotals(values)) return
+      const r = compiled.mapRow(values)
+      rows++
+      check += r.exportUsd > 0 ? 1 : 0
+    },
+  })
+  const decoder = new TextDecoder('utf-8', { fatal: true })
+  for (const chunk of chunks) scanner.write(decoder.decode(chunk, { stream: true }))
+  scanner.write(decoder.decode())
+  scanner.end()
+  return { rows, check }
+}
+
+/** saxes doing the same row work (children collected by position, mapped by the same mapper). */
+function saxesParse(): Outcome {
+  const compiled = compileEndpoint(nitemtradeEndpoint)
+  const slot = new Map(compiled.itemFields.map((f, i) => [f, i] as const))
+  const values: (string | undefined)[] = new Array(compiled.itemFields.length)
+  let rows = 0
+  let check = 0
+  let depth = 0
+  let current = -1
+  let text = ''
+  const parser = new SaxesParser()
+  parser.on('opentag', (tag) => {
+    depth++
+    if (depth === 4 && tag.name === 'item') values.fill(undefined)
+    if (depth === 5) {
+      current = slot.get(tag.name) ?? -1
+      text = ''
+    }
+  })
+  parser.on('text', (t) => {
+    if (depth === 5) text += t
+  })
+  parser.on('closetag', (tag) => {
+    if (depth === 5 && current >= 0) values[current] = text
+    if (depth === 4 && tag.name === 'item' && !compiled.isTotals(values)) {
+      const r = compiled.mapRow(values)
+      rows++
+      check += r.exportUsd > 0 ? 1 : 0
+    }
+    depth--
+  })
+  parser.on('error', (e) => {
+    throw e
+  })
+  const decoder = new TextDecoder('utf-8', { fatal: true })
+  for (const chunk of chunks) parser.write(decoder.decode(chunk, { stream: true }))
+  parser.close()
+  return { rows, check }
+}
+
+function time(name: string, fn: () => Outcome): { name: string; ms: number; rows: number } {
+  fn() // warm-up
+  const times: number[] = []
+  let rows = 0
+  for (let i = 0; i < RUNS; i++) {
+    gc?.()
+    const t = performance.now()
+    rows = fn().rows
+    times.push(performance.now() - t)
+  }
+  times.sort((a, b) => a - b)
+  return { name, ms: times[Math.floor(times.length / 2)]!, rows }
+}
+
+function memoryNow(): number {
+  const m = process.memoryUsage()
+  return m.heapUsed + m.external + m.arrayBuffers
+}
+
+function peakGrowth(fn: (sample: () => void) => void): { heapMB: number; rssMB: number } {
+  gc?.()
+  gc?.()
+  const base = memoryNow()
+  const baseRss = process.memoryUsage().rss
+  let peak = base
+  let peakRss = baseRss
+  fn(() => {
+    const now = memoryNow()
+    if (now > peak) peak = now
+    const rss = process.memoryUsage().rss
+    if (rss > peakRss) peakRss = rss
+  })
+  return { heapMB: (peak - base) / 1e6, rssMB: (peakRss - baseRss) / 1e6 }
+}
+
+const fmt = (n: number, d = 1) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+
+console.log(
+  `Answer: ${fmt(MB, 2)} MB, ${ROWS.toLocaleString('en-US')} data rows + totals row, ${chunks.length} chunks of 64 KiB`,
+)
+console.log(`Node ${process.version}, ${RUNS} runs each, median\n`)
+
+const results = [
+  time('indexOf scan (baseline)', indexOfScan),
+  time('client streaming parse', () => streamingParse()),
+  time('  scanner + mapping, no SHA-256', scannerOnly),
+  time('saxes + same mapping', saxesParse),
+]
+const baseline = results[0]!
+console.log(
+  `${'method'.padEnd(34)}${'ms'.padStart(9)}${'MB/s'.padStart(9)}${'rows/s'.padStart(13)}${'× scan'.padStart(9)}`,
+)
+for (const r of results) {
+  if (r.rows !== (r === baseline ? ROWS + 1 : ROWS))
+    throw new Error(`${r.name}: ${r.rows} rows, expected ${ROWS}`)
+  console.log(
+    `${r.name.padEnd(34)}${fmt(r.ms, 0).padStart(9)}${fmt(MB / (r.ms / 1000)).padStart(9)}${Math.round(
+      ROWS / (r.ms / 1000),
+    )
+      .toLocaleString('en-US')
+      .padStart(13)}${fmt(baseline.ms / r.ms, 2).padStart(9)}`,
+  )
+}
+
+const stream = results[1]!
+const memory = peakGrowth((sample) => streamingParse(sample))
+console.log(
+  `\nPeak memory growth of the streaming parse: ${fmt(memory.heapMB)} MB heap+external, ${fmt(memory.rssMB)} MB RSS`,
+)
+
+const goals = [
+  ['≥ 40 MB/s', MB / (stream.ms / 1000) >= 40],
+  ['≥ 0.5× the scan', baseline.ms / stream.ms >= 0.5],
+  ['≤ 64 MB growth', memory.heapMB <= 64],
+] as const
+console.log(`Goals: ${goals.map(([g, ok]) => `${g} ${ok ? 'met' : 'MISSED'}`).join(', ')}`)
+
+if (!process.argv.includes('--no-fxp')) {
+  gc?.()
+  const base = memoryNow()
+  const t = performance.now()
+  let peak = base
+  const doc = new XMLParser({ parseTagValue: false }).parse(new TextDecoder().decode(bytes))
+  peak = Math.max(peak, memoryNow())
+  const ms = performance.now() - t
+  const items = doc.response.body.items.item.length as number
+  console.log(
+    `\nfast-xml-parser, whole document (for comparison): ${fmt(ms, 0)} ms, ${fmt(MB / (ms / 1000))} MB/s, ${items} items, ≥ ${fmt((peak - base) / 1e6)} MB retained`,
+  )
+}
