@@ -7,5 +7,8 @@ export default defineProject({
   test: {
     name: 'emulator',
     include: ['src/**/*.test.ts'],
+    // Whole-year answers over a socket take a second or two on a shared 2-core machine.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
   },
 })

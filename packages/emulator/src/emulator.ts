@@ -110,6 +110,8 @@ export interface EmulatorOptions {
   revisionAnchor?: string
   /** Max kg by which totals-row weights differ from the row sums (default 0: exact). */
   totalsWeightDrift?: number
+  /** How long an idle keep-alive connection stays open (default 65,000 ms, longer than clients' pools). */
+  keepAliveTimeoutMs?: number
   /** Bytes per written chunk of a success body (default 262,144). */
   chunkBytes?: number
 }
@@ -584,7 +586,8 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
 
   function newServer(): Server {
     const server = createServer({ keepAlive: true }, onRequest)
-    server.keepAliveTimeout = 5000
+    // Longer than client pools keep idle sockets, so a reused socket is never closed under a request.
+    server.keepAliveTimeout = settings.keepAliveTimeoutMs
     server.on('connection', (socket) => {
       connections.add(socket)
       socket.once('close', () => connections.delete(socket))
@@ -710,6 +713,7 @@ interface ResolvedOptions {
   release: ReleaseSchedule
   revisionAnchor: number | undefined
   totalsWeightDrift: number
+  keepAliveTimeoutMs: number
   chunkBytes: number
 }
 
@@ -779,6 +783,8 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   }
   const totalsWeightDrift = options.totalsWeightDrift ?? 0
   assertNonNegativeInteger(totalsWeightDrift, 'totalsWeightDrift')
+  const keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 65_000
+  assertNonNegativeInteger(keepAliveTimeoutMs, 'keepAliveTimeoutMs')
   const chunkBytes = options.chunkBytes ?? 256 * 1024
   assertPositiveInteger(chunkBytes, 'chunkBytes')
   return {
@@ -805,6 +811,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     revisionAnchor:
       options.revisionAnchor === undefined ? undefined : parseMonthOrThrow(options.revisionAnchor),
     totalsWeightDrift,
+    keepAliveTimeoutMs,
     chunkBytes,
   }
 }

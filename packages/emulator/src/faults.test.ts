@@ -175,7 +175,9 @@ describe('random faults', () => {
   })
 
   it('parses a CLI spec and rejects bad ones', () => {
-    expect(parseFaultSpec('http5xx=0.05,hang=0.03,truncate=0.02,reset=0.01,text401=0.01,rate23=0.01')).toEqual({
+    expect(
+      parseFaultSpec('http5xx=0.05,hang=0.03,truncate=0.02,reset=0.01,text401=0.01,rate23=0.01'),
+    ).toEqual({
       http5xx: 0.05,
       hang: 0.03,
       truncate: 0.02,
@@ -212,7 +214,14 @@ describe('stats', () => {
       expect(emu.stats.count('gateway-20', '(none)')).toBe(1)
       expect(emu.stats.rows).toBeGreaterThan(0)
       emu.stats.reset()
-      expect(emu.stats.snapshot()).toEqual({ total: 0, byOutcome: {}, byKey: {}, faults: {}, rows: 0, bytes: 0 })
+      expect(emu.stats.snapshot()).toEqual({
+        total: 0,
+        byOutcome: {},
+        byKey: {},
+        faults: {},
+        rows: 0,
+        bytes: 0,
+      })
     } finally {
       await emu.close()
     }
