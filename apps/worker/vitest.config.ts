@@ -7,5 +7,8 @@ export default defineProject({
   test: {
     name: 'worker',
     include: ['src/**/*.test.ts'],
+    // Integration tests talk to Redis, PostgreSQL and an emulator over real sockets.
+    testTimeout: 90_000,
+    hookTimeout: 60_000,
   },
 })

@@ -1,0 +1,169 @@
+import { Writable } from 'node:stream'
+import { describe, expect, it } from 'vitest'
+import { manualClock } from './clock.js'
+import { runInline } from './inline.js'
+import { MemoryQuota, unlimitedRate } from './limits.js'
+import { createLogger } from './logger.js'
+import { MemoryMetrics } from './metrics.js'
+import {
+  backoffDelay,
+  classifyError,
+  type EngineDeps,
+  type FailureInfo,
+  processSlice,
+  type SliceStream,
+} from './processor.js'
+import { type Slice, sliceKey } from './slices.js'
+
+// Unit tests of the processor's decisions with fakes for the fetcher and store (pure logic; the integration tests use
+// the real client, database and emulator).
+
+const silent = createLogger({
+  level: 'silent',
+  pretty: false,
+  destination: new Writable({ write: (_c, _e, cb) => cb() }),
+})
+
+function named(name: string, fields: Record<string, unknown> = {}): Error {
+  return Object.assign(new Error(`${name} happened`), { name, ...fields })
+}
+
+function fakeDeps(behaviour: (slice: Slice, call: number) => Error | number) {
+  const calls: string[] = []
+  const failures: Array<{ slice: string; info: FailureInfo }> = []
+  const written: string[] = []
+  const deps: EngineDeps = {
+    fetcher: {
+      stream(slice): SliceStream {
+        calls.push(sliceKey(slice))
+        const outcome = behaviour(slice, calls.length)
+        return {
+          async *[Symbol.asyncIterator]() {
+            if (outcome instanceof Error) throw outcome
+            for (let i = 0; i < outcome; i++) yield { i }
+          },
+          summary: () =>
+            outcome instanceof Error
+              ? null
+              : {
+                  total: null,
+                  bodySha256: 'x',
+                  durationMs: 1,
+                  attempts: 1,
+                  sumsMatch: null,
+                  rowCount: outcome,
+                  remaining: null,
+                },
+        }
+      },
+    },
+    store: {
+      async replace(slice, rows) {
+        let n = 0
+        for await (const _ of rows) n++
+        written.push(sliceKey(slice))
+        return { added: n, changed: 0, withdrawn: 0, unchanged: 0, firstFetch: true, rowCount: n }
+      },
+      async recordFailure(slice, info) {
+        failures.push({ slice: sliceKey(slice), info })
+      },
+    },
+    quota: new MemoryQuota(1_000, manualClock(0)),
+    rate: unlimitedRate,
+    metrics: new MemoryMetrics(),
+    logger: silent,
+  }
+  return { deps, calls, failures, written }
+}
+
+const year: Slice = { country: 'US', from: '2025-01', to: '2025-12' }
+
+describe('classifyError', () => {
+  it('maps client errors to handling', () => {
+    expect(classifyError(named('KcsQuotaExceededError', { reasonCode: 22 }))).toMatchObject({
+      kind: 'quota_exceeded',
+    })
+    expect(classifyError(named('KcsRateLimitError', { reasonCode: 23 }))).toMatchObject({
+      kind: 'rate_limited',
+      transient: true,
+    })
+    expect(classifyError(named('KcsAuthError', { reasonCode: 30 }))).toMatchObject({
+      kind: 'auth',
+      transient: false,
+    })
+    expect(classifyError(named('KcsServiceError'))).toMatchObject({ kind: 'validation', transient: false })
+    expect(classifyError(named('KcsTimeoutError'))).toMatchObject({ kind: 'timeout', splittable: true })
+    expect(classifyError(named('KcsHttpError', { status: 502 }))).toMatchObject({
+      kind: 'server_error',
+      splittable: true,
+    })
+    expect(classifyError(named('KcsHttpError', { status: 404, retryable: false }))).toMatchObject({
+      transient: false,
+    })
+    expect(classifyError(named('KcsNetworkError'))).toMatchObject({
+      kind: 'network',
+      transient: true,
+      splittable: false,
+    })
+  })
+  it('backoff grows exponentially with jitter and a cap', () => {
+    expect(backoffDelay(1, 1000, 60_000, () => 0)).toBe(500)
+    expect(backoffDelay(3, 1000, 60_000, () => 1)).toBe(4000)
+    expect(backoffDelay(30, 1000, 60_000, () => 1)).toBe(60_000)
+  })
+})
+
+describe('processSlice', () => {
+  it('fails auth errors at once, with the reason in the ledger', async () => {
+    const { deps, failures } = fakeDeps(() => named('KcsAuthError', { reasonCode: 30 }))
+    const outcome = await processSlice(year, deps, { attempt: 1, maxAttempts: 4 })
+    expect(outcome.status).toBe('failed')
+    expect(failures).toHaveLength(1)
+    expect(failures[0]?.info).toMatchObject({ errorCode: '30', attempts: 1 })
+  })
+  it('retries transient errors, then splits a year that keeps timing out into quarters and months', async () => {
+    // Every window longer than a month times out; single months succeed.
+    const { deps, calls, written } = fakeDeps((s) => (s.from === s.to ? 3 : named('KcsTimeoutError')))
+    const summary = await runInline([year], deps, { maxAttempts: 2, backoffBaseMs: 1, concurrency: 2 })
+    expect(summary.failed).toBe(0)
+    expect(summary.split).toBe(5) // the year, then its 4 quarters
+    expect(written.sort()).toEqual(
+      Array.from(
+        { length: 12 },
+        (_, i) => `US_2025-${String(i + 1).padStart(2, '0')}_2025-${String(i + 1).padStart(2, '0')}_all`,
+      ).sort(),
+    )
+    expect(calls.filter((c) => c === sliceKey(year))).toHaveLength(2)
+    expect(summary.rows.total).toBe(36)
+  })
+  it('waits without calling when the quota is spent, and resumes after midnight KST', async () => {
+    const clock = manualClock(Date.UTC(2026, 10, 24, 14, 59, 0))
+    const { deps, calls } = fakeDeps(() => 1)
+    deps.quota = new MemoryQuota(2, clock)
+    deps.clock = clock
+    const slices = ['AD', 'AE', 'AF', 'AG'].map((country) => ({ ...year, country }))
+    const run = runInline(slices, deps, { quotaRecheckMs: 10 })
+    await new Promise((r) => setTimeout(r, 100))
+    expect(calls).toHaveLength(2)
+    clock.advance(120_000) // past 15:00 UTC = midnight KST
+    const summary = await run
+    expect(calls).toHaveLength(4)
+    expect(summary).toMatchObject({ done: 4, failed: 0, quotaWaits: 2 })
+  })
+  it('an API answer 22 stops all calls until the reset', async () => {
+    const clock = manualClock(Date.UTC(2026, 10, 24, 10, 0, 0))
+    const { deps, calls } = fakeDeps((_s, n) =>
+      n === 2 ? named('KcsQuotaExceededError', { reasonCode: 22 }) : 1,
+    )
+    deps.quota = new MemoryQuota(100, clock)
+    deps.clock = clock
+    const slices = ['AD', 'AE', 'AF'].map((country) => ({ ...year, country }))
+    const run = runInline(slices, deps, { quotaRecheckMs: 10, concurrency: 1 })
+    await new Promise((r) => setTimeout(r, 100))
+    expect(calls).toHaveLength(2)
+    clock.advance(6 * 3_600_000)
+    const summary = await run
+    expect(summary).toMatchObject({ done: 3, failed: 0 })
+    expect(calls).toHaveLength(4)
+  })
+})
