@@ -493,10 +493,8 @@ export function generate(): Record<string, string> {
     c2017to2012: correlation('HS2017toHS2012', 'HS2017', 'HS2012', set(hs17, 6), set(hs12, 6)),
   }
 
-  const hsSources =
-    'datahub-hs2022.csv, datahub-hs2017.csv, comtrade-H4-HS2012.json, kcs-hs-codes-20250101.csv'
   return {
-    'hs-meta.ts':
+    'meta.ts':
       banner([
         'datahub-sections.csv',
         'kcs-hs-sections-ko.csv',
@@ -504,55 +502,11 @@ export function generate(): Record<string, string> {
         'datahub-hs2022.csv',
       ]) +
       constant('SECTIONS', sectionLines.join('\n'), 'Lines `roman\\tnameEn\\tnameKo`, sections I–XXI.') +
-      constant('CHAPTER_SECTIONS', chapterLines.join('\n'), 'Lines `chapter\\tsection`.'),
-    'hs-2022.ts':
-      banner([hsSources]) +
-      constant('HS_2022', editionFile('2022', hs22), 'Lines `code\\tnameEn[\\tnameKo]`, sorted by code.'),
-    'hs-2017.ts':
-      banner(['datahub-hs2017.csv', 'kcs-hs-codes-20250101.csv']) +
-      constant(
-        'HS_2017',
-        editionFile('2017', hs17),
-        'Lines `code[\\tnameEn]`; a bare code has the HS2022 text (and HS2022 Korean name).',
-      ),
-    'hs-2012.ts':
-      banner(['comtrade-H4-HS2012.json', 'kcs-hs-codes-20250101.csv']) +
-      constant(
-        'HS_2012',
-        editionFile('2012', hs12),
-        'Lines `code[\\tnameEn]`; a bare code has the HS2022 text (and HS2022 Korean name).',
-      ),
-    'hs-correlation.ts':
-      banner(['UNSD HS correspondence tables (unsd-correspondence/*.csv)']) +
-      '// Lines `source\\ttarget,…`: each target is 6 digits or `=` (same code as the source), then the\n' +
-      "// relationship letter (a 1:1, b 1:n, c n:1, d n:n; omitted when equal to the previous target's),\n" +
-      '// then `*` for the conversion-table target and `!` for a UNSD "ex" (partial) row.\n' +
-      constant('CORRELATION_2022_2017', corr.c2022to2017, 'HS2022 -> HS2017.') +
-      constant('CORRELATION_2022_2012', corr.c2022to2012, 'HS2022 -> HS2012.') +
-      constant('CORRELATION_2017_2012', corr.c2017to2012, 'HS2017 -> HS2012.'),
-    'categories.ts':
-      banner(['kcs-hs-codes-20250101.csv']) +
-      constant(
-        'CATEGORIES',
-        categoryCodes.map((c) => `${c}\t${categories.get(c)}`).join('\n'),
-        'KCS integrated classification (성질통합분류): lines `code\\tnameKo`; indexed in base 36 by position.',
-      ) +
-      constant(
-        'HS6_CATEGORIES',
-        hsKeywords,
-        'Lines `hs6\\tcategoryIndex,…` (base 36) from the HSK lines under it.',
-      ),
-    'hsk.ts':
-      banner(['kcs-hs-codes-20250101.csv']) +
+      constant('CHAPTER_SECTIONS', chapterLines.join('\n'), 'Lines `chapter\\tsection`.') +
       constant(
         'HSK_VALID_TO_DEFAULT',
         DEFAULT_VALID_TO,
-        'validTo of every line whose validTo field is empty.',
-      ) +
-      constant(
-        'HSK',
-        hskLines,
-        'Lines `code\\tvalidFrom\\tvalidTo\\tquantityUnit\\tcategoryIndex\\tnameKo\\tnameEn` (dates YYYYMMDD; empty nameEn = nameKo).',
+        'validTo of every hsk.txt line whose validTo field is empty.',
       ),
     'countries.ts':
       banner([
@@ -565,7 +519,45 @@ export function generate(): Record<string, string> {
         countries(),
         'Lines `code\\tnameKo\\tnameEn\\talpha3\\tnumeric\\tkcsNameKo\\tnameKoSource(m|c)\\tkind(i|e|u|n)\\taliases|…`.',
       ),
+    // The large tables are plain text read on first use (src/internal/data.ts), so importing a
+    // subpath costs no parsing of megabytes of string literals.
+    'hs-2022.txt': textFile(
+      'hs/datahub-hs2022.csv, hsk/kcs-hs-codes-20250101.csv (Korean names). Lines code<TAB>nameEn[<TAB>nameKo], sorted by code.',
+      editionFile('2022', hs22),
+    ),
+    'hs-2017.txt': textFile(
+      'hs/datahub-hs2017.csv. Lines code[<TAB>nameEn]; a bare code has the HS2022 text and Korean name.',
+      editionFile('2017', hs17),
+    ),
+    'hs-2012.txt': textFile(
+      'hs/comtrade-H4-HS2012.json. Lines code[<TAB>nameEn]; a bare code has the HS2022 text and Korean name.',
+      editionFile('2012', hs12),
+    ),
+    'correlation-2022-2017.txt': textFile(correlationHeader('HS2022toHS2017'), corr.c2022to2017),
+    'correlation-2022-2012.txt': textFile(correlationHeader('HS2022toHS2012'), corr.c2022to2012),
+    'correlation-2017-2012.txt': textFile(correlationHeader('HS2017toHS2012'), corr.c2017to2012),
+    'categories.txt': textFile(
+      'hsk/kcs-hs-codes-20250101.csv, KCS integrated classification (성질통합분류). Lines code<TAB>nameKo, referenced by position in base 36.',
+      categoryCodes.map((c) => `${c}\t${categories.get(c)}`).join('\n'),
+    ),
+    'hs6-categories.txt': textFile(
+      'hsk/kcs-hs-codes-20250101.csv. Lines hs6<TAB>categoryIndex,… (base 36) of the HSK lines under each subheading.',
+      hsKeywords,
+    ),
+    'hsk.txt': textFile(
+      'hsk/kcs-hs-codes-20250101.csv. Lines code<TAB>validFrom<TAB>validTo<TAB>quantityUnit<TAB>categoryIndex<TAB>nameKo<TAB>nameEn; dates YYYYMMDD, empty validTo = HSK_VALID_TO_DEFAULT, empty nameEn = nameKo.',
+      hskLines,
+    ),
   }
+}
+
+function correlationHeader(file: string): string {
+  return `hs/unsd-correspondence/${file}-{correlation,conversion}.csv. Lines source<TAB>target,… where a target is 6 digits or "=" (same code), then the relationship letter (a 1:1, b 1:n, c n:1, d n:n; omitted when equal to the previous one), "*" for the conversion-table target, "!" for a UNSD "ex" row.`
+}
+
+/** A data file: one `#` line naming its source and format, then the table. */
+function textFile(header: string, body: string): string {
+  return `# Generated by scripts/generate.ts from data/${header} Do not edit.\n${body}\n`
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { parse } from 'csv-parse/sync'
 import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
@@ -136,7 +138,7 @@ describe('module graph', () => {
       write: false,
       metafile: true,
       format: 'esm',
-      platform: 'neutral',
+      platform: 'node',
       logLevel: 'silent',
     })
     const output = Object.values(result.metafile.outputs)[0]
@@ -146,21 +148,52 @@ describe('module graph', () => {
   it('importing countries loads no HS or HSK table', async () => {
     const inputs = await bundleInputs("export { countries } from './countries.ts'")
     expect(inputs.some((i) => i.endsWith('generated/countries.ts'))).toBe(true)
-    expect(inputs.filter((i) => /generated\/(hs|hsk|categories)/.test(i))).toEqual([])
-    expect(inputs.filter((i) => /\/(hs|hsk)\.ts$/.test(i))).toEqual([])
+    // The HS and HSK tables are read through internal/data.ts only, by hs.ts and hsk.ts only.
+    expect(inputs.filter((i) => /internal\/(data|hs-table)\.ts$|\/(hs|hsk)\.ts$/.test(i))).toEqual([])
   })
 
-  it('importing hsk loads HS2022 but not the older editions or the correlation tables', async () => {
-    const inputs = await bundleInputs("export { hsk } from './hsk.ts'")
-    expect(inputs.some((i) => i.endsWith('generated/hsk.ts'))).toBe(true)
-    expect(inputs.some((i) => i.endsWith('generated/hs-2022.ts'))).toBe(true)
-    expect(inputs.filter((i) => /hs-(2017|2012|correlation)/.test(i))).toEqual([])
+  it('importing hsk reads HS2022 but not the older editions or the correlation tables', async () => {
+    const result = await build({
+      entryPoints: [join(srcDir, 'hsk.ts')],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'node',
+      logLevel: 'silent',
+    })
+    const code = result.outputFiles[0]?.text ?? ''
+    expect(code).toContain('loadData("hsk")')
+    expect(code).not.toMatch(/correlation-20|hs-2017|hs-2012/)
   })
 
-  it('importing only countries from the root index drops the HS and HSK tables', async () => {
+  it('importing only countries from the root index drops the HS and HSK modules', async () => {
     const inputs = await bundleInputs(
       "import { countries } from './index.ts'; console.log(countries.get('US'))",
     )
-    expect(inputs.filter((i) => /generated\/(hs|hsk|categories)/.test(i))).toEqual([])
+    expect(inputs.filter((i) => /internal\/(data|hs-table)\.ts$|\/(hs|hsk)\.ts$/.test(i))).toEqual([])
   })
+
+  it('a fresh process importing /countries reads no table file', () => {
+    // Node reports every file it opens through fs; count opens of generated/*.txt.
+    const script = `
+      import fs from 'node:fs'
+      import { syncBuiltinESMExports } from 'node:module'
+      const opened = []
+      const original = fs.readFileSync
+      fs.readFileSync = (path, ...rest) => { opened.push(String(path)); return original(path, ...rest) }
+      syncBuiltinESMExports()
+      const { countries } = await import(${JSON.stringify(pathToFileURL(join(srcDir, 'countries.ts')).href)})
+      countries.all(); countries.byName('미국')
+      const { hs } = await import(${JSON.stringify(pathToFileURL(join(srcDir, 'hs.ts')).href)})
+      const beforeHs = opened.filter((p) => p.endsWith('.txt')).length
+      hs.get('0202')
+      const afterHs = opened.filter((p) => p.endsWith('.txt')).map((p) => p.split('/').pop())
+      process.stdout.write(JSON.stringify({ beforeHs, afterHs }))
+    `
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      cwd: join(srcDir, '..'),
+    })
+    expect(JSON.parse(out)).toEqual({ beforeHs: 0, afterHs: ['hs-2022.txt'] })
+  }, 30_000)
 })

@@ -6,15 +6,8 @@
  *   hs.search('소고기', { lang: 'ko' })  // 0201, 0202, 020110, …
  */
 import { describeInput, ReferenceInputError } from './errors.js'
-import { CATEGORIES, HS6_CATEGORIES } from './generated/categories.js'
-import { HS_2012 } from './generated/hs-2012.js'
-import { HS_2017 } from './generated/hs-2017.js'
-import {
-  CORRELATION_2017_2012,
-  CORRELATION_2022_2012,
-  CORRELATION_2022_2017,
-} from './generated/hs-correlation.js'
 import { type CodeLevel, levelOf, readCode } from './internal/codes.js'
+import { type DataFile, loadData } from './internal/data.js'
 import {
   EDITIONS,
   type EditionTable,
@@ -22,24 +15,13 @@ import {
   type HsEdition,
   type HsEntry,
   type HsSection,
-  registerEdition,
   sectionTable,
 } from './internal/hs-table.js'
-import { compactKorean, normalizeEnglish } from './internal/normalize.js'
-import {
-  type Hit,
-  koreanContext,
-  type MatchKind,
-  type SearchDoc,
-  SearchIndex,
-  type SearchLang,
-} from './internal/search.js'
+import { normalizeEnglish } from './internal/normalize.js'
+import { type Hit, type MatchKind, type SearchDoc, SearchIndex, type SearchLang } from './internal/search.js'
 
 export { ReferenceInputError } from './errors.js'
 export type { CodeLevel, HsEdition, HsEntry, HsSection, MatchKind, SearchLang }
-
-registerEdition('2017', () => HS_2017)
-registerEdition('2012', () => HS_2012)
 
 export interface EditionOption {
   /** HS edition; default `'2022'` (the basis of the KCS 2025 HSK). */
@@ -184,10 +166,12 @@ let hs6Categories: Map<string, string[]> | undefined
 /** KCS integrated classification names (성질통합분류명) of the HSK lines under each HS2022 subheading. */
 function categoriesByHs6(): Map<string, string[]> {
   if (hs6Categories) return hs6Categories
-  categoryNames = CATEGORIES.split('\n').map((line) => line.slice(line.indexOf('\t') + 1))
+  categoryNames = loadData('categories')
+    .split('\n')
+    .map((line) => line.slice(line.indexOf('\t') + 1))
   const names = categoryNames
   hs6Categories = new Map()
-  for (const line of HS6_CATEGORIES.split('\n')) {
+  for (const line of loadData('hs6-categories').split('\n')) {
     const [six = '', ids = ''] = line.split('\t')
     if (ids)
       hs6Categories.set(
@@ -223,8 +207,8 @@ function searchIndex(edition: HsEdition): SearchIndex {
       code: entry.code,
       en: normalizeEnglish(entry.nameEn),
       enExtra: '',
-      ko: entry.nameKo ? compactKorean(entry.nameKo) : '',
-      koExtra: keywords.length ? koreanContext(keywords) : '',
+      ko: entry.nameKo ?? '',
+      koContext: keywords,
     }
   })
   // Headings get the union of their subheadings' keywords (chapters keep their title only: the
@@ -232,7 +216,7 @@ function searchIndex(edition: HsEdition): SearchIndex {
   for (let i = 0; i < docs.length; i++) {
     const doc = docs[i] as SearchDoc
     const words = doc.code.length === 4 ? headingKeywords.get(doc.code) : undefined
-    if (words?.length) docs[i] = { ...doc, koExtra: koreanContext(words) }
+    if (words?.length) docs[i] = { ...doc, koContext: words }
   }
   const index = new SearchIndex(docs)
   indexes.set(edition, index)
@@ -275,10 +259,10 @@ export function search(text: string, options: HsSearchOptions = {}): HsSearchRes
 
 const REL: Record<string, Relationship> = { a: '1:1', b: '1:n', c: 'n:1', d: 'n:n' }
 const FLIP: Record<Relationship, Relationship> = { '1:1': '1:1', '1:n': 'n:1', 'n:1': '1:n', 'n:n': 'n:n' }
-const CORRELATION: Record<string, () => string> = {
-  '2022>2017': () => CORRELATION_2022_2017,
-  '2022>2012': () => CORRELATION_2022_2012,
-  '2017>2012': () => CORRELATION_2017_2012,
+const CORRELATION: Record<string, DataFile> = {
+  '2022>2017': 'correlation-2022-2017',
+  '2022>2012': 'correlation-2022-2012',
+  '2017>2012': 'correlation-2017-2012',
 }
 const correlations = new Map<string, Map<string, ConversionTarget[]>>()
 
@@ -290,7 +274,7 @@ function correlationMap(from: HsEdition, to: HsEdition): Map<string, ConversionT
   let map: Map<string, ConversionTarget[]>
   if (forward) {
     map = new Map()
-    for (const line of forward().split('\n')) {
+    for (const line of loadData(forward).split('\n')) {
       const src = line.slice(0, 6)
       let rel: Relationship = '1:1'
       const targets: ConversionTarget[] = []

@@ -5,18 +5,12 @@
  *   hsk.get('8518309000')  // { nameKo: '기타', pathKo: '전기기기와 … > 기타', unit: 'U', … }
  */
 import { describeInput, ReferenceInputError } from './errors.js'
-import { CATEGORIES } from './generated/categories.js'
-import { HSK, HSK_VALID_TO_DEFAULT } from './generated/hsk.js'
+import { HSK_VALID_TO_DEFAULT } from './generated/meta.js'
 import { readCode } from './internal/codes.js'
+import { loadData } from './internal/data.js'
 import { editionTable, type HsEntry } from './internal/hs-table.js'
-import { compactKorean, normalizeEnglish } from './internal/normalize.js'
-import {
-  koreanContext,
-  type MatchKind,
-  type SearchDoc,
-  SearchIndex,
-  type SearchLang,
-} from './internal/search.js'
+import { normalizeEnglish } from './internal/normalize.js'
+import { type MatchKind, type SearchDoc, SearchIndex, type SearchLang } from './internal/search.js'
 
 export { ReferenceInputError } from './errors.js'
 export type { MatchKind, SearchLang }
@@ -111,7 +105,7 @@ function hskTable(): Table {
   if (tableCache) return tableCache
   const raw = new Map<string, Raw>()
   const leaves: string[] = []
-  for (const line of HSK.split('\n')) {
+  for (const line of loadData('hsk').split('\n')) {
     const [code = '', from = '', to = '', unit = '', category = '', nameKo = '', nameEn = ''] =
       line.split('\t')
     raw.set(code, {
@@ -132,10 +126,12 @@ function hskTable(): Table {
     if (list) list.push(code)
     else children.set(p, [code])
   }
-  const categories = CATEGORIES.split('\n').map((line) => {
-    const tab = line.indexOf('\t')
-    return { code: line.slice(0, tab), nameKo: line.slice(tab + 1) }
-  })
+  const categories = loadData('categories')
+    .split('\n')
+    .map((line) => {
+      const tab = line.indexOf('\t')
+      return { code: line.slice(0, tab), nameKo: line.slice(tab + 1) }
+    })
   tableCache = { raw, leaves, children, categories }
   return tableCache
 }
@@ -267,8 +263,8 @@ function searchIndex(): SearchIndex {
       code,
       en: normalizeEnglish(e.nameEn),
       enExtra: normalizeEnglish(context.map((s) => s.nameEn).join(' ')),
-      ko: compactKorean(e.nameKo),
-      koExtra: koreanContext([...context.map((s) => s.nameKo ?? ''), e.category?.nameKo ?? '']),
+      ko: e.nameKo,
+      koContext: [...context.map((s) => s.nameKo ?? ''), e.category?.nameKo ?? ''],
     }
   })
   index = new SearchIndex(docs)

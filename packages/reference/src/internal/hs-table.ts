@@ -1,5 +1,5 @@
-import { HS_2022 } from '../generated/hs-2022.js'
-import { CHAPTER_SECTIONS, SECTIONS } from '../generated/hs-meta.js'
+import { CHAPTER_SECTIONS, SECTIONS } from '../generated/meta.js'
+import { loadData } from './data.js'
 
 export type HsEdition = '2022' | '2017' | '2012'
 export const EDITIONS: readonly HsEdition[] = ['2022', '2017', '2012']
@@ -71,25 +71,16 @@ export function sectionTable(): { byCode: Map<string, HsSection>; byChapter: Map
 }
 
 const tables = new Map<HsEdition, EditionTable>()
-const sources = new Map<HsEdition, () => string>([['2022', () => HS_2022]])
-
-/** Registers the raw table of an older edition; only the `hs` module does, so `/hsk` stays light. */
-export function registerEdition(edition: HsEdition, source: () => string): void {
-  if (!sources.has(edition)) sources.set(edition, source)
-}
-
 export function editionTable(edition: HsEdition): EditionTable {
   const cached = tables.get(edition)
   if (cached) return cached
-  const source = sources.get(edition)
-  if (!source) throw new Error(`HS${edition} table is not loaded; import it from '@kcs-trade/reference/hs'`)
   const base = edition === '2022' ? undefined : editionTable('2022').entries
   const { byChapter } = sectionTable()
   const entries = new Map<string, HsEntry>()
   const list: HsEntry[] = []
   const children = new Map<string, HsEntry[]>()
   const chapters: HsEntry[] = []
-  for (const line of source().split('\n')) {
+  for (const line of loadData(`hs-${edition}`).split('\n')) {
     const tab = line.indexOf('\t')
     const code = tab < 0 ? line : line.slice(0, tab)
     let nameEn: string

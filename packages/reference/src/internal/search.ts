@@ -17,10 +17,10 @@ export interface SearchDoc {
   readonly en: string
   /** Context words (normalised English), e.g. the ancestors' names. */
   readonly enExtra: string
-  /** Own Korean name, compacted; '' when unknown. */
+  /** Own Korean name (raw; compacted by the index); '' when unknown. */
   readonly ko: string
-  /** Context, compacted Korean pieces joined and wrapped by '|': `|소고기|육|`. */
-  readonly koExtra: string
+  /** Korean context (raw): ancestors' names, KCS classification names. */
+  readonly koContext: readonly string[]
 }
 
 export interface Hit {
@@ -144,12 +144,124 @@ export function readLimit(limit: unknown, fallback: number): number {
   })
 }
 
+/** English words too common to narrow a query; ignored unless the query has nothing else. */
+const STOP_WORDS = new Set([
+  'a',
+  'an',
+  'and',
+  'or',
+  'of',
+  'the',
+  'in',
+  'on',
+  'for',
+  'to',
+  'with',
+  'by',
+  'not',
+])
+
+/** Keeps the best `limit` hits; comparing against the current worst rejects most candidates cheaply. */
+class TopK {
+  readonly hits: Hit[] = []
+  readonly #limit: number
+  readonly #codes: readonly string[]
+
+  constructor(limit: number, codes: readonly string[]) {
+    this.#limit = limit
+    this.#codes = codes
+  }
+
+  /** Negative when hit a ranks before b: score, then shorter (broader) code, then code order. */
+  #compare(aIndex: number, aScore: number, b: Hit): number {
+    if (aScore !== b.score) return b.score - aScore
+    const ca = this.#codes[aIndex] as string
+    const cb = this.#codes[b.index] as string
+    return ca.length - cb.length || (ca < cb ? -1 : ca > cb ? 1 : 0)
+  }
+
+  push(index: number, score: number, match: MatchKind): void {
+    const hits = this.hits
+    if (hits.length === this.#limit && this.#compare(index, score, hits[hits.length - 1] as Hit) >= 0) return
+    let at = hits.length
+    while (at > 0 && this.#compare(index, score, hits[at - 1] as Hit) < 0) at--
+    hits.splice(at, 0, { index, score, match })
+    if (hits.length > this.#limit) hits.pop()
+  }
+}
+
+interface KoreanIndex {
+  /** Distinct compacted Korean strings: own names and context pieces. */
+  readonly pieces: readonly string[]
+  /** piece -> documents whose own name it is / whose context contains it. */
+  readonly ownDocs: readonly (readonly number[])[]
+  readonly contextDocs: readonly (readonly number[])[]
+  /** character -> pieces containing it, to narrow the substring scan to a few candidates. */
+  readonly byChar: ReadonlyMap<string, readonly number[]>
+  /** compacted own name per document. */
+  readonly own: readonly string[]
+}
+
+function buildKoreanIndex(docs: readonly SearchDoc[]): KoreanIndex {
+  const ids = new Map<string, number>()
+  const pieces: string[] = []
+  const ownDocs: number[][] = []
+  const contextDocs: number[][] = []
+  const idOf = (text: string): number => {
+    let id = ids.get(text)
+    if (id === undefined) {
+      id = pieces.length
+      ids.set(text, id)
+      pieces.push(text)
+      ownDocs.push([])
+      contextDocs.push([])
+    }
+    return id
+  }
+  const own: string[] = []
+  docs.forEach((doc, i) => {
+    const name = doc.ko ? compactKorean(doc.ko) : ''
+    own.push(name)
+    if (name) (ownDocs[idOf(name)] as number[]).push(i)
+    const seen = new Set<number>()
+    for (const piece of doc.koContext) {
+      const compact = compactKorean(piece)
+      if (!compact) continue
+      const id = idOf(compact)
+      if (seen.has(id)) continue
+      seen.add(id)
+      ;(contextDocs[id] as number[]).push(i)
+    }
+  })
+  const byChar = new Map<string, number[]>()
+  pieces.forEach((piece, id) => {
+    for (const ch of new Set(piece)) {
+      const list = byChar.get(ch)
+      if (list) list.push(id)
+      else byChar.set(ch, [id])
+    }
+  })
+  return { pieces, ownDocs, contextDocs, byChar, own }
+}
+
+/** Pieces containing `text`: the postings of its rarest character, verified. */
+function piecesContaining(index: KoreanIndex, text: string): number[] {
+  let rarest: readonly number[] | undefined
+  for (const ch of new Set(text)) {
+    const list = index.byChar.get(ch)
+    if (!list) return []
+    if (!rarest || list.length < rarest.length) rarest = list
+  }
+  return (rarest ?? []).filter((id) => (index.pieces[id] as string).includes(text))
+}
+
 /** A lazily built search index over documents sorted by code. */
 export class SearchIndex {
   readonly #docs: readonly SearchDoc[]
   readonly #codes: readonly string[]
   #own: WordIndex | undefined
   #extra: WordIndex | undefined
+  #koreanIndex: KoreanIndex | undefined
 
   constructor(docs: readonly SearchDoc[]) {
     this.#docs = docs
@@ -164,42 +276,33 @@ export class SearchIndex {
       })
     }
     const lang = readLang(options.lang)
-    const limit = readLimit(options.limit, 20)
+    const top = new TopK(readLimit(options.limit, 20), this.#codes)
     const accept = options.accept ?? (() => true)
     const trimmed = query.trim()
     if (trimmed === '') return []
     const digits = trimmed.replace(/[.\s-]/g, '')
-    let hits: Hit[]
-    if (/^\d+$/.test(digits)) hits = this.#byCode(digits, accept)
-    else if (lang === 'ko' || (lang === undefined && hasHangul(trimmed))) hits = this.#korean(trimmed, accept)
-    else hits = this.#english(trimmed, accept)
-    hits.sort((a, b) => b.score - a.score || this.#tieBreak(a.index, b.index))
-    return hits.length > limit ? hits.slice(0, limit) : hits
+    if (/^\d+$/.test(digits)) this.#byCode(digits, accept, top)
+    else if (lang === 'ko' || (lang === undefined && hasHangul(trimmed))) this.#korean(trimmed, accept, top)
+    else this.#english(trimmed, accept, top)
+    return top.hits
   }
 
-  #tieBreak(a: number, b: number): number {
-    const ca = this.#codes[a] as string
-    const cb = this.#codes[b] as string
-    return ca.length - cb.length || (ca < cb ? -1 : ca > cb ? 1 : 0)
-  }
-
-  #byCode(digits: string, accept: (i: number) => boolean): Hit[] {
-    const hits: Hit[] = []
+  #byCode(digits: string, accept: (i: number) => boolean, top: TopK): void {
     const codes = this.#codes
     for (let i = lowerBound(codes, digits); i < codes.length; i++) {
       const code = codes[i] as string
       if (!code.startsWith(digits)) break
-      if (!accept(i)) continue
       // Exact code first, then the nearest descendants.
-      hits.push({ index: i, score: 2000 - (code.length - digits.length) * 10, match: 'code' })
+      if (accept(i)) top.push(i, 2000 - (code.length - digits.length) * 10, 'code')
     }
-    return hits
   }
 
-  #english(text: string, accept: (i: number) => boolean): Hit[] {
+  #english(text: string, accept: (i: number) => boolean, top: TopK): void {
     const query = normalizeEnglish(text)
-    const tokens = [...new Set(query.split(' ').filter(Boolean))]
-    if (tokens.length === 0) return []
+    const all = [...new Set(query.split(' ').filter(Boolean))]
+    const meaningful = all.filter((t) => !STOP_WORDS.has(t))
+    const tokens = meaningful.length > 0 ? meaningful : all
+    if (tokens.length === 0) return
     this.#own ??= buildWordIndex(this.#docs.map((d) => d.en))
     this.#extra ??= buildWordIndex(this.#docs.map((d) => d.enExtra))
     const n = this.#docs.length
@@ -214,7 +317,6 @@ export class SearchIndex {
       }
       perToken.push(flags)
     }
-    const hits: Hit[] = []
     const first = perToken[0] as Uint8Array
     for (let i = 0; i < n; i++) {
       if (first[i] === 0) continue
@@ -243,75 +345,69 @@ export class SearchIndex {
         match = 'prefix'
       }
       // Among equals, the more concise name is the better match.
-      hits.push({ index: i, score: score - Math.min(doc.en.length, 999) / 1000, match })
+      top.push(i, score - Math.min(doc.en.length, 999) / 1000, match)
     }
-    return hits
   }
 
-  #korean(text: string, accept: (i: number) => boolean): Hit[] {
+  #korean(text: string, accept: (i: number) => boolean, top: TopK): void {
     const whole = compactKorean(text)
-    if (whole === '') return []
+    if (whole === '') return
+    this.#koreanIndex ??= buildKoreanIndex(this.#docs)
+    const index = this.#koreanIndex
     const variants = [whole]
     for (const [from, to] of KOREAN_SYNONYMS)
       if (whole.includes(from)) variants.push(whole.replaceAll(from, to))
-    const words = text
-      .split(/\s+/)
-      .map(compactKorean)
-      .filter((w) => w !== '')
-    const hits: Hit[] = []
-    const docs = this.#docs
-    for (let i = 0; i < docs.length; i++) {
-      const doc = docs[i] as SearchDoc
-      if (doc.ko === '' && doc.koExtra === '') continue
-      let score = 0
-      let match: MatchKind = 'related'
-      for (const q of variants) {
-        let s = 0
-        let m: MatchKind = 'related'
-        if (doc.ko === q) {
-          s = 1000
-          m = 'exact'
-        } else if (doc.ko.startsWith(q)) {
-          s = 800
-          m = 'prefix'
-        } else if (doc.ko.includes(q)) {
-          s = 600
-          m = 'name'
-        } else if (doc.koExtra.includes(`|${q}|`)) {
-          s = 450
-        } else if (doc.koExtra.includes(q)) {
-          s = 400
-        }
-        if (s > score) {
-          score = s
-          match = m
-        }
+    // Best score per document; typed arrays because common words ('기타') touch thousands.
+    const scores = new Float64Array(this.#docs.length)
+    const matches: MatchKind[] = []
+    const touched: number[] = []
+    const offer = (doc: number, score: number, match: MatchKind) => {
+      const known = scores[doc] as number
+      if (known === 0) touched.push(doc)
+      if (known < score) {
+        scores[doc] = score
+        matches[doc] = match
       }
-      if (score === 0 && words.length > 1) {
-        // Several words that do not occur together: every word must occur somewhere.
-        let own = 0
-        let all = true
-        for (const w of words) {
-          if (doc.ko.includes(w)) own++
-          else if (!doc.koExtra.includes(w)) {
-            all = false
-            break
-          }
-        }
-        if (all) {
-          score = 200 + own * 20
-          match = own === words.length ? 'name' : 'related'
-        }
-      }
-      if (score === 0 || !accept(i)) continue
-      hits.push({ index: i, score: score - Math.min(doc.ko.length, 999) / 1000, match })
     }
-    return hits
+    for (const q of variants) {
+      for (const id of piecesContaining(index, q)) {
+        const piece = index.pieces[id] as string
+        const exact = piece === q
+        const ownScore = exact ? 1000 : piece.startsWith(q) ? 800 : 600
+        const ownMatch: MatchKind = exact ? 'exact' : piece.startsWith(q) ? 'prefix' : 'name'
+        for (const doc of index.ownDocs[id] as number[]) offer(doc, ownScore, ownMatch)
+        for (const doc of index.contextDocs[id] as number[]) offer(doc, exact ? 450 : 400, 'related')
+      }
+    }
+    const words = [...new Set(text.split(/\s+/).map(compactKorean))].filter((w) => w !== '')
+    if (touched.length === 0 && words.length > 1) {
+      // Words that do not occur together: every word must occur in the own name or the context.
+      let candidates: Map<number, number> | undefined // doc -> words found in the own name
+      for (const word of words) {
+        const found = new Map<number, number>()
+        for (const id of piecesContaining(index, word)) {
+          for (const doc of index.ownDocs[id] as number[]) found.set(doc, 1)
+          for (const doc of index.contextDocs[id] as number[]) if (!found.has(doc)) found.set(doc, 0)
+        }
+        if (candidates === undefined) candidates = found
+        else {
+          const next = new Map<number, number>()
+          for (const [doc, own] of candidates) {
+            const more = found.get(doc)
+            if (more !== undefined) next.set(doc, own + more)
+          }
+          candidates = next
+        }
+        if (candidates.size === 0) return
+      }
+      for (const [doc, own] of candidates ?? []) {
+        offer(doc, 200 + own * 20, own === words.length ? 'name' : 'related')
+      }
+    }
+    for (const doc of touched) {
+      if (!accept(doc)) continue
+      const score = scores[doc] as number
+      top.push(doc, score - Math.min((index.own[doc] as string).length, 999) / 1000, matches[doc] as MatchKind)
+    }
   }
-}
-
-/** Joins compacted Korean pieces for SearchDoc.koExtra. */
-export function koreanContext(pieces: readonly string[]): string {
-  const compact = [...new Set(pieces.map(compactKorean).filter((p) => p !== ''))]
-  return compact.length === 0 ? '' : `|${compact.join('|')}|`
 }
