@@ -1,0 +1,136 @@
+import { Writable } from 'node:stream'
+import { createEmulator, type Emulator } from '@kcs-trade/emulator'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { manualClock } from './clock.js'
+import { loadConfig } from './config.js'
+import { createClientFetcher, createDbStore, type KcsDatabase, openDatabase, planBackfill } from './engine.js'
+import { createLogger } from './logger.js'
+import type { EngineDeps } from './processor.js'
+import { createQueue, createSyncWorker, enqueueSlices } from './queue.js'
+import { createRedis, redisLimits } from './runtime.js'
+import {
+  available,
+  createTestDatabase,
+  dropPrefix,
+  mirrorAndTruth,
+  REDIS_URL,
+  smallCountries,
+  uniquePrefix,
+  waitFor,
+} from './test-utils/services.js'
+
+const KEY = 'quota-test-key-fedcba9876543210'
+let logText = ''
+const logger = createLogger({
+  level: 'debug',
+  serviceKey: KEY,
+  pretty: false,
+  destination: new Writable({
+    write(chunk, _e, cb) {
+      logText += chunk.toString()
+      cb()
+    },
+  }),
+})
+
+describe.skipIf(!available.redis || !available.postgres)(
+  'daily quota across the KST midnight (BullMQ, Redis, PostgreSQL)',
+  () => {
+    // 23:00 KST: an hour before the quota resets.
+    const clock = manualClock(Date.UTC(2026, 10, 24, 14, 0, 0))
+    let emu: Emulator
+    let pg: Awaited<ReturnType<typeof createTestDatabase>>
+    let db: KcsDatabase
+    const prefix = uniquePrefix('quota')
+    beforeAll(async () => {
+      emu = await createEmulator({
+        port: 0,
+        seed: 11,
+        keys: [KEY],
+        dailyQuota: 25,
+        ratePerSecond: 30,
+        now: () => clock.now(),
+      })
+      pg = await createTestDatabase('quota')
+      db = await openDatabase(pg.url)
+    })
+    afterAll(async () => {
+      await db?.close()
+      await pg?.drop()
+      await emu?.close()
+      await dropPrefix(prefix)
+    })
+
+    it('quota 25, plan of 40 slices: 25 calls, the rest wait; after midnight KST they complete; nothing fails or is lost', async () => {
+      const countries = smallCountries(emu, 40)
+      expect(countries).toHaveLength(40)
+      const redis = createRedis(REDIS_URL)
+      const queue = createQueue(redis, prefix)
+      const cfg = loadConfig({
+        KCS_QUEUE_PREFIX: prefix,
+        KCS_DAILY_QUOTA: '25',
+        KCS_RATE_PER_SECOND: '30',
+        REDIS_URL,
+      })
+      const limits = redisLimits(redis, cfg, KEY, clock)
+      const deps: EngineDeps = {
+        fetcher: createClientFetcher({ serviceKey: KEY, baseUrl: emu.url }),
+        store: createDbStore(db, KEY),
+        ...limits,
+        logger,
+        clock,
+        serviceKey: KEY,
+      }
+      const worker = createSyncWorker({
+        connection: redis,
+        prefix,
+        deps,
+        concurrency: 4,
+        clock,
+        quotaRecheckMs: 250,
+        freshnessSlices: async () => [],
+      })
+      try {
+        const plan = await planBackfill(
+          { countries, from: '2025-01', to: '2025-01' },
+          { quota: cfg.dailyQuota, db },
+        )
+        expect(plan.calls).toBe(40)
+        expect(plan.quotaDays).toBe(2)
+        await enqueueSlices(queue, plan.slices)
+        await waitFor(
+          async () => (await queue.getJobCounts('completed')).completed === 25,
+          30_000,
+          '25 completed jobs',
+        )
+        // Let the waiting jobs wake up and go back to sleep a few times: still no call.
+        await new Promise((r) => setTimeout(r, 1_500))
+        expect(emu.stats.total).toBe(25)
+        const counts = await queue.getJobCounts('completed', 'failed', 'delayed', 'waiting', 'active')
+        expect(counts.completed).toBe(25)
+        expect(counts.failed).toBe(0)
+        expect(counts.delayed + counts.waiting + counts.active).toBe(15)
+        const snap = await limits.quota.snapshot()
+        expect(snap).toMatchObject({ day: '2026-11-24', used: 25, remaining: 0, exhausted: true })
+
+        clock.set(Date.UTC(2026, 10, 24, 15, 0, 1)) // 00:00:01 KST on the 25th
+        await waitFor(
+          async () => (await queue.getJobCounts('completed')).completed === 40,
+          30_000,
+          '40 completed jobs',
+        )
+        expect(emu.stats.total).toBe(40)
+        expect(emu.stats.count('ok', KEY) + emu.stats.count('empty', KEY)).toBe(40)
+        expect((await queue.getJobCounts('failed')).failed).toBe(0)
+        expect((await limits.quota.snapshot()).day).toBe('2026-11-25')
+        const { mirror, truth } = await mirrorAndTruth(db, emu, countries, '2025-01', '2025-01')
+        expect(mirror).toEqual(truth)
+        expect(logText).not.toContain(KEY)
+      } finally {
+        await worker.close()
+        await queue.close()
+        redis.disconnect()
+      }
+    })
+  },
+)
