@@ -6,7 +6,6 @@ import {
   KcsAuthError,
   type KcsError,
   KcsGatewayError,
-  KcsHttpError,
   KcsQuotaExceededError,
   KcsRateLimitError,
   KcsResponseFormatError,

@@ -322,6 +322,8 @@ class Client implements KcsClient {
     endpoint: EndpointDefinition<unknown, TRow, TTotals>,
     query: unknown,
     signal: AbortSignal | undefined,
+    /** Collect rows here instead of yielding them: a failed attempt is then discarded and retried. */
+    sink?: TRow[],
   ): AsyncGenerator<TRow[], RunResult<TTotals>> {
     const params = endpoint.toParams(query)
     const { url, redactedUrl } = this.#urls(endpoint as EndpointDefinition<unknown, unknown, unknown>, params)
@@ -331,6 +333,7 @@ class Client implements KcsClient {
       if (signal?.aborted) throw signal.reason
       const info: RequestInfo = { url: redactedUrl, attempt, endpoint: endpoint.name }
       let yielded = false
+      if (sink) sink.length = 0
       let response: Response | undefined
       let parser: ResponseBodyParser<TRow, TTotals> | undefined
       let reader: ReadableStreamDefaultReader<Uint8Array> | undefined
@@ -384,7 +387,9 @@ class Client implements KcsClient {
             const { done, value } = await reader.read()
             if (done) break
             const rows = parser.write(value)
-            if (rows.length > 0) {
+            if (sink) {
+              for (const row of rows) sink.push(row)
+            } else if (rows.length > 0) {
               yielded = true
               stopClock()
               yield rows
@@ -423,7 +428,8 @@ class Client implements KcsClient {
           contentType: response.headers.get('content-type'),
           url: redactedUrl,
         }
-        if (last.rows.length > 0) yield last.rows
+        if (sink) for (const row of last.rows) sink.push(row)
+        else if (last.rows.length > 0) yield last.rows
         return { summary: s, meta }
       } catch (raw) {
         stopClock()
@@ -490,12 +496,16 @@ class Client implements KcsClient {
   ): Promise<TradeResult<TRow, TTotals>> {
     return (async () => {
       const parsed = endpoint.parseQuery(query)
-      const gen = this.#run(endpoint as EndpointDefinition<unknown, TRow, TTotals>, parsed, options.signal)
       const rows: TRow[] = []
+      const gen = this.#run(
+        endpoint as EndpointDefinition<unknown, TRow, TTotals>,
+        parsed,
+        options.signal,
+        rows,
+      )
       for (;;) {
         const r = await gen.next()
         if (r.done) return { rows, total: r.value.summary.total, meta: r.value.meta }
-        for (const row of r.value) rows.push(row)
       }
     })()
   }

@@ -5,7 +5,7 @@ import { normalizeServiceKey, redactSecret } from './secret.js'
 const RAW = 'AbC+dEf/GhI+jKl/MnO=='
 const ENCODED = 'AbC%2BdEf%2FGhI%2BjKl%2FMnO%3D%3D'
 const lowerEscapes = (s: string) => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())
-const HEX = 'a'.repeat(32) + '0123456789abcdef0123456789abcdef'
+const HEX = `${'a'.repeat(32)}0123456789abcdef0123456789abcdef`
 
 describe('normalizeServiceKey', () => {
   it('decodes an "encoding" (percent-encoded) key exactly once', () => {
