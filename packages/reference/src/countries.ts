@@ -52,11 +52,10 @@ const KINDS: Record<string, CountryKind> = { i: 'iso', e: 'exceptional', u: 'use
 interface Table {
   readonly list: readonly Country[]
   readonly byCode: ReadonlyMap<string, Country>
-  /** nameKey -> country, or null when the name is ambiguous at its best rank. */
-  readonly byName: ReadonlyMap<string, Country | null>
 }
 
 let cache: Table | undefined
+let nameCache: Map<string, Country | null> | undefined
 
 function table(): Table {
   if (cache) return cache
@@ -89,6 +88,14 @@ function table(): Table {
     list.push(country)
     byCode.set(code, country)
   }
+  cache = { list, byCode }
+  return cache
+}
+
+/** nameKey -> country, or null when the name is ambiguous at its best rank. Built on first byName. */
+function nameIndex(): Map<string, Country | null> {
+  if (nameCache) return nameCache
+  const { list } = table()
   // Names rank: 0 own names (nameKo, nameEn, kcsNameKo, codes), 1 aliases. A key shared by two
   // countries at its best rank (`Congo` is an alias of both CG and CD) resolves to neither.
   const best = new Map<string, { rank: number; country: Country | null }>()
@@ -103,10 +110,9 @@ function table(): Table {
     for (const name of [c.nameKo, c.nameEn, c.kcsNameKo]) add(name, 0, c)
     for (const alias of c.aliases) add(alias, 1, c)
   }
-  const byName = new Map<string, Country | null>()
-  for (const [key, value] of best) byName.set(key, value.country)
-  cache = { list, byCode, byName }
-  return cache
+  nameCache = new Map()
+  for (const [key, value] of best) nameCache.set(key, value.country)
+  return nameCache
 }
 
 function readCountryCode(code: unknown): string {
@@ -167,7 +173,7 @@ export function byName(name: string): Country | undefined {
     const byAlpha3 = t.list.find((c) => c.alpha3 === trimmed)
     if (byAlpha3) return byAlpha3
   }
-  return t.byName.get(nameKey(trimmed)) ?? undefined
+  return nameIndex().get(nameKey(trimmed)) ?? undefined
 }
 
 /** Every entry, sorted by code. */

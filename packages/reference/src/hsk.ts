@@ -88,56 +88,79 @@ interface Raw {
 }
 
 interface Table {
-  readonly raw: ReadonlyMap<string, Raw>
+  /** code -> its raw line, parsed into a Raw on first access. */
+  readonly lines: ReadonlyMap<string, string>
   /** 10-digit codes, sorted. */
   readonly leaves: readonly string[]
-  readonly children: ReadonlyMap<string, readonly string[]>
-  readonly categories: readonly { code: string; nameKo: string }[]
 }
 
 let tableCache: Table | undefined
+let childrenCache: Map<string, string[]> | undefined
+let categoriesCache: { code: string; nameKo: string }[] | undefined
+const rawCache = new Map<string, Raw>()
 
 function date(yyyymmdd: string): string {
   return `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6, 8)}`
 }
 
+/** Splits the table into lines only; a line's fields are read when its entry is first needed. */
 function hskTable(): Table {
   if (tableCache) return tableCache
-  const raw = new Map<string, Raw>()
+  const lines = new Map<string, string>()
   const leaves: string[] = []
   for (const line of loadData('hsk').split('\n')) {
-    const [code = '', from = '', to = '', unit = '', category = '', nameKo = '', nameEn = ''] =
-      line.split('\t')
-    raw.set(code, {
-      code,
-      validFrom: date(from),
-      validTo: date(to || HSK_VALID_TO_DEFAULT),
-      unit,
-      category: category ? Number.parseInt(category, 36) : -1,
-      nameKo,
-      nameEn: nameEn || nameKo,
-    })
+    const code = line.slice(0, line.indexOf('\t'))
+    lines.set(code, line)
     if (code.length === 10) leaves.push(code)
   }
-  const children = new Map<string, string[]>()
-  for (const code of raw.keys()) {
-    const p = parentCode(code, raw)
-    const list = children.get(p)
-    if (list) list.push(code)
-    else children.set(p, [code])
+  tableCache = { lines, leaves }
+  return tableCache
+}
+
+function rawOf(code: string): Raw | undefined {
+  const cached = rawCache.get(code)
+  if (cached) return cached
+  const line = hskTable().lines.get(code)
+  if (line === undefined) return undefined
+  const [, from = '', to = '', unit = '', category = '', nameKo = '', nameEn = ''] = line.split('\t')
+  const raw: Raw = {
+    code,
+    validFrom: date(from),
+    validTo: date(to || HSK_VALID_TO_DEFAULT),
+    unit,
+    category: category ? Number.parseInt(category, 36) : -1,
+    nameKo,
+    nameEn: nameEn || nameKo,
   }
-  const categories = loadData('categories')
+  rawCache.set(code, raw)
+  return raw
+}
+
+function childrenMap(): Map<string, string[]> {
+  if (childrenCache) return childrenCache
+  const t = hskTable()
+  childrenCache = new Map()
+  for (const code of t.lines.keys()) {
+    const p = parentCode(code, t.lines)
+    const list = childrenCache.get(p)
+    if (list) list.push(code)
+    else childrenCache.set(p, [code])
+  }
+  return childrenCache
+}
+
+function categories(): { code: string; nameKo: string }[] {
+  categoriesCache ??= loadData('categories')
     .split('\n')
     .map((line) => {
       const tab = line.indexOf('\t')
       return { code: line.slice(0, tab), nameKo: line.slice(tab + 1) }
     })
-  tableCache = { raw, leaves, children, categories }
-  return tableCache
+  return categoriesCache
 }
 
 /** The nearest existing 9/8/7-digit grouping, else the 6-digit subheading. */
-function parentCode(code: string, raw: ReadonlyMap<string, Raw>): string {
+function parentCode(code: string, raw: ReadonlyMap<string, unknown>): string {
   for (let len = code.length - 1; len >= 7; len--) {
     const prefix = code.slice(0, len)
     if (raw.has(prefix)) return prefix
@@ -151,7 +174,7 @@ function entryOf(code: string): HskEntry | undefined {
   const cached = entries.get(code)
   if (cached) return cached
   const t = hskTable()
-  const row = t.raw.get(code)
+  const row = rawOf(code)
   if (!row) return undefined
   const hs22 = editionTable('2022').entries
   const pseudo = code === HOUSEHOLD_GOODS_CODE
@@ -162,8 +185,8 @@ function entryOf(code: string): HskEntry | undefined {
     if (e) segments.push({ code: e.code, nameEn: e.nameEn, ...(e.nameKo ? { nameKo: e.nameKo } : {}) })
   }
   const groupings: Raw[] = []
-  for (let p = parentCode(code, t.raw); p.length > 6; p = parentCode(p, t.raw)) {
-    const g = t.raw.get(p)
+  for (let p = parentCode(code, t.lines); p.length > 6; p = parentCode(p, t.lines)) {
+    const g = rawOf(p)
     if (g) groupings.unshift(g)
   }
   for (const g of [...groupings, row]) segments.push({ code: g.code, nameEn: g.nameEn, nameKo: g.nameKo })
@@ -173,7 +196,7 @@ function entryOf(code: string): HskEntry | undefined {
     if (s.nameKo && pathKo[pathKo.length - 1] !== s.nameKo) pathKo.push(s.nameKo)
   }
   const pathEn = segments.filter((s) => s.code.length > 2 || pseudo).map((s) => s.nameEn)
-  const category = row.category >= 0 ? t.categories[row.category] : undefined
+  const category = row.category >= 0 ? categories()[row.category] : undefined
   const entry: HskEntry = Object.freeze({
     code,
     leaf: code.length === 10,
@@ -185,7 +208,7 @@ function entryOf(code: string): HskEntry | undefined {
     chapter: code.slice(0, 2),
     heading: code.slice(0, 4),
     hs6: code.slice(0, 6),
-    parent: parentCode(code, t.raw),
+    parent: parentCode(code, t.lines),
     ...(row.unit ? { unit: row.unit } : {}),
     ...(code.length === 10 ? { weightUnit: 'KG' } : {}),
     validFrom: row.validFrom,
@@ -214,7 +237,7 @@ export function get(code: string): HskEntry | undefined {
 
 /** `true` for an existing 10-digit HSK line. Never throws. */
 export function isValid(code: unknown): boolean {
-  return typeof code === 'string' && /^\d{10}$/.test(code) && hskTable().raw.has(code)
+  return typeof code === 'string' && /^\d{10}$/.test(code) && hskTable().lines.has(code)
 }
 
 /** Every 10-digit HSK line (11,327, including the pseudo-code 2424000000), sorted by code. */
@@ -238,7 +261,7 @@ export function children(code: string): HskEntry[] {
     }
     return out
   }
-  return (t.children.get(c) ?? []).map((k) => entryOf(k) as HskEntry)
+  return (childrenMap().get(c) ?? []).map((k) => entryOf(k) as HskEntry)
 }
 
 /** The HSK groupings above a code, outermost first (the HS levels are in `entry.path` / `hs.ancestors`). */
@@ -246,7 +269,7 @@ export function ancestors(code: string): HskEntry[] {
   const c = readCode(code, 'HSK code')
   const t = hskTable()
   const out: HskEntry[] = []
-  for (let p = parentCode(c, t.raw); p.length > 6; p = parentCode(p, t.raw))
+  for (let p = parentCode(c, t.lines); p.length > 6; p = parentCode(p, t.lines))
     out.unshift(entryOf(p) as HskEntry)
   return out
 }

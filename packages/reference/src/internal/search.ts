@@ -407,7 +407,11 @@ export class SearchIndex {
     for (const doc of touched) {
       if (!accept(doc)) continue
       const score = scores[doc] as number
-      top.push(doc, score - Math.min((index.own[doc] as string).length, 999) / 1000, matches[doc] as MatchKind)
+      top.push(
+        doc,
+        score - Math.min((index.own[doc] as string).length, 999) / 1000,
+        matches[doc] as MatchKind,
+      )
     }
   }
 }
