@@ -64,9 +64,9 @@ describe('the byte writer', () => {
     let expected = ''
     for (let k = 0; k < answer.rows.length; k++) expected += rowXml(answer.rows.row(k, ds.countries))
     expect(bytes.slice(bytes.indexOf('</item>') + 7, bytes.indexOf('</items>'))).toBe(expected)
-    expect(Buffer.concat([...successChunks(null, new RowTable(), ds.countries)]).toString()).toContain(
-      '<items/>',
-    )
+    expect(
+      Buffer.concat([...successChunks(null, new RowTable(ds.labels, 0), ds.countries)]).toString(),
+    ).toContain('<items/>')
   })
 })
 

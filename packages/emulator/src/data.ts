@@ -55,6 +55,8 @@ export interface CountryModel {
   direction: Float32Array | undefined
   persistentBelow: number
   occasionalBelow: number
+  /** Encoded `</impWgt><statCd>CC</statCd><statCdCntnKor1>NAME</statCdCntnKor1><statKor>`, filled by the XML writer. */
+  xmlSegment: Uint8Array | undefined
 }
 
 /** One served row, at the answer's granularity. */
@@ -79,34 +81,75 @@ export interface CellValues {
 }
 
 /**
+ * Every (code, name) pair an answer can carry: the 10-digit lines first (label i = code i), then
+ * aggregated and quirk codes as they are first met. Rows refer to labels by number, and the XML
+ * writer caches each label's encoded bytes once.
+ */
+export class Labels {
+  readonly codes: string[]
+  readonly names: string[]
+  /** Encoded `CODE</hsCd><impDlr>` and `NAME</statKor><year>`, filled by the XML writer. */
+  readonly codeBytes: (Uint8Array | undefined)[] = []
+  readonly nameBytes: (Uint8Array | undefined)[] = []
+  private readonly extra = new Map<string, number>()
+
+  constructor(codes: readonly string[], names: readonly string[]) {
+    this.codes = [...codes]
+    this.names = [...names]
+  }
+
+  intern(code: string, name: string): number {
+    const key = `${code}\u0000${name}`
+    let k = this.extra.get(key)
+    if (k === undefined) {
+      k = this.codes.length
+      this.codes.push(code)
+      this.names.push(name)
+      this.extra.set(key, k)
+    }
+    return k
+  }
+}
+
+/**
  * An answer's rows, column-wise: ~40 bytes a row instead of an object each, so a 77,000-row answer
  * costs about 3 MB and no per-row allocation.
  */
 export class RowTable {
   length = 0
-  months = new Int32Array(1024)
-  countries = new Uint16Array(1024)
-  codes: string[] = []
-  names: string[] = []
+  months: Int32Array
+  countries: Uint16Array
+  labels: Int32Array
   /** expWgt, expDlr, impWgt, impDlr per row. */
-  values = new Float64Array(4096)
+  values: Float64Array
 
-  push(month: number, country: number, code: string, name: string, v: CellValues): void {
+  constructor(
+    readonly labelTable: Labels,
+    capacity = 1024,
+  ) {
+    const n = Math.max(16, Math.ceil(capacity))
+    this.months = new Int32Array(n)
+    this.countries = new Uint16Array(n)
+    this.labels = new Int32Array(n)
+    this.values = new Float64Array(n * 4)
+  }
+
+  push(month: number, country: number, label: number, v: CellValues): void {
     const k = this.length
     if (k === this.months.length) this.grow()
     this.months[k] = month
     this.countries[k] = country
-    this.codes.push(code)
-    this.names.push(name)
+    this.labels[k] = label
     const o = k * 4
-    this.values[o] = v.expWgt
-    this.values[o + 1] = v.expDlr
-    this.values[o + 2] = v.impWgt
-    this.values[o + 3] = v.impDlr
+    const values = this.values
+    values[o] = v.expWgt
+    values[o + 1] = v.expDlr
+    values[o + 2] = v.impWgt
+    values[o + 3] = v.impDlr
     this.length = k + 1
   }
 
-  /** Adds a cell's measures into row k (aggregation and coinciding quirk codes). */
+  /** Adds a cell's measures into row k (aggregation). */
   addInto(k: number, v: CellValues): void {
     const o = k * 4
     this.values[o] = this.values[o]! + v.expWgt
@@ -117,11 +160,12 @@ export class RowTable {
 
   row(k: number, countries: readonly CountryModel[]): DataRow {
     const o = k * 4
+    const label = this.labels[k]!
     return {
       month: this.months[k]!,
       country: countries[this.countries[k]!]!,
-      code: this.codes[k]!,
-      name: this.names[k]!,
+      code: this.labelTable.codes[label]!,
+      name: this.labelTable.names[label]!,
       expWgt: this.values[o]!,
       expDlr: this.values[o + 1]!,
       impWgt: this.values[o + 2]!,
@@ -130,13 +174,17 @@ export class RowTable {
   }
 
   private grow(): void {
-    const months = new Int32Array(this.months.length * 2)
+    const n = this.months.length * 2
+    const months = new Int32Array(n)
     months.set(this.months)
     this.months = months
-    const countries = new Uint16Array(this.countries.length * 2)
+    const countries = new Uint16Array(n)
     countries.set(this.countries)
     this.countries = countries
-    const values = new Float64Array(this.values.length * 2)
+    const labels = new Int32Array(n)
+    labels.set(this.labels)
+    this.labels = labels
+    const values = new Float64Array(n * 4)
     values.set(this.values)
     this.values = values
   }
@@ -285,6 +333,7 @@ export class Dataset {
   readonly countries: CountryModel[]
   readonly codes: string[]
   readonly names: string[]
+  readonly labels: Labels
   private readonly byCountry = new Map<string, number>()
   private readonly logPrice: Float64Array
   private readonly globalAffinity: Float64Array
@@ -297,6 +346,7 @@ export class Dataset {
     this.seed = options.seed | 0
     this.codes = tables.hsk.map((h) => h.code)
     this.names = tables.hsk.map((h) => h.nameKo)
+    this.labels = new Labels(this.codes, this.names)
     const n = this.codes.length
     this.logPrice = new Float64Array(n)
     this.globalAffinity = new Float64Array(n)
@@ -350,6 +400,7 @@ export class Dataset {
       baseHash: undefined,
       logScale: undefined,
       direction: undefined,
+      xmlSegment: undefined,
       persistentBelow,
       occasionalBelow,
     }
@@ -487,11 +538,11 @@ export class Dataset {
     const detailTo = Math.min(query.to, pub.lastDetailMonth)
     const totalsTo = Math.min(query.to, pub.lastTotalsMonth)
     if (first > detailTo) {
-      if (first > totalsTo) return { kind: 'empty', rows: new RowTable(), totals: null }
+      if (first > totalsTo) return { kind: 'empty', rows: new RowTable(this.labels, 0), totals: null }
       // Only months in their first release stage: country totals are out, item detail is not.
       const rows = this.collect(query, first, totalsTo, revision)
       if (rows.length === 0) return this.noTrade()
-      return { kind: 'totals-only', rows: new RowTable(), totals: this.totals(rows, query) }
+      return { kind: 'totals-only', rows: new RowTable(this.labels, 0), totals: this.totals(rows, query) }
     }
     const rows = this.collect(query, first, detailTo, revision)
     if (rows.length === 0) return this.noTrade()
@@ -502,11 +553,11 @@ export class Dataset {
     if (this.options.emptyAnswer === 'zero-totals') {
       return {
         kind: 'totals-only',
-        rows: new RowTable(),
+        rows: new RowTable(this.labels, 0),
         totals: { expWgt: 0, expDlr: 0, impWgt: 0, impDlr: 0 },
       }
     }
-    return { kind: 'empty', rows: new RowTable(), totals: null }
+    return { kind: 'empty', rows: new RowTable(this.labels, 0), totals: null }
   }
 
   private totals(rows: RowTable, query: DataQuery): Totals {
@@ -539,7 +590,11 @@ export class Dataset {
     const level = granularity(query.prefix)
     const [lo, hi] = this.codeRange(query.prefix)
     const countries = query.country === undefined ? this.countries : [this.countries[query.country]!]
-    const rows = new RowTable()
+    // Pre-size from the countries' expected rows, so a whole-year answer rarely regrows.
+    const share = (hi - lo) / Math.max(1, this.codes.length)
+    let expected = 0
+    for (const c of countries) expected += c.target * share
+    const rows = new RowTable(this.labels, Math.min(2_000_000, expected * (to - from + 1) * 1.15 + 64))
     const cell = blankCell()
     for (let month = from; month <= to; month++) {
       for (const country of countries) {
@@ -564,7 +619,7 @@ export class Dataset {
     for (let i = lo; i < hi; i++) {
       if (!this.cell(country, i, month, revision, cell)) continue
       if (cell.code.length === 10) {
-        rows.push(month, country.index, cell.code, this.names[i]!, cell)
+        rows.push(month, country.index, i, cell)
         continue
       }
       // A quirk code: it must still start with the prefix sent, and two of them may coincide.
@@ -583,7 +638,7 @@ export class Dataset {
     if (odd) {
       for (const code of [...odd.keys()].sort()) {
         const o = odd.get(code)!
-        rows.push(month, country.index, code, o.name, o.v)
+        rows.push(month, country.index, this.labels.intern(code, o.name), o.v)
       }
     }
   }
@@ -607,7 +662,12 @@ export class Dataset {
         continue
       }
       groupCode = code.slice(0, level)
-      rows.push(month, country.index, groupCode, this.tables.headingName(groupCode) ?? '', cell)
+      rows.push(
+        month,
+        country.index,
+        this.labels.intern(groupCode, this.tables.headingName(groupCode) ?? ''),
+        cell,
+      )
     }
   }
 

@@ -257,7 +257,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
 
   function answerFor(query: DataQuery): Answer {
     if (settings.crossYearWindow === 'empty' && Math.floor(query.from / 12) !== Math.floor(query.to / 12)) {
-      return { kind: 'empty', rows: new RowTable(), totals: null }
+      return { kind: 'empty', rows: new RowTable(dataset.labels, 0), totals: null }
     }
     return dataset.answer(query, revision, today)
   }

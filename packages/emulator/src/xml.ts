@@ -1,6 +1,6 @@
 /** The exact bytes of every document the emulator serves. */
 import { formatApiYear } from './calendar.js'
-import type { CountryModel, DataRow, RowTable, Totals } from './data.js'
+import type { CountryModel, DataRow, Labels, RowTable, Totals } from './data.js'
 
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
 export const SUCCESS_MESSAGE = '정상서비스.'
@@ -66,42 +66,35 @@ const SEG_ITEM = enc.encode('<item><balPayments>')
 const SEG_EXP_DLR = enc.encode('</balPayments><expDlr>')
 const SEG_EXP_WGT = enc.encode('</expDlr><expWgt>')
 const SEG_HS = enc.encode('</expWgt><hsCd>')
-const SEG_IMP_DLR = enc.encode('</hsCd><impDlr>')
 const SEG_IMP_WGT = enc.encode('</impDlr><impWgt>')
-const SEG_STAT_CD = enc.encode('</impWgt><statCd>')
-
-/** Encoded-bytes caches: country and item names repeat on every row. */
-const countrySegments = new WeakMap<CountryModel, Uint8Array>()
-const nameSegments = new Map<string, Uint8Array>()
-const yearSegments = new Map<number, Uint8Array>()
 
 function countrySegment(country: CountryModel): Uint8Array {
-  let b = countrySegments.get(country)
-  if (!b) {
-    b = enc.encode(
-      `${country.code}</statCd><statCdCntnKor1>${escapeXml(country.name)}</statCdCntnKor1><statKor>`,
-    )
-    countrySegments.set(country, b)
+  country.xmlSegment ??= enc.encode(
+    `</impWgt><statCd>${country.code}</statCd><statCdCntnKor1>${escapeXml(country.name)}</statCdCntnKor1><statKor>`,
+  )
+  return country.xmlSegment
+}
+
+function codeSegment(labels: Labels, label: number): Uint8Array {
+  let b = labels.codeBytes[label]
+  if (b === undefined) {
+    b = enc.encode(`${labels.codes[label]!}</hsCd><impDlr>`)
+    labels.codeBytes[label] = b
   }
   return b
 }
 
-function nameSegment(name: string): Uint8Array {
-  let b = nameSegments.get(name)
-  if (!b) {
-    b = enc.encode(escapeXml(name))
-    nameSegments.set(name, b)
+function nameSegment(labels: Labels, label: number): Uint8Array {
+  let b = labels.nameBytes[label]
+  if (b === undefined) {
+    b = enc.encode(`${escapeXml(labels.names[label]!)}</statKor><year>`)
+    labels.nameBytes[label] = b
   }
   return b
 }
 
 function yearSegment(month: number): Uint8Array {
-  let b = yearSegments.get(month)
-  if (!b) {
-    b = enc.encode(`</statKor><year>${formatApiYear(month)}</year></item>`)
-    yearSegments.set(month, b)
-  }
-  return b
+  return enc.encode(`${formatApiYear(month)}</year></item>`)
 }
 
 const DIGITS = new Uint8Array(20)
@@ -139,49 +132,13 @@ function writeInt(buf: Uint8Array, off: number, value: number): number {
 }
 
 function writeBytes(buf: Uint8Array, off: number, bytes: Uint8Array): number {
-  if (bytes.length > 24) {
+  const n = bytes.length
+  if (n > 32) {
     buf.set(bytes, off)
-    return off + bytes.length
+    return off + n
   }
-  for (let i = 0; i < bytes.length; i++) buf[off + i] = bytes[i]!
-  return off + bytes.length
-}
-
-function writeAscii(buf: Uint8Array, off: number, text: string): number {
-  for (let i = 0; i < text.length; i++) buf[off + i] = text.charCodeAt(i)
-  return off + text.length
-}
-
-/** Writes row k of a table; returns the new offset. */
-export function writeRow(
-  buf: Uint8Array,
-  off: number,
-  t: RowTable,
-  k: number,
-  country: CountryModel,
-): number {
-  const v = t.values
-  const o = k * 4
-  const expWgt = v[o]!
-  const expDlr = v[o + 1]!
-  const impWgt = v[o + 2]!
-  const impDlr = v[o + 3]!
-  off = writeBytes(buf, off, SEG_ITEM)
-  off = writeInt(buf, off, expDlr - impDlr)
-  off = writeBytes(buf, off, SEG_EXP_DLR)
-  off = writeInt(buf, off, expDlr)
-  off = writeBytes(buf, off, SEG_EXP_WGT)
-  off = writeInt(buf, off, expWgt)
-  off = writeBytes(buf, off, SEG_HS)
-  off = writeAscii(buf, off, t.codes[k]!)
-  off = writeBytes(buf, off, SEG_IMP_DLR)
-  off = writeInt(buf, off, impDlr)
-  off = writeBytes(buf, off, SEG_IMP_WGT)
-  off = writeInt(buf, off, impWgt)
-  off = writeBytes(buf, off, SEG_STAT_CD)
-  off = writeBytes(buf, off, countrySegment(country))
-  off = writeBytes(buf, off, nameSegment(t.names[k]!))
-  return writeBytes(buf, off, yearSegment(t.months[k]!))
+  for (let i = 0; i < n; i++) buf[off + i] = bytes[i]!
+  return off + n
 }
 
 /**
@@ -199,18 +156,51 @@ export function* successChunks(
     return
   }
   const head = enc.encode(ITEMS_OPEN + (totals ? totalsItemXml(totals) : ''))
-  // Room for the largest row: fixed tags, five 20-digit numbers and generous names.
-  const slack = 4096
+  const labels = rows.labelTable
+  const values = rows.values
+  let month = -1
+  let yearBytes: Uint8Array = SEG_ITEM
+  let countryIndex = -1
+  let countryBytes: Uint8Array = SEG_ITEM
+  // Room for the largest row: fixed tags, five 20-digit numbers, the country and item names.
+  const slack = 1024
   let buf = Buffer.allocUnsafe(Math.max(chunkBytes, head.length) + slack)
+  let limit = buf.length - slack
   let off = writeBytes(buf, 0, head)
   for (let k = 0; k < rows.length; k++) {
-    const country = countries[rows.countries[k]!]!
-    if (off >= buf.length - slack - rows.names[k]!.length * 6 - country.name.length * 6) {
+    const label = rows.labels[k]!
+    const nameBytes = nameSegment(labels, label)
+    if (rows.countries[k] !== countryIndex) {
+      countryIndex = rows.countries[k]!
+      countryBytes = countrySegment(countries[countryIndex]!)
+    }
+    if (off + nameBytes.length + countryBytes.length > limit) {
       yield buf.subarray(0, off)
-      buf = Buffer.allocUnsafe(chunkBytes + slack)
+      buf = Buffer.allocUnsafe(chunkBytes + slack + nameBytes.length + countryBytes.length)
+      limit = buf.length - slack
       off = 0
     }
-    off = writeRow(buf, off, rows, k, country)
+    if (rows.months[k] !== month) {
+      month = rows.months[k]!
+      yearBytes = yearSegment(month)
+    }
+    const o = k * 4
+    const expDlr = values[o + 1]!
+    const impDlr = values[o + 3]!
+    off = writeBytes(buf, off, SEG_ITEM)
+    off = writeInt(buf, off, expDlr - impDlr)
+    off = writeBytes(buf, off, SEG_EXP_DLR)
+    off = writeInt(buf, off, expDlr)
+    off = writeBytes(buf, off, SEG_EXP_WGT)
+    off = writeInt(buf, off, values[o]!)
+    off = writeBytes(buf, off, SEG_HS)
+    off = writeBytes(buf, off, codeSegment(labels, label))
+    off = writeInt(buf, off, impDlr)
+    off = writeBytes(buf, off, SEG_IMP_WGT)
+    off = writeInt(buf, off, values[o + 2]!)
+    off = writeBytes(buf, off, countryBytes)
+    off = writeBytes(buf, off, nameBytes)
+    off = writeBytes(buf, off, yearBytes)
   }
   const tail = enc.encode(ITEMS_CLOSE)
   if (off + tail.length > buf.length) {
