@@ -279,16 +279,39 @@ let index: SearchIndex | undefined
 function searchIndex(): SearchIndex {
   if (index) return index
   const t = hskTable()
-  const docs: SearchDoc[] = t.leaves.map((code) => {
-    const e = entryOf(code) as HskEntry
-    const context = e.path.slice(0, -1)
-    return {
-      code,
-      en: normalizeEnglish(e.nameEn),
-      enExtra: normalizeEnglish(context.map((s) => s.nameEn).join(' ')),
-      ko: e.nameKo,
-      koContext: [...context.map((s) => s.nameKo ?? ''), e.category?.nameKo ?? ''],
+  const hs22 = editionTable('2022').entries
+  const cats = categories()
+  // Context texts repeat across thousands of lines (a heading's text, '기타'): normalise each once.
+  const normalized = new Map<string, string>()
+  const norm = (text: string): string => {
+    let n = normalized.get(text)
+    if (n === undefined) {
+      n = normalizeEnglish(text)
+      normalized.set(text, n)
     }
+    return n
+  }
+  const docs: SearchDoc[] = t.leaves.map((code) => {
+    const row = rawOf(code) as Raw
+    const en: string[] = []
+    const ko: string[] = []
+    if (code !== HOUSEHOLD_GOODS_CODE) {
+      for (const len of [2, 4, 6]) {
+        const e = hs22.get(code.slice(0, len))
+        if (!e) continue
+        en.push(norm(e.nameEn))
+        if (e.nameKo) ko.push(e.nameKo)
+      }
+    }
+    for (let p = parentCode(code, t.lines); p.length > 6; p = parentCode(p, t.lines)) {
+      const g = rawOf(p)
+      if (!g) continue
+      en.push(norm(g.nameEn))
+      ko.push(g.nameKo)
+    }
+    const category = row.category >= 0 ? cats[row.category] : undefined
+    if (category) ko.push(category.nameKo)
+    return { code, en: norm(row.nameEn), enExtra: en.join(' '), ko: row.nameKo, koContext: ko }
   })
   index = new SearchIndex(docs)
   return index
