@@ -7,5 +7,7 @@ export default defineProject({
   test: {
     name: 'db',
     include: ['src/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 })

@@ -93,6 +93,10 @@ export async function replaceSlice(
     return await db.transaction(async (tx) => {
       await tx.execute(sql.raw(CREATE_STAGE))
       const rowCount = await stageRows(tx, s, rows, batchSize)
+      // The index keeps every join below cheap whatever plan is chosen (a nested loop probes it), and
+      // fresh statistics let the planner pick hash or merge joins for large answers.
+      await tx.execute(sql`create unique index on kcs_stage (country_code, period, hs_code)`)
+      await tx.execute(sql`analyze kcs_stage`)
       if (fetchMeta.rowCount !== undefined && fetchMeta.rowCount !== rowCount) {
         throw new RowCountMismatchError(s.key, fetchMeta.rowCount, rowCount)
       }
@@ -114,23 +118,17 @@ export async function replaceSlice(
       let changed = 0
       let withdrawn = 0
       let revisionsRecorded = 0
-      if (!scopeHasRows) {
-        const r = counts(
+      if (!scopeHasRows && !record) {
+        // First fetch into an empty part of the mirror: a plain bulk insert, no diff, no revisions.
+        added = counts(
           await tx.execute(sql`
             with i as (
               insert into trade_rows (${sql.raw(STAGE_COLUMNS.join(', '))}, fetched_at)
               select ${sql.raw(STAGE_COLUMNS.join(', '))}, ${at}::timestamptz from kcs_stage
-              returning period, country_code, hs_code, ${afterJson('trade_rows')} as after
-            ), r as (
-              insert into revisions (kind, period, country_code, hs_code, before, after, at, slice_key)
-              select 'added', period, country_code, hs_code, null, after, ${at}::timestamptz, ${s.key}
-              from i where ${record}::boolean
               returning 1
             )
-            select (select count(*) from i)::int as n, (select count(*) from r)::int as r`),
-        )
-        added = r.n
-        revisionsRecorded += r.r
+            select count(*)::int as n, 0 as r from i`),
+        ).n
       } else {
         const d = counts(
           await tx.execute(sql`
@@ -158,7 +156,7 @@ export async function replaceSlice(
               from kcs_stage s
               join trade_rows t
                 on t.country_code = s.country_code and t.period = s.period and t.hs_code = s.hs_code
-              where ${DIFFERS}
+              where ${scope} and ${DIFFERS}
             ), u as (
               update trade_rows t set
                 country_name = c.country_name, item_name = c.item_name,
@@ -166,7 +164,7 @@ export async function replaceSlice(
                 import_kg = c.import_kg, import_usd = c.import_usd, balance_usd = c.balance_usd,
                 fetched_at = ${at}::timestamptz
               from c
-              where t.country_code = c.country_code and t.period = c.period and t.hs_code = c.hs_code
+              where ${scope} and t.country_code = c.country_code and t.period = c.period and t.hs_code = c.hs_code
               returning 1
             ), r as (
               insert into revisions (kind, period, country_code, hs_code, before, after, at, slice_key)
@@ -186,7 +184,7 @@ export async function replaceSlice(
               from kcs_stage s
               where not exists (
                 select 1 from trade_rows t
-                where t.country_code = s.country_code and t.period = s.period and t.hs_code = s.hs_code)
+                where ${scope} and t.country_code = s.country_code and t.period = s.period and t.hs_code = s.hs_code)
               returning period, country_code, hs_code, ${afterJson('trade_rows')} as after
             ), r as (
               insert into revisions (kind, period, country_code, hs_code, before, after, at, slice_key)
