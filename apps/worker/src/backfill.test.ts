@@ -95,7 +95,7 @@ describe.skipIf(!available.redis || !available.postgres)('BullMQ backfill (Redis
     const cfg = loadConfig({ KCS_QUEUE_PREFIX: prefix, KCS_RATE_PER_SECOND: '30', REDIS_URL })
     const limits = redisLimits(redis, cfg, KEY)
     const deps: EngineDeps = {
-      fetcher: createClientFetcher({ serviceKey: KEY, baseUrl: emu.url }),
+      fetcher: createClientFetcher({ serviceKey: KEY, baseUrl: emu.url, rate: limits.rate }),
       store: createDbStore(db, KEY),
       ...limits,
       logger,

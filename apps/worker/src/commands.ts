@@ -9,7 +9,14 @@ import type { Queue } from 'bullmq'
 import { parse, parseCountries, parseHsList, parseMonth, parsePositiveInt } from './cli-args.js'
 import { type Clock, systemClock } from './clock.js'
 import { keyFingerprint, loadConfig, redactKey, requireServiceKey, type WorkerConfig } from './config.js'
-import { createClientFetcher, createDbStore, freshnessSlices, openDatabase, planBackfill } from './engine.js'
+import {
+  createClientFetcher,
+  createDbStore,
+  freshnessSlices,
+  openDatabase,
+  planBackfill,
+  warmUpHttp,
+} from './engine.js'
 import { UsageError } from './errors.js'
 import { csvLine, formatNumber, table } from './format.js'
 import { runInline, type SyncSummary } from './inline.js'
@@ -296,7 +303,12 @@ async function syncCommand(ctx: CliContext, argv: string[]): Promise<number> {
     const clock = ctx.clock ?? systemClock
     const limits = memoryLimits(cfg, clock)
     const deps: EngineDeps = {
-      fetcher: createClientFetcher({ serviceKey, baseUrl: cfg.baseUrl, timeoutMs: cfg.timeoutMs }),
+      fetcher: createClientFetcher({
+        serviceKey,
+        baseUrl: cfg.baseUrl,
+        timeoutMs: cfg.timeoutMs,
+        rate: limits.rate,
+      }),
       store: createDbStore(db, serviceKey),
       ...limits,
       logger: log,
@@ -364,10 +376,16 @@ async function demoCommand(ctx: CliContext, argv: string[]): Promise<number> {
           `demo: ${plan.calls} slices (${chosen.join(', ')} × ${from}..${to}), ${cfg.ratePerSecond} calls/s`,
         )
       }
+      const limits = memoryLimits({ dailyQuota: quota, ratePerSecond: cfg.ratePerSecond }, clock)
       const deps: EngineDeps = {
-        fetcher: createClientFetcher({ serviceKey, baseUrl: emu.url, timeoutMs: cfg.timeoutMs }),
+        fetcher: createClientFetcher({
+          serviceKey,
+          baseUrl: emu.url,
+          timeoutMs: cfg.timeoutMs,
+          rate: limits.rate,
+        }),
         store: createDbStore(db, serviceKey),
-        ...memoryLimits({ dailyQuota: quota, ratePerSecond: cfg.ratePerSecond }, clock),
+        ...limits,
         logger: log,
         clock,
         serviceKey,
@@ -646,13 +664,19 @@ async function workerCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const redis = createRedis(cfg.redisUrl)
   const limits = redisLimits(redis, cfg, serviceKey, clock)
   const deps: EngineDeps = {
-    fetcher: createClientFetcher({ serviceKey, baseUrl: cfg.baseUrl, timeoutMs: cfg.timeoutMs }),
+    fetcher: createClientFetcher({
+      serviceKey,
+      baseUrl: cfg.baseUrl,
+      timeoutMs: cfg.timeoutMs,
+      rate: limits.rate,
+    }),
     store: createDbStore(db, serviceKey),
     ...limits,
     logger: log,
     clock,
     serviceKey,
   }
+  await warmUpHttp()
   const worker = createSyncWorker({
     connection: redis,
     prefix: cfg.queuePrefix,

@@ -12,6 +12,7 @@ import { countries } from '@kcs-trade/reference'
 import type { Clock } from './clock.js'
 import { systemClock } from './clock.js'
 import { secretVariants } from './config.js'
+import type { RateLimiter } from './limits.js'
 import type { LedgerEntry, Plan, PlanInput } from './plan.js'
 import { planFromLedger } from './plan.js'
 import type { FetchSummary, SliceFetcher, SliceStore, SliceStream } from './processor.js'
@@ -24,6 +25,11 @@ export interface FetcherOptions {
   baseUrl: string
   timeoutMs?: number
   fetch?: typeof globalThis.fetch
+  /**
+   * The per-second limiter, taken right before each HTTP request is sent (not earlier: time spent between admission and
+   * sending would let calls bunch up on the server's clock).
+   */
+  rate?: RateLimiter
 }
 
 type ClientMeta = {
@@ -41,14 +47,23 @@ type ClientMeta = {
  * where every call first passes the shared quota and rate limit.
  */
 export function createClientFetcher(options: FetcherOptions): SliceFetcher {
+  const baseFetch = options.fetch ?? globalThis.fetch
+  const rate = options.rate
+  const fetch: typeof globalThis.fetch = rate
+    ? async (input, init) => {
+        await rate.acquire(init?.signal ?? undefined)
+        return baseFetch(input, init)
+      }
+    : baseFetch
   const kcs = createKcsClient({
     serviceKey: options.serviceKey,
     baseUrl: options.baseUrl,
     timeoutMs: options.timeoutMs ?? 120_000,
     retry: 0,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch,
   })
   return {
+    limitsRate: rate !== undefined,
     stream(slice: Slice): SliceStream {
       const query = {
         from: slice.from,
@@ -76,6 +91,16 @@ export function createClientFetcher(options: FetcherOptions): SliceFetcher {
       }
     },
   }
+}
+
+/**
+ * Load and initialise the HTTP stack (Node's fetch is set up lazily on first use) without any network traffic, so the
+ * first real call is not delayed after it was admitted by the rate limiter.
+ */
+export async function warmUpHttp(): Promise<void> {
+  await fetch('data:text/plain,warm-up')
+    .then((r) => r.text())
+    .catch(() => {})
 }
 
 /** The db package as a {@link SliceStore}. */

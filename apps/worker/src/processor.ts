@@ -28,6 +28,8 @@ export interface SliceStream extends AsyncIterable<unknown> {
 /** Where rows come from (the client, in production). One `stream` = one API call. */
 export interface SliceFetcher {
   stream(slice: Slice, signal?: AbortSignal): SliceStream
+  /** The fetcher takes the per-second limiter itself, right before sending (then the processor does not). */
+  limitsRate?: boolean
 }
 
 export interface ReplaceResult {
@@ -216,7 +218,7 @@ export async function processSlice(
     )
     return { status: 'wait', slice, reason: 'quota_exceeded', until: decision.resetAt, called: false }
   }
-  await deps.rate.acquire(options.signal)
+  if (!deps.fetcher.limitsRate) await deps.rate.acquire(options.signal)
   const started = performance.now()
   const timing: SliceTiming = { fetchMs: 0, parseMs: 0, writeMs: 0 }
   try {

@@ -74,7 +74,7 @@ describe.skipIf(!available.redis || !available.postgres)(
       })
       const limits = redisLimits(redis, cfg, KEY, clock)
       const deps: EngineDeps = {
-        fetcher: createClientFetcher({ serviceKey: KEY, baseUrl: emu.url }),
+        fetcher: createClientFetcher({ serviceKey: KEY, baseUrl: emu.url, rate: limits.rate }),
         store: createDbStore(db, KEY),
         ...limits,
         logger,
@@ -109,7 +109,7 @@ describe.skipIf(!available.redis || !available.postgres)(
         const counts = await queue.getJobCounts('completed', 'failed', 'delayed', 'waiting', 'active')
         expect(counts.completed).toBe(25)
         expect(counts.failed).toBe(0)
-        expect(counts.delayed + counts.waiting + counts.active).toBe(15)
+        expect((counts.delayed ?? 0) + (counts.waiting ?? 0) + (counts.active ?? 0)).toBe(15)
         const snap = await limits.quota.snapshot()
         expect(snap).toMatchObject({ day: '2026-11-24', used: 25, remaining: 0, exhausted: true })
 
