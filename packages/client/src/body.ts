@@ -42,6 +42,8 @@ export interface BodyParserOptions {
   retryAfterMs?: number
   /** Clock for `KcsQuotaExceededError.resetsAt` (tests). */
   now?: Date
+  /** Hash the body (default true). Off, `bodySha256` is `''`: for bodies whose hash is already known. */
+  hash?: boolean
 }
 
 const identity = (s: string) => s
@@ -59,7 +61,8 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
   readonly #options: BodyParserOptions
   readonly #status: number
   readonly #redact: (text: string) => string
-  readonly #hash = new Sha256()
+  readonly #hash: Sha256 | null
+  #bytes = 0
   readonly #decoder = new TextDecoder('utf-8', { fatal: true })
   readonly #scanner: XmlItemScanner
   readonly #sums: number[]
@@ -83,6 +86,7 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
     this.#options = options
     this.#status = options.status ?? 200
     this.#redact = options.redact ?? identity
+    this.#hash = options.hash === false ? null : new Sha256()
     this.#exactKeys = endpoint.exactSums
     this.#approxKeys = endpoint.approximateSums
     this.#sums = new Array(this.#exactKeys.length + this.#approxKeys.length).fill(0)
@@ -95,7 +99,7 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
 
   /** Bytes seen so far. */
   get bytes(): number {
-    return this.#hash.bytes
+    return this.#bytes
   }
 
   #onItem(values: (string | undefined)[]): void {
@@ -139,7 +143,8 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
   /** Feeds the next chunk of raw bytes; returns the data rows completed by it (possibly none). */
   write(chunk: Uint8Array): TRow[] {
     if (this.#ended) throw new Error('ResponseBodyParser: write() after end()')
-    this.#hash.update(chunk)
+    this.#hash?.update(chunk)
+    this.#bytes += chunk.length
     if (this.#mode === BUFFER) {
       this.#keep(chunk)
       return NO_ROWS
@@ -237,8 +242,8 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
   end(): { rows: TRow[]; summary: BodySummary<TTotals> } {
     if (this.#ended) throw new Error('ResponseBodyParser: end() called twice')
     this.#ended = true
-    const bodySha256 = this.#hash.digestHex()
-    const bytes = this.#hash.bytes
+    const bodySha256 = this.#hash?.digestHex() ?? ''
+    const bytes = this.#bytes
     if (this.#mode !== BUFFER) {
       let tail = ''
       try {

@@ -263,6 +263,45 @@ function mapWith(
   return out
 }
 
+/**
+ * Builds a mapper with the row's keys written out as an object literal: every row then gets the same
+ * hidden class from one allocation, which is markedly faster than assigning keys in a loop. Keys and
+ * sources come from the endpoint definition (code, not the response) and are embedded as JSON
+ * strings. Where code generation is forbidden (a Content-Security-Policy without 'unsafe-eval'),
+ * the generic loop is used instead.
+ */
+function generateMapper(
+  fields: readonly CompiledField[],
+): ((values: readonly (string | undefined)[]) => unknown) | null {
+  const lines: string[] = []
+  const props: string[] = []
+  fields.forEach((f, i) => {
+    lines.push(
+      `const v${i} = values[${f.slot}]; if (v${i} === undefined) missing(${JSON.stringify(f.source)});`,
+    )
+    const expr =
+      f.type === T_STRING
+        ? `v${i}`
+        : f.type === T_INTEGER
+          ? `int(v${i}, ${JSON.stringify(f.source)})`
+          : `period(v${i}, ${JSON.stringify(f.source)})`
+    props.push(`${JSON.stringify(f.key)}: ${expr}`)
+  })
+  const body = `return function mapRow(values) {\n${lines.join('\n')}\nreturn { ${props.join(', ')} };\n}`
+  try {
+    const factory = new Function('int', 'period', 'missing', body) as (
+      int: typeof parseSafeInteger,
+      period: typeof parsePeriod,
+      missing: (source: string) => never,
+    ) => (values: readonly (string | undefined)[]) => unknown
+    return factory(parseSafeInteger, parsePeriod, (source) => {
+      throw new KcsResponseFormatError(`an <item> has no <${source}>`)
+    })
+  } catch {
+    return null
+  }
+}
+
 const compiledCache = new WeakMap<object, CompiledEndpoint<unknown, unknown>>()
 
 /** Turns a declarative definition into the position-based mappers used on the hot path. */
@@ -280,6 +319,7 @@ export function compileEndpoint<TRow, TTotals>(
   const slots = new Map(itemFields.map((s, i) => [s, i] as const))
   const rowFields = compileFields(def.fields as Record<string, FieldSpec>, slots)
   const totalFields = compileFields(def.totals.fields as Record<string, FieldSpec>, slots)
+  const fastRow = generateMapper(rowFields)
   const detectSlot = slots.get(def.totals.detect.source)!
   const detectSource = def.totals.detect.source
   const dataPattern = def.totals.detect.dataPattern
@@ -290,7 +330,10 @@ export function compileEndpoint<TRow, TTotals>(
       if (v === undefined) throw new KcsResponseFormatError(`an <item> has no <${detectSource}>`)
       return !dataPattern.test(v)
     },
-    mapRow: (values) => mapWith(rowFields, values) as TRow,
+    mapRow: (fastRow ?? ((values) => mapWith(rowFields, values))) as CompiledEndpoint<
+      TRow,
+      TTotals
+    >['mapRow'],
     mapTotals: (values) => mapWith(totalFields, values) as TTotals,
   }
   compiledCache.set(def, compiled as CompiledEndpoint<unknown, unknown>)
