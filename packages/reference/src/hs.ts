@@ -17,7 +17,6 @@ import {
   type HsSection,
   sectionTable,
 } from './internal/hs-table.js'
-import { normalizeEnglish } from './internal/normalize.js'
 import { type Hit, type MatchKind, type SearchDoc, SearchIndex, type SearchLang } from './internal/search.js'
 
 export { ReferenceInputError } from './errors.js'
@@ -205,8 +204,8 @@ function searchIndex(edition: HsEdition): SearchIndex {
     }
     return {
       code: entry.code,
-      en: normalizeEnglish(entry.nameEn),
-      enExtra: '',
+      en: entry.nameEn,
+      enContext: [],
       ko: entry.nameKo ?? '',
       koContext: keywords,
     }

@@ -9,7 +9,6 @@ import { HSK_VALID_TO_DEFAULT } from './generated/meta.js'
 import { readCode } from './internal/codes.js'
 import { loadData } from './internal/data.js'
 import { editionTable, type HsEntry } from './internal/hs-table.js'
-import { normalizeEnglish } from './internal/normalize.js'
 import { type MatchKind, type SearchDoc, SearchIndex, type SearchLang } from './internal/search.js'
 
 export { ReferenceInputError } from './errors.js'
@@ -281,16 +280,6 @@ function searchIndex(): SearchIndex {
   const t = hskTable()
   const hs22 = editionTable('2022').entries
   const cats = categories()
-  // Context texts repeat across thousands of lines (a heading's text, '기타'): normalise each once.
-  const normalized = new Map<string, string>()
-  const norm = (text: string): string => {
-    let n = normalized.get(text)
-    if (n === undefined) {
-      n = normalizeEnglish(text)
-      normalized.set(text, n)
-    }
-    return n
-  }
   const docs: SearchDoc[] = t.leaves.map((code) => {
     const row = rawOf(code) as Raw
     const en: string[] = []
@@ -299,19 +288,19 @@ function searchIndex(): SearchIndex {
       for (const len of [2, 4, 6]) {
         const e = hs22.get(code.slice(0, len))
         if (!e) continue
-        en.push(norm(e.nameEn))
+        en.push(e.nameEn)
         if (e.nameKo) ko.push(e.nameKo)
       }
     }
     for (let p = parentCode(code, t.lines); p.length > 6; p = parentCode(p, t.lines)) {
       const g = rawOf(p)
       if (!g) continue
-      en.push(norm(g.nameEn))
+      en.push(g.nameEn)
       ko.push(g.nameKo)
     }
     const category = row.category >= 0 ? cats[row.category] : undefined
     if (category) ko.push(category.nameKo)
-    return { code, en: norm(row.nameEn), enExtra: en.join(' '), ko: row.nameKo, koContext: ko }
+    return { code, en: row.nameEn, enContext: en, ko: row.nameKo, koContext: ko }
   })
   index = new SearchIndex(docs)
   return index

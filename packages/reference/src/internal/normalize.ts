@@ -7,8 +7,19 @@ export function hasHangul(text: string): boolean {
   return HANGUL.test(text)
 }
 
+const NON_ASCII = /[^\x00-\x7f]/
+
 /** Lower case, no diacritics, `&` spelled out, every other non-alphanumeric a single space. */
 export function normalizeEnglish(text: string): string {
+  if (!NON_ASCII.test(text)) {
+    // Fast path for the (almost always ASCII) English texts: no Unicode normalisation needed.
+    return text
+      .toLowerCase()
+      .replace(/&/g, ' and ')
+      .replace(/'/g, '')
+      .replace(/[^a-z0-9]+/g, ' ')
+      .trim()
+  }
   return text
     .normalize('NFKD')
     .replace(COMBINING, '')

@@ -13,10 +13,10 @@ export type MatchKind = 'code' | 'exact' | 'prefix' | 'name' | 'related'
 
 export interface SearchDoc {
   readonly code: string
-  /** Own English name, normalised with normalizeEnglish. */
+  /** Own English name (raw; normalised by the index). */
   readonly en: string
-  /** Context words (normalised English), e.g. the ancestors' names. */
-  readonly enExtra: string
+  /** English context (raw): the ancestors' names. Shared texts are indexed once. */
+  readonly enContext: readonly string[]
   /** Own Korean name (raw; compacted by the index); '' when unknown. */
   readonly ko: string
   /** Korean context (raw): ancestors' names, KCS classification names. */
@@ -74,7 +74,59 @@ const KOREAN_SYNONYMS: readonly (readonly [string, string])[] = [
 
 interface WordIndex {
   readonly words: readonly string[]
+  /** Per word, the texts containing it. */
   readonly postings: readonly (readonly number[])[]
+  /** Text -> documents, when texts are shared by several documents; else text id = document. */
+  readonly docsOf?: readonly (readonly number[])[]
+}
+
+interface EnglishIndex {
+  readonly own: WordIndex
+  readonly context: WordIndex
+  /** Normalised own name per document. */
+  readonly ownText: readonly string[]
+}
+
+/**
+ * English word indexes. Texts repeat (2,794 HSK lines are "Other"; every line under a subheading
+ * shares its ancestors' texts), so each distinct text is normalised and indexed once and its words
+ * point to the documents through `docsOf`.
+ */
+function buildEnglishIndex(docs: readonly SearchDoc[]): EnglishIndex {
+  const normalized = new Map<string, string>()
+  const norm = (text: string): string => {
+    let n = normalized.get(text)
+    if (n === undefined) {
+      n = normalizeEnglish(text)
+      normalized.set(text, n)
+    }
+    return n
+  }
+  const group = (pieces: (doc: SearchDoc) => readonly string[]): WordIndex => {
+    const ids = new Map<string, number>()
+    const distinct: string[] = []
+    const docsOf: number[][] = []
+    docs.forEach((doc, i) => {
+      for (const piece of pieces(doc)) {
+        if (!piece) continue
+        let id = ids.get(piece)
+        if (id === undefined) {
+          id = distinct.length
+          ids.set(piece, id)
+          distinct.push(norm(piece))
+          docsOf.push([])
+        }
+        const list = docsOf[id] as number[]
+        if (list[list.length - 1] !== i) list.push(i)
+      }
+    })
+    return { ...buildWordIndex(distinct), docsOf }
+  }
+  return {
+    own: group((doc) => [doc.en]),
+    context: group((doc) => doc.enContext),
+    ownText: docs.map((doc) => norm(doc.en)),
+  }
 }
 
 function buildWordIndex(texts: readonly string[]): WordIndex {
@@ -115,7 +167,11 @@ function markPrefix(
     const word = index.words[i] as string
     if (!word.startsWith(prefix)) break
     const flag = word.length === prefix.length ? exactFlag : prefixFlag
-    for (const doc of index.postings[i] as number[]) flags[doc] = (flags[doc] as number) | flag
+    const docsOf = index.docsOf
+    for (const id of index.postings[i] as number[]) {
+      if (docsOf) for (const doc of docsOf[id] as number[]) flags[doc] = (flags[doc] as number) | flag
+      else flags[id] = (flags[id] as number) | flag
+    }
   }
 }
 
@@ -203,6 +259,16 @@ interface KoreanIndex {
 }
 
 function buildKoreanIndex(docs: readonly SearchDoc[]): KoreanIndex {
+  // Context pieces repeat across thousands of documents: compact each distinct text once.
+  const compacted = new Map<string, string>()
+  const compact = (text: string): string => {
+    let c = compacted.get(text)
+    if (c === undefined) {
+      c = compactKorean(text)
+      compacted.set(text, c)
+    }
+    return c
+  }
   const ids = new Map<string, number>()
   const pieces: string[] = []
   const ownDocs: number[][] = []
@@ -220,14 +286,14 @@ function buildKoreanIndex(docs: readonly SearchDoc[]): KoreanIndex {
   }
   const own: string[] = []
   docs.forEach((doc, i) => {
-    const name = doc.ko ? compactKorean(doc.ko) : ''
+    const name = doc.ko ? compact(doc.ko) : ''
     own.push(name)
     if (name) (ownDocs[idOf(name)] as number[]).push(i)
     const seen = new Set<number>()
     for (const piece of doc.koContext) {
-      const compact = compactKorean(piece)
-      if (!compact) continue
-      const id = idOf(compact)
+      const text = compact(piece)
+      if (!text) continue
+      const id = idOf(text)
       if (seen.has(id)) continue
       seen.add(id)
       ;(contextDocs[id] as number[]).push(i)
@@ -259,8 +325,7 @@ function piecesContaining(index: KoreanIndex, text: string): number[] {
 export class SearchIndex {
   readonly #docs: readonly SearchDoc[]
   readonly #codes: readonly string[]
-  #own: WordIndex | undefined
-  #extra: WordIndex | undefined
+  #englishIndex: EnglishIndex | undefined
   #koreanIndex: KoreanIndex | undefined
 
   constructor(docs: readonly SearchDoc[]) {
@@ -303,8 +368,8 @@ export class SearchIndex {
     const meaningful = all.filter((t) => !STOP_WORDS.has(t))
     const tokens = meaningful.length > 0 ? meaningful : all
     if (tokens.length === 0) return
-    this.#own ??= buildWordIndex(this.#docs.map((d) => d.en))
-    this.#extra ??= buildWordIndex(this.#docs.map((d) => d.enExtra))
+    this.#englishIndex ??= buildEnglishIndex(this.#docs)
+    const english = this.#englishIndex
     const n = this.#docs.length
     // Per token and document: 4 = a whole word of the own name, 2 = a word prefix in the own name,
     // 1 = a word prefix in the context.
@@ -312,8 +377,8 @@ export class SearchIndex {
     for (const token of tokens) {
       const flags = new Uint8Array(n)
       for (const alt of englishAlternatives(token)) {
-        markPrefix(this.#own, alt, flags, 4, 2)
-        markPrefix(this.#extra, alt, flags, 1, 1)
+        markPrefix(english.own, alt, flags, 4, 2)
+        markPrefix(english.context, alt, flags, 1, 1)
       }
       perToken.push(flags)
     }
@@ -335,17 +400,17 @@ export class SearchIndex {
         if (f & 6) own = true
       }
       if (!all || !accept(i)) continue
-      const doc = this.#docs[i] as SearchDoc
+      const ownText = english.ownText[i] as string
       let match: MatchKind = own ? 'name' : 'related'
-      if (doc.en === query) {
+      if (ownText === query) {
         score = 1000
         match = 'exact'
-      } else if (doc.en.startsWith(`${query} `)) {
+      } else if (ownText.startsWith(`${query} `)) {
         score = 800
         match = 'prefix'
       }
       // Among equals, the more concise name is the better match.
-      top.push(i, score - Math.min(doc.en.length, 999) / 1000, match)
+      top.push(i, score - Math.min(ownText.length, 999) / 1000, match)
     }
   }
 
