@@ -11,7 +11,7 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { request } from 'node:http'
 import { fileURLToPath } from 'node:url'
 
-const RUNS = 5
+const RUNS = 7
 const QUERY =
   '/1220000/nitemtrade/getNitemtradeList?serviceKey=bench-key&strtYymm=202501&endYymm=202512&cntyCd=US'
 
@@ -62,6 +62,7 @@ function median(xs: number[]): number {
 
 function ask<T>(child: ChildProcess, msg: string): Promise<T> {
   return new Promise((resolve) => {
+    if (!child.connected) return resolve(undefined as T)
     child.once('message', (m) => resolve(m as T))
     child.send(msg)
   })
@@ -105,70 +106,101 @@ async function clientParseRate(
   return { mbps: body.length / 1e6 / secs, rowsPerSec: n / secs }
 }
 
-async function main(): Promise<void> {
+interface Measured {
+  cold: Fetched
+  rows: number
+  totalMs: number
+  bestMs: number
+  ttfbMs: number
+  memory: { baseRss: number; peakRss: number }
+}
+
+/** Starts the emulator in a child process and times RUNS requests of the US full year. */
+async function measure(answerCache: number): Promise<Measured> {
   const child = fork(fileURLToPath(new URL('./server-child.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx', '--conditions=@kcs-trade/source'],
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    env: { ...process.env, ANSWER_CACHE: String(answerCache) },
   })
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = ''
-    child.stdout!.on('data', (d: Buffer) => {
-      text += d.toString()
-      const nl = text.indexOf('\n')
-      if (nl >= 0) resolve((JSON.parse(text.slice(0, nl)) as { url: string }).url)
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let text = ''
+      child.stdout!.on('data', (d: Buffer) => {
+        text += d.toString()
+        const nl = text.indexOf('\n')
+        if (nl >= 0) resolve((JSON.parse(text.slice(0, nl)) as { url: string }).url)
+      })
+      child.once('exit', (code) => reject(new Error(`server exited with ${code}`)))
     })
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)))
-  })
+    const cold = await fetchOnce(url, true)
+    const rows = countItems(cold.body) - 1
+    const runs: Fetched[] = []
+    for (let i = 0; i < RUNS; i++) runs.push(await fetchOnce(url, false))
+    const memory = await ask<{ baseRss: number; peakRss: number }>(child, 'memory')
+    return {
+      cold,
+      rows,
+      totalMs: median(runs.map((r) => r.totalMs)),
+      bestMs: Math.min(...runs.map((r) => r.totalMs)),
+      ttfbMs: median(runs.map((r) => r.ttfbMs)),
+      memory,
+    }
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.send('stop')
+    await exited
+  }
+}
 
-  const cold = await fetchOnce(url, true)
-  const rows = countItems(cold.body) - 1
-  const runs: Fetched[] = []
-  for (let i = 0; i < RUNS; i++) runs.push(await fetchOnce(url, false))
-  const memory = await ask<{ baseRss: number; peakRss: number; maxRssKb: number }>(child, 'memory')
+async function main(): Promise<void> {
+  const fresh = await measure(0)
+  const cached = await measure(4)
+  const { cold, rows } = fresh
+  const bytes = cold.bytes
 
   const scanStarted = performance.now()
   for (let i = 0; i < 5; i++) countItems(cold.body)
-  const scanSecs = (performance.now() - scanStarted) / 1000 / 5
-  const scanMbps = cold.bytes / 1e6 / scanSecs
+  const scanMbps = bytes / 1e6 / ((performance.now() - scanStarted) / 1000 / 5)
 
-  const client = await clientParseRate(cold.body, rows)
+  // The client's parse, median of three runs in this same process and moment.
+  const clientRuns: Array<{ mbps: number; rowsPerSec: number } | string> = []
+  for (let i = 0; i < 3; i++) clientRuns.push(await clientParseRate(cold.body, rows))
+  const failed = clientRuns.find((r) => typeof r === 'string')
+  const client =
+    failed ?? (clientRuns as Array<{ mbps: number; rowsPerSec: number }>).sort((a, b) => a.mbps - b.mbps)[1]!
 
-  const totalMs = median(runs.map((r) => r.totalMs))
-  const ttfbMs = median(runs.map((r) => r.ttfbMs))
-  const serveMbps = cold.bytes / 1e6 / (totalMs / 1000)
   const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`
-  console.log('emulator bench — US, 2025-01..2025-12, hsSgn omitted, over loopback')
+  const rate = (ms: number) => bytes / 1e6 / (ms / 1000)
+  const line = (label: string, m: Measured) =>
+    `  ${label} ${rate(m.totalMs).toFixed(1)} MB/s, ${Math.round(rows / (m.totalMs / 1000)).toLocaleString('en-US')} rows/s, ` +
+    `first byte ${m.ttfbMs.toFixed(0)} ms, total ${m.totalMs.toFixed(0)} ms (median of ${RUNS}; best ${rate(m.bestMs).toFixed(1)} MB/s); ` +
+    `server RSS ${mb(m.memory.baseRss)} idle → ${mb(m.memory.peakRss)} peak`
   console.log(
-    `  body            ${(cold.bytes / 1e6).toFixed(2)} MB, ${rows} data rows (+ totals row), ${(cold.bytes / (rows + 1)).toFixed(0)} B/row`,
+    'emulator bench — US, 2025-01..2025-12, hsSgn omitted, over loopback (emulator in a child process)',
   )
   console.log(
-    `  cold request    ${cold.totalMs.toFixed(0)} ms total, first byte after ${cold.ttfbMs.toFixed(0)} ms`,
+    `  body            ${(bytes / 1e6).toFixed(2)} MB, ${rows} data rows + the totals row, ${(bytes / (rows + 1)).toFixed(0)} B/row`,
   )
   console.log(
-    `  warm (median of ${RUNS}) ${totalMs.toFixed(0)} ms total, first byte after ${ttfbMs.toFixed(0)} ms`,
+    `  first request   ${cold.totalMs.toFixed(0)} ms total, first byte after ${cold.ttfbMs.toFixed(0)} ms (JIT cold)`,
   )
-  console.log(
-    `  serve rate      ${serveMbps.toFixed(1)} MB/s, ${Math.round(rows / (totalMs / 1000)).toLocaleString('en-US')} rows/s`,
-  )
-  console.log(
-    `  server memory   RSS ${mb(memory.baseRss)} idle → peak ${mb(memory.peakRss)} (growth ${mb(memory.peakRss - memory.baseRss)})`,
-  )
+  console.log(line('generated      ', fresh))
+  console.log(line('cached answer  ', cached))
   console.log(`  baseline scan   indexOf('</item>') over the same bytes: ${scanMbps.toFixed(1)} MB/s`)
+  const serve = rate(fresh.totalMs)
   if (typeof client === 'string') {
     console.log(`  client parse    n/a: ${client}`)
     console.log(
-      `  ratio           serve / client goal-rate 40 MB/s = ${(serveMbps / 40).toFixed(2)}× (goal ≥ 3×)`,
+      `  ratio           generated serve / the client's 40 MB/s goal = ${(serve / 40).toFixed(2)}× (goal ≥ 3×)`,
     )
   } else {
     console.log(
-      `  client parse    ${client.mbps.toFixed(1)} MB/s, ${Math.round(client.rowsPerSec).toLocaleString('en-US')} rows/s (streamTradeByItemCountry on the same body)`,
+      `  client parse    ${client.mbps.toFixed(1)} MB/s, ${Math.round(client.rowsPerSec).toLocaleString('en-US')} rows/s (streamTradeByItemCountry on the same body, median of 3)`,
     )
     console.log(
-      `  ratio           serve / client parse = ${(serveMbps / client.mbps).toFixed(2)}× (goal ≥ 3×)`,
+      `  ratio           generated serve / client parse = ${(serve / client.mbps).toFixed(2)}×; cached = ${(rate(cached.totalMs) / client.mbps).toFixed(2)}× (goal ≥ 3×)`,
     )
   }
-  await ask(child, 'stop').catch(() => undefined)
-  child.kill()
 }
 
 main().catch((error: unknown) => {

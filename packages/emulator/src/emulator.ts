@@ -29,6 +29,7 @@ import { FaultController, type FaultRates, type FaultSpec } from './faults.js'
 import { EmulatorStats, NO_KEY, UNREGISTERED_KEY } from './stats.js'
 import { loadTables } from './tables.js'
 import {
+  BufferPool,
   GATEWAY_XML_CONTENT_TYPE,
   type GatewayLayout,
   gatewayJson,
@@ -110,6 +111,8 @@ export interface EmulatorOptions {
   revisionAnchor?: string
   /** Max kg by which totals-row weights differ from the row sums (default 0: exact). */
   totalsWeightDrift?: number
+  /** Answers kept for repeated identical requests (default 4; 0 disables). Keyed by query, revision and publication state. */
+  answerCacheSize?: number
   /** How long an idle keep-alive connection stays open (default 65,000 ms, longer than clients' pools). */
   keepAliveTimeoutMs?: number
   /** Bytes per written chunk of a success body (default 262,144). */
@@ -197,6 +200,8 @@ interface ResponsePlan {
   headers: Record<string, string | number>
   chunks: Iterable<string | Uint8Array>
   rows?: number
+  /** Where written chunks go back once the socket has taken them. */
+  pool?: BufferPool
 }
 
 interface Delivery {
@@ -235,6 +240,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   const quotaUsed = new Map<string, { day: number; used: number }>()
   const secondCounts = new Map<string, { second: number; count: number }>()
   let providerBodyTurn = 0
+  const bufferPool = new BufferPool()
 
   function toDataQuery(q: TruthQuery): DataQuery {
     const from = parseMonth(q.from)
@@ -255,11 +261,26 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     return { country, from, to, prefix: hs }
   }
 
+  // A retried slice asks the same question again; its answer (≈ 40 bytes a row) is kept for a while.
+  const answerCache = new Map<string, Answer>()
+
   function answerFor(query: DataQuery): Answer {
     if (settings.crossYearWindow === 'empty' && Math.floor(query.from / 12) !== Math.floor(query.to / 12)) {
       return { kind: 'empty', rows: new RowTable(dataset.labels, 0), totals: null }
     }
-    return dataset.answer(query, revision, today)
+    if (settings.answerCacheSize === 0) return dataset.answer(query, revision, today)
+    const pub = dataset.publication(today)
+    const key = `${revision}|${pub.lastTotalsMonth}|${pub.lastDetailMonth}|${query.country ?? ''}|${query.from}|${query.to}|${query.prefix}`
+    const hit = answerCache.get(key)
+    if (hit) {
+      answerCache.delete(key)
+      answerCache.set(key, hit)
+      return hit
+    }
+    const answer = dataset.answer(query, revision, today)
+    answerCache.set(key, answer)
+    if (answerCache.size > settings.answerCacheSize) answerCache.delete(answerCache.keys().next().value!)
+    return answer
   }
 
   function tradeRows(table: RowTable): TradeRow[] {
@@ -511,7 +532,8 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       {
         status: 200,
         headers: { 'Content-Type': XML_CONTENT_TYPE, ...rateHeaders },
-        chunks: successChunks(answer.totals, answer.rows, dataset.countries, settings.chunkBytes),
+        chunks: successChunks(answer.totals, answer.rows, dataset.countries, settings.chunkBytes, bufferPool),
+        pool: bufferPool,
         rows: answer.rows.length,
       },
       delivery,
@@ -560,7 +582,9 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
         continue
       }
       written += buf.length
-      res.write(buf)
+      const chunkBuf = buf
+      if (plan.pool) res.write(chunkBuf, () => plan.pool!.give(chunkBuf))
+      else res.write(chunkBuf)
       // Keep a few chunks queued so generation overlaps with the socket draining.
       if (res.writableLength > WRITE_AHEAD_BYTES) await drainOrClose(res)
     }
@@ -714,6 +738,7 @@ interface ResolvedOptions {
   revisionAnchor: number | undefined
   totalsWeightDrift: number
   keepAliveTimeoutMs: number
+  answerCacheSize: number
   chunkBytes: number
 }
 
@@ -783,6 +808,8 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   }
   const totalsWeightDrift = options.totalsWeightDrift ?? 0
   assertNonNegativeInteger(totalsWeightDrift, 'totalsWeightDrift')
+  const answerCacheSize = options.answerCacheSize ?? 4
+  assertNonNegativeInteger(answerCacheSize, 'answerCacheSize')
   const keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 65_000
   assertNonNegativeInteger(keepAliveTimeoutMs, 'keepAliveTimeoutMs')
   const chunkBytes = options.chunkBytes ?? 256 * 1024
@@ -812,6 +839,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
       options.revisionAnchor === undefined ? undefined : parseMonthOrThrow(options.revisionAnchor),
     totalsWeightDrift,
     keepAliveTimeoutMs,
+    answerCacheSize,
     chunkBytes,
   }
 }
