@@ -179,15 +179,9 @@ export function parseSafeInteger(text: string, field: string): number {
   const len = text.length
   const negative = text.charCodeAt(0) === 45 /* - */
   const first = negative ? 1 : 0
-  if (len === first || len - first > 16) {
-    if (len - first > 16 && /^-?\d+$/.test(text)) {
-      throw new KcsResponseFormatError(
-        `<${field}> value ${text.slice(0, 40)} is beyond Number.MAX_SAFE_INTEGER`,
-      )
-    }
-    throw new KcsResponseFormatError(`<${field}> is not an integer: "${text.slice(0, 40)}"`)
-  }
-  // Accumulating digit by digit is exact up to 2^53 and cheaper than Number(text).
+  if (len === first) throw new KcsResponseFormatError(`<${field}> is not an integer: "${text.slice(0, 40)}"`)
+  // Accumulating digit by digit is exact below 2^53 and cheaper than Number(text); once past
+  // MAX_SAFE_INTEGER the float stays past it, so the check below cannot be fooled by rounding.
   let n = 0
   for (let i = first; i < len; i++) {
     const c = text.charCodeAt(i) - 48
@@ -196,7 +190,9 @@ export function parseSafeInteger(text: string, field: string): number {
     n = n * 10 + c
   }
   if (n > Number.MAX_SAFE_INTEGER) {
-    throw new KcsResponseFormatError(`<${field}> value ${text} is beyond Number.MAX_SAFE_INTEGER`)
+    throw new KcsResponseFormatError(
+      `<${field}> value ${text.slice(0, 40)} is beyond Number.MAX_SAFE_INTEGER`,
+    )
   }
   return negative && n !== 0 ? -n : n
 }
@@ -307,8 +303,10 @@ const compiledCache = new WeakMap<object, CompiledEndpoint<unknown, unknown>>()
 /** Turns a declarative definition into the position-based mappers used on the hot path. */
 export function compileEndpoint<TRow, TTotals>(
   def: EndpointLayout<TRow, TTotals>,
+  options: { codegen?: boolean } = {},
 ): CompiledEndpoint<TRow, TTotals> {
-  const cached = compiledCache.get(def)
+  const codegen = options.codegen !== false
+  const cached = codegen ? compiledCache.get(def) : undefined
   if (cached) return cached as CompiledEndpoint<TRow, TTotals>
   const sources = new Set<string>()
   for (const spec of Object.values<FieldSpec>(def.fields)) sources.add(spec.source)
@@ -319,7 +317,7 @@ export function compileEndpoint<TRow, TTotals>(
   const slots = new Map(itemFields.map((s, i) => [s, i] as const))
   const rowFields = compileFields(def.fields as Record<string, FieldSpec>, slots)
   const totalFields = compileFields(def.totals.fields as Record<string, FieldSpec>, slots)
-  const fastRow = generateMapper(rowFields)
+  const fastRow = codegen ? generateMapper(rowFields) : null
   const detectSlot = slots.get(def.totals.detect.source)!
   const detectSource = def.totals.detect.source
   const dataPattern = def.totals.detect.dataPattern
@@ -336,6 +334,6 @@ export function compileEndpoint<TRow, TTotals>(
     >['mapRow'],
     mapTotals: (values) => mapWith(totalFields, values) as TTotals,
   }
-  compiledCache.set(def, compiled as CompiledEndpoint<unknown, unknown>)
+  if (codegen) compiledCache.set(def, compiled as CompiledEndpoint<unknown, unknown>)
   return compiled
 }
