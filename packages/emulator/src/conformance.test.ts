@@ -330,6 +330,23 @@ describe('KCS-API.md conformance', () => {
     })
   })
 
+  it('follows the clock in Korea when today is not fixed', async () => {
+    let clock = Date.UTC(2026, 10, 14, 14, 59) // 2026-11-14 23:59 KST
+    const live = await createEmulator({ port: 0, keys: [KEY], now: () => clock })
+    try {
+      expect(live.today).toBe('2026-11-14')
+      expect(live.truth.answer({ country: 'US', from: '2026-10', to: '2026-10' }).kind).toBe('empty')
+      clock = Date.UTC(2026, 10, 14, 15, 0) // 2026-11-15 00:00 KST
+      expect(live.today).toBe('2026-11-15')
+      expect(live.truth.answer({ country: 'US', from: '2026-10', to: '2026-10' }).kind).toBe('totals-only')
+      live.setToday('2026-12-01')
+      clock = Date.UTC(2027, 0, 1)
+      expect(live.today).toBe('2026-12-01')
+    } finally {
+      await live.close()
+    }
+  })
+
   describe('volumes', () => {
     it('serves ~6,400 rows and ~1.8 MB for the US in one month', async () => {
       const r = await get(emu.url, q({ strtYymm: '202501', endYymm: '202501', cntyCd: 'US' }))

@@ -73,7 +73,7 @@ export interface EmulatorOptions {
   dailyQuota?: number
   /** Requests per key per clock second before gateway code 23 (default 30). */
   ratePerSecond?: number
-  /** The data calendar's "today", `YYYY-MM-DD` (default: the clock's date in Korea). */
+  /** The data calendar's "today", `YYYY-MM-DD` (default: follow the clock's date in Korea). */
   today?: string
   /** Data revision (default 1). */
   revision?: number
@@ -218,7 +218,9 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   const settings = resolveOptions(options)
   const tables = loadTables()
   let now = options.now ?? Date.now
-  let today = settings.today ?? kstDate(now())
+  // Without a fixed today, the data calendar follows the clock's date in Korea.
+  let fixedToday = settings.today
+  const currentToday = (): CalendarDate => fixedToday ?? kstDate(now())
   let revision = settings.revision
   let dailyQuota = settings.dailyQuota
   let ratePerSecond = settings.ratePerSecond
@@ -232,7 +234,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     totalsWeightDrift: settings.totalsWeightDrift,
     emptyAnswer: settings.emptyAnswer,
   })
-  dataset.options.revisionAnchor = settings.revisionAnchor ?? dataset.publication(today).lastDetailMonth
+  dataset.options.revisionAnchor = settings.revisionAnchor ?? dataset.publication(currentToday()).lastDetailMonth
 
   const keys = new Set(options.keys.map(normalizeKey))
   const faults = new FaultController(settings.seed, options.faults ?? {}, options.faultsByKey ?? {})
@@ -268,6 +270,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     if (settings.crossYearWindow === 'empty' && Math.floor(query.from / 12) !== Math.floor(query.to / 12)) {
       return { kind: 'empty', rows: new RowTable(dataset.labels, 0), totals: null }
     }
+    const today = currentToday()
     if (settings.answerCacheSize === 0) return dataset.answer(query, revision, today)
     const pub = dataset.publication(today)
     const key = `${revision}|${pub.lastTotalsMonth}|${pub.lastDetailMonth}|${query.country ?? ''}|${query.from}|${query.to}|${query.prefix}`
@@ -310,7 +313,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       if (country !== undefined) f.country = country
       if (filter.from !== undefined) f.from = parseMonthOrThrow(filter.from)
       if (filter.to !== undefined) f.to = parseMonthOrThrow(filter.to)
-      const pub = dataset.publication(today)
+      const pub = dataset.publication(currentToday())
       return dataset.changes(fromRevision, toRevision, pub.lastDetailMonth, f).map((c) => ({
         kind: c.kind,
         period: formatPeriod(c.month),
@@ -321,7 +324,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       }))
     },
     publication: () => {
-      const pub = dataset.publication(today)
+      const pub = dataset.publication(currentToday())
       return {
         lastTotalsMonth: formatPeriod(pub.lastTotalsMonth),
         lastDetailMonth: formatPeriod(pub.lastDetailMonth),
@@ -664,14 +667,14 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       return revision
     },
     get today() {
-      return formatDate(today)
+      return formatDate(currentToday())
     },
     setRevision(n) {
       assertRevision(n)
       revision = n
     },
     setToday(date) {
-      today = parseDateOrThrow(date)
+      fixedToday = parseDateOrThrow(date)
     },
     setDailyQuota(n) {
       assertNonNegativeInteger(n, 'dailyQuota')
