@@ -259,6 +259,18 @@ describe('over a real socket', () => {
     expect(e2.message).toContain('serviceKey=***')
     expectNoKey(e2, seen)
     expect(seen.some((s) => (s as RetryInfo).delayMs !== undefined)).toBe(true)
+    // a malformed 200 body quoting the key: the format error quotes body text, scrubbed
+    server.handler = xmlReply(
+      `<response><header><resultCode>00</resultCode></header><body><items><item><expDlr>${RAW_KEY}</expDlr></item></items></body></response>`,
+    )
+    const e5 = await failure(client({ hooks }).tradeByItemCountry(QUERY))
+    expect(e5).toBeInstanceOf(KcsResponseFormatError)
+    expectNoKey(e5)
+    server.handler = xmlReply(`<response><header><resultCode>00</resultCode></header>${RAW_KEY}</response>`)
+    const e6 = await failure(client({ hooks }).tradeByItemCountry(QUERY))
+    expect(e6).toBeInstanceOf(KcsResponseFormatError)
+    expect(e6.message).toContain('***')
+    expectNoKey(e6)
     // network failure and timeout
     const closed = await new TestServer().start()
     const origin = closed.origin

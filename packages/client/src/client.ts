@@ -257,6 +257,22 @@ function describeFailure(error: unknown): string {
   return parts.filter(Boolean).join(' — ')
 }
 
+/**
+ * Last line of defence: every text an error carries (message, stack, string fields) goes through the
+ * redactor, whatever part of the body or the platform it was copied from.
+ */
+function scrubError(error: KcsError, redact: (text: string) => string): KcsError {
+  const target = error as unknown as Record<string, unknown>
+  for (const [k, v] of Object.entries(error)) if (typeof v === 'string') target[k] = redact(v)
+  const message = redact(error.message)
+  if (message !== error.message) error.message = message
+  if (typeof error.stack === 'string') {
+    const stack = redact(error.stack)
+    if (stack !== error.stack) error.stack = stack
+  }
+  return error
+}
+
 interface RunResult<TTotals> {
   summary: BodySummary<TTotals>
   meta: ResponseMeta
@@ -475,7 +491,7 @@ class Client implements KcsClient {
     if (isKcsError(raw)) {
       if (raw.url === undefined) raw.url = url
       if (raw.status === undefined && status !== undefined) raw.status = status
-      return raw
+      return scrubError(raw, this.#redact)
     }
     if (timedOut)
       return new KcsTimeoutError(this.#timeoutMs, { url, ...(status === undefined ? {} : { status }) })
