@@ -239,7 +239,7 @@ export async function coverage(db: KcsDatabase): Promise<CoverageEntry[]> {
         coalesce(bool_or(y.sums_match = true), false) as sums_true,
         (array_agg(y.last_error order by y.failed_at desc nulls last) filter (where y.status = 'failed'))[1] as last_error
       from y
-      left join m on m.country_code is not distinct from y.country_code and m.year = y.year
+      left join m on coalesce(m.country_code, '') = coalesce(y.country_code, '') and m.year = y.year
       group by y.country_code, y.year
       order by y.country_code nulls first, y.year`),
   )

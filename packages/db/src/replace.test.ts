@@ -30,6 +30,8 @@ describe.each(backends)('replaceSlice on $name', (backend) => {
   })
 
   it.skipIf(backend.skip)('writes a first fetch without revisions and records the ledger', async () => {
+    expect(t.db.driver).toBe(backend.name)
+    expect(t.db.url).toBe(backend.name === 'pglite' ? 'memory://' : t.url)
     const answer = rows('US', 50)
     const summary = await replaceSlice(t.db, US_2025, answer, {
       ...META,
@@ -297,7 +299,7 @@ describe.each(backends)('replaceSlice on $name', (backend) => {
       }),
       row({
         hsCode: '0101000002',
-        countryName: '\\x00 $1 $$ ${x} %s',
+        countryName: ['\\x00 $1 $$ $', '{x} %s'].join(''),
         itemName: 'naïve 日本 \t tab \n newline , comma',
       }),
     ]

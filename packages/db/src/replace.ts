@@ -93,10 +93,6 @@ export async function replaceSlice(
     return await db.transaction(async (tx) => {
       await tx.execute(sql.raw(CREATE_STAGE))
       const rowCount = await stageRows(tx, s, rows, batchSize)
-      // The index keeps every join below cheap whatever plan is chosen (a nested loop probes it), and
-      // fresh statistics let the planner pick hash or merge joins for large answers.
-      await tx.execute(sql`create unique index on kcs_stage (country_code, period, hs_code)`)
-      await tx.execute(sql`analyze kcs_stage`)
       if (fetchMeta.rowCount !== undefined && fetchMeta.rowCount !== rowCount) {
         throw new RowCountMismatchError(s.key, fetchMeta.rowCount, rowCount)
       }
@@ -118,84 +114,74 @@ export async function replaceSlice(
       let changed = 0
       let withdrawn = 0
       let revisionsRecorded = 0
-      if (!scopeHasRows && !record) {
+      if (!record) {
         // First fetch into an empty part of the mirror: a plain bulk insert, no diff, no revisions.
-        added = counts(
-          await tx.execute(sql`
-            with i as (
-              insert into trade_rows (${sql.raw(STAGE_COLUMNS.join(', '))}, fetched_at)
-              select ${sql.raw(STAGE_COLUMNS.join(', '))}, ${at}::timestamptz from kcs_stage
-              returning 1
-            )
-            select count(*)::int as n, 0 as r from i`),
-        ).n
+        await tx.execute(sql`
+          insert into trade_rows (${sql.raw(STAGE_COLUMNS.join(', '))}, fetched_at)
+          select ${sql.raw(STAGE_COLUMNS.join(', '))}, ${at}::timestamptz from kcs_stage`)
+        added = rowCount
       } else {
-        const d = counts(
-          await tx.execute(sql`
-            with d as (
-              delete from trade_rows t
-              where ${scope}
-                and not exists (
-                  select 1 from kcs_stage s
-                  where s.country_code = t.country_code and s.period = t.period and s.hs_code = t.hs_code)
-              returning t.*
-            ), r as (
-              insert into revisions (kind, period, country_code, hs_code, before, after, at, slice_key)
-              select 'withdrawn', d.period, d.country_code, d.hs_code, ${afterJson('d')}, null, ${at}::timestamptz, ${s.key}
-              from d where ${record}::boolean
-              returning 1
-            )
-            select (select count(*) from d)::int as n, (select count(*) from r)::int as r`),
+        // One pass compares the answer with the slice's rows; only the differences are kept, so an
+        // unchanged or slightly revised answer costs one join and a few small statements.
+        // (Temp tables have no statistics until analysed; the planner needs them to size the join.)
+        await tx.execute(sql`analyze kcs_stage`)
+        await tx.execute(sql`
+          create temp table kcs_diff on commit drop as
+          select
+            case when t.hs_code is null then 'added' when s.hs_code is null then 'withdrawn' else 'changed' end as kind,
+            coalesce(s.period, t.period) as period,
+            coalesce(s.country_code, t.country_code) as country_code,
+            coalesce(s.hs_code, t.hs_code) as hs_code,
+            s.country_name, s.item_name, s.export_kg, s.export_usd, s.import_kg, s.import_usd, s.balance_usd,
+            case when t.hs_code is null then null else ${afterJson('t')} end as before,
+            case when s.hs_code is null then null else ${afterJson('s')} end as after
+          from kcs_stage s
+          full join (select * from trade_rows t where ${scope}) t
+            on t.country_code = s.country_code and t.period = s.period and t.hs_code = s.hs_code
+          where t.hs_code is null or s.hs_code is null or ${DIFFERS}`)
+        const kinds = rowsOf<{ kind: string; n: number }>(
+          await tx.execute(sql`select kind, count(*)::int as n from kcs_diff group by kind`),
         )
-        withdrawn = d.n
-        revisionsRecorded += d.r
-        const c = counts(
+        const n = (kind: string) => Number(kinds.find((k) => k.kind === kind)?.n ?? 0)
+        added = n('added')
+        changed = n('changed')
+        withdrawn = n('withdrawn')
+        if (withdrawn > 0) {
           await tx.execute(sql`
-            with c as (
-              select s.*, ${afterJson('t')} as before, ${afterJson('s')} as after
-              from kcs_stage s
-              join trade_rows t
-                on t.country_code = s.country_code and t.period = s.period and t.hs_code = s.hs_code
-              where ${scope} and ${DIFFERS}
-            ), u as (
-              update trade_rows t set
-                country_name = c.country_name, item_name = c.item_name,
-                export_kg = c.export_kg, export_usd = c.export_usd,
-                import_kg = c.import_kg, import_usd = c.import_usd, balance_usd = c.balance_usd,
-                fetched_at = ${at}::timestamptz
-              from c
-              where ${scope} and t.country_code = c.country_code and t.period = c.period and t.hs_code = c.hs_code
-              returning 1
-            ), r as (
-              insert into revisions (kind, period, country_code, hs_code, before, after, at, slice_key)
-              select 'changed', c.period, c.country_code, c.hs_code, c.before, c.after, ${at}::timestamptz, ${s.key}
-              from c where ${record}::boolean
-              returning 1
-            )
-            select (select count(*) from u)::int as n, (select count(*) from r)::int as r`),
-        )
-        changed = c.n
-        revisionsRecorded += c.r
-        const a = counts(
+            delete from trade_rows t using kcs_diff d
+            where d.kind = 'withdrawn'
+              and t.country_code = d.country_code and t.period = d.period and t.hs_code = d.hs_code`)
+        }
+        if (changed > 0) {
           await tx.execute(sql`
-            with i as (
-              insert into trade_rows (${sql.raw(STAGE_COLUMNS.join(', '))}, fetched_at)
-              select ${sql.raw(STAGE_COLUMNS.map((c) => `s.${c}`).join(', '))}, ${at}::timestamptz
-              from kcs_stage s
-              where not exists (
-                select 1 from trade_rows t
-                where ${scope} and t.country_code = s.country_code and t.period = s.period and t.hs_code = s.hs_code)
-              returning period, country_code, hs_code, ${afterJson('trade_rows')} as after
-            ), r as (
-              insert into revisions (kind, period, country_code, hs_code, before, after, at, slice_key)
-              select 'added', period, country_code, hs_code, null, after, ${at}::timestamptz, ${s.key}
-              from i where ${record}::boolean
-              returning 1
-            )
-            select (select count(*) from i)::int as n, (select count(*) from r)::int as r`),
-        )
-        added = a.n
-        revisionsRecorded += a.r
+            update trade_rows t set
+              country_name = d.country_name, item_name = d.item_name,
+              export_kg = d.export_kg, export_usd = d.export_usd,
+              import_kg = d.import_kg, import_usd = d.import_usd, balance_usd = d.balance_usd,
+              fetched_at = ${at}::timestamptz
+            from kcs_diff d
+            where d.kind = 'changed'
+              and t.country_code = d.country_code and t.period = d.period and t.hs_code = d.hs_code`)
+        }
+        if (added > 0) {
+          await tx.execute(sql`
+            insert into trade_rows (${sql.raw(STAGE_COLUMNS.join(', '))}, fetched_at)
+            select ${sql.raw(STAGE_COLUMNS.join(', '))}, ${at}::timestamptz from kcs_diff where kind = 'added'`)
+        }
+        if (record && added + changed + withdrawn > 0) {
+          revisionsRecorded = counts(
+            await tx.execute(sql`
+              with r as (
+                insert into revisions (kind, period, country_code, hs_code, before, after, at, slice_key)
+                select kind, period, country_code, hs_code, before, after, ${at}::timestamptz, ${s.key}
+                from kcs_diff
+                order by country_code, period, hs_code
+                returning 1
+              )
+              select count(*)::int as n, 0 as r from r`),
+          ).n
+        }
+        await tx.execute(sql`drop table kcs_diff`)
       }
       await writeLedgerSuccess(tx, s, fetchMeta, at, rowCount, { added, changed, withdrawn })
       return {
