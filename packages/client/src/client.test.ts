@@ -621,6 +621,8 @@ describe('streaming', () => {
     ])
     expect(params.every((p) => p.get('cntyCd') === 'US' && !p.has('hsSgn'))).toBe(true)
     expect(results[3]!.rows).toHaveLength(2)
+    // no X-RateLimit headers on this answer
+    expect(results[3]!.meta).toMatchObject({ limit: null, remaining: null })
   })
 
   it('works with a caller-supplied fetch, and hooks see redacted URLs', async () => {
