@@ -234,7 +234,8 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     totalsWeightDrift: settings.totalsWeightDrift,
     emptyAnswer: settings.emptyAnswer,
   })
-  dataset.options.revisionAnchor = settings.revisionAnchor ?? dataset.publication(currentToday()).lastDetailMonth
+  dataset.options.revisionAnchor =
+    settings.revisionAnchor ?? dataset.publication(currentToday()).lastDetailMonth
 
   const keys = new Set(options.keys.map(normalizeKey))
   const faults = new FaultController(settings.seed, options.faults ?? {}, options.faultsByKey ?? {})

@@ -65,7 +65,6 @@ const enc = new TextEncoder()
 const SEG_ITEM = enc.encode('<item><balPayments>')
 const SEG_EXP_DLR = enc.encode('</balPayments><expDlr>')
 const SEG_EXP_WGT = enc.encode('</expDlr><expWgt>')
-const SEG_HS = enc.encode('</expWgt><hsCd>')
 const SEG_IMP_WGT = enc.encode('</impDlr><impWgt>')
 
 function countrySegment(country: CountryModel): Uint8Array {
@@ -78,7 +77,7 @@ function countrySegment(country: CountryModel): Uint8Array {
 function codeSegment(labels: Labels, label: number): Uint8Array {
   let b = labels.codeBytes[label]
   if (b === undefined) {
-    b = enc.encode(`${labels.codes[label]!}</hsCd><impDlr>`)
+    b = enc.encode(`</expWgt><hsCd>${labels.codes[label]!}</hsCd><impDlr>`)
     labels.codeBytes[label] = b
   }
   return b
@@ -93,8 +92,9 @@ function nameSegment(labels: Labels, label: number): Uint8Array {
   return b
 }
 
+/** `YYYY.MM</year></item>` followed by the next item's opening, which the last row takes back. */
 function yearSegment(month: number): Uint8Array {
-  return enc.encode(`${formatApiYear(month)}</year></item>`)
+  return enc.encode(`${formatApiYear(month)}</year></item><item><balPayments>`)
 }
 
 /**
@@ -191,6 +191,8 @@ export function* successChunks(
   let buf = alloc(Math.max(chunkBytes, head.length) + slack)
   let limit = buf.length - slack
   let off = writeBytes(buf, 0, head)
+  // Each row ends with the next row's opening tags; the last one's are taken back below.
+  off = writeBytes(buf, off, SEG_ITEM)
   for (let k = 0; k < rows.length; k++) {
     const label = rows.labels[k]!
     const nameBytes = nameSegment(labels, label)
@@ -211,13 +213,11 @@ export function* successChunks(
     const o = k * 4
     const expDlr = values[o + 1]!
     const impDlr = values[o + 3]!
-    off = writeBytes(buf, off, SEG_ITEM)
     off = writeInt(buf, off, expDlr - impDlr)
     off = writeBytes(buf, off, SEG_EXP_DLR)
     off = writeInt(buf, off, expDlr)
     off = writeBytes(buf, off, SEG_EXP_WGT)
     off = writeInt(buf, off, values[o]!)
-    off = writeBytes(buf, off, SEG_HS)
     off = writeBytes(buf, off, codeSegment(labels, label))
     off = writeInt(buf, off, impDlr)
     off = writeBytes(buf, off, SEG_IMP_WGT)
@@ -226,6 +226,7 @@ export function* successChunks(
     off = writeBytes(buf, off, nameBytes)
     off = writeBytes(buf, off, yearBytes)
   }
+  off -= SEG_ITEM.length
   const tail = enc.encode(ITEMS_CLOSE)
   if (off + tail.length > buf.length) {
     yield buf.subarray(0, off)
