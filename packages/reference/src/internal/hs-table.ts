@@ -2,6 +2,8 @@ import { CHAPTER_SECTIONS, SECTIONS } from '../generated/meta.js'
 import { loadData } from './data.js'
 
 export type HsEdition = '2022' | '2017' | '2012'
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 export const EDITIONS: readonly HsEdition[] = ['2022', '2017', '2012']
 
 /** One HS code (chapter, heading or subheading) in one edition. */
@@ -100,16 +102,12 @@ export function editionTable(edition: HsEdition): EditionTable {
     const level = code.length as 2 | 4 | 6
     const chapter = code.slice(0, 2)
     const section = byChapter.get(chapter)
-    const entry: HsEntry = {
-      code,
-      level,
-      edition,
-      nameEn,
-      ...(nameKo ? { nameKo } : {}),
-      ...(level > 2 ? { parent: code.slice(0, level - 2) } : {}),
-      ...(section ? { section } : {}),
-      ...(chapter === '99' ? { nonStandard: true as const } : {}),
-    }
+    // Optional fields are absent, not undefined; assigned one by one (no spread temporaries).
+    const entry: Mutable<HsEntry> = { code, level, edition, nameEn }
+    if (nameKo) entry.nameKo = nameKo
+    if (level > 2) entry.parent = code.slice(0, level - 2)
+    if (section) entry.section = section
+    if (chapter === '99') entry.nonStandard = true
     Object.freeze(entry)
     entries.set(code, entry)
     list.push(entry)

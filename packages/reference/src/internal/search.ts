@@ -133,11 +133,11 @@ function buildWordIndex(texts: readonly string[]): WordIndex {
   const map = new Map<string, number[]>()
   texts.forEach((text, doc) => {
     if (!text) return
-    for (const word of new Set(text.split(' '))) {
+    for (const word of text.split(' ')) {
       if (!word) continue
       const list = map.get(word)
-      if (list) list.push(doc)
-      else map.set(word, [doc])
+      if (!list) map.set(word, [doc])
+      else if (list[list.length - 1] !== doc) list.push(doc)
     }
   })
   const words = [...map.keys()].sort()
