@@ -113,12 +113,7 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
       return
     }
     const row = c.mapRow(values)
-    const r = row as Record<string, number>
-    const sums = this.#sums
-    const exact = this.#exactKeys
-    for (let i = 0; i < exact.length; i++) sums[i]! += r[exact[i]!]!
-    const approx = this.#approxKeys
-    for (let i = 0; i < approx.length; i++) sums[exact.length + i]! += r[approx[i]!]!
+    c.accumulate(row, this.#sums)
     if (this.#def.rowInvariant && !this.#def.rowInvariant(row)) this.#inconsistent++
     this.#rowCount++
     this.#pending.push(row)

@@ -51,6 +51,19 @@ describe('compiled endpoints', () => {
     }
   })
 
+  it('the generated and the generic accumulators agree', () => {
+    const row = fast.mapRow(['-1', '2', '3', '0101', '4', '5', 'NA', '나미비아', '기타', '2025.07'])
+    const a = [0, 0, 0, 0, 0]
+    const b = [0, 0, 0, 0, 0]
+    fast.accumulate(row, a)
+    fast.accumulate(row, a)
+    generic.accumulate(row, b)
+    generic.accumulate(row, b)
+    // exactSums (exportUsd, importUsd, balanceUsd) then approximateSums (exportKg, importKg)
+    expect(a).toEqual([4, 8, -2, 6, 10])
+    expect(b).toEqual(a)
+  })
+
   it('recognises the totals row by content', () => {
     expect(fast.isTotals(['0', '0', '0', '-', '0', '0', '-', '-', '-', '총계'])).toBe(true)
     expect(fast.isTotals(['0', '0', '0', '-', '0', '0', '-', '-', '-', '2025.01'])).toBe(false)

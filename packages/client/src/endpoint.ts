@@ -172,6 +172,8 @@ export interface CompiledEndpoint<TRow, TTotals> {
   isTotals(values: readonly (string | undefined)[]): boolean
   mapRow(values: readonly (string | undefined)[]): TRow
   mapTotals(values: readonly (string | undefined)[]): TTotals
+  /** Adds a data row's `exactSums` then `approximateSums` fields into `sums`, in that order. */
+  accumulate(row: TRow, sums: number[]): void
 }
 
 /** Parses a plain integer; rejects anything else, and anything beyond ±MAX_SAFE_INTEGER. */
@@ -298,6 +300,15 @@ function generateMapper(
   }
 }
 
+function generateAccumulator(keys: readonly string[]): ((row: unknown, sums: number[]) => void) | null {
+  const body = `return function accumulate(row, sums) {\n${keys.map((k, i) => `sums[${i}] += row[${JSON.stringify(k)}];`).join('\n')}\n}`
+  try {
+    return new Function(body)() as (row: unknown, sums: number[]) => void
+  } catch {
+    return null
+  }
+}
+
 const compiledCache = new WeakMap<object, CompiledEndpoint<unknown, unknown>>()
 
 /** Turns a declarative definition into the position-based mappers used on the hot path. */
@@ -318,6 +329,8 @@ export function compileEndpoint<TRow, TTotals>(
   const rowFields = compileFields(def.fields as Record<string, FieldSpec>, slots)
   const totalFields = compileFields(def.totals.fields as Record<string, FieldSpec>, slots)
   const fastRow = codegen ? generateMapper(rowFields) : null
+  const sumKeys: string[] = [...def.exactSums, ...def.approximateSums]
+  const fastSum = codegen ? generateAccumulator(sumKeys) : null
   const detectSlot = slots.get(def.totals.detect.source)!
   const detectSource = def.totals.detect.source
   const dataPattern = def.totals.detect.dataPattern
@@ -333,6 +346,11 @@ export function compileEndpoint<TRow, TTotals>(
       TTotals
     >['mapRow'],
     mapTotals: (values) => mapWith(totalFields, values) as TTotals,
+    accumulate: (fastSum ??
+      ((row: unknown, sums: number[]) => {
+        const r = row as Record<string, number>
+        for (let i = 0; i < sumKeys.length; i++) sums[i]! += r[sumKeys[i]!]!
+      })) as CompiledEndpoint<TRow, TTotals>['accumulate'],
   }
   if (codegen) compiledCache.set(def, compiled as CompiledEndpoint<unknown, unknown>)
   return compiled

@@ -33,17 +33,6 @@ function compressBlocks(state: Int32Array, data: Uint8Array, offset: number, end
   let h7 = state[7]!
   const w = W
   for (let off = offset; off < end; off += 64) {
-    for (let i = 0; i < 16; i++) {
-      const j = off + (i << 2)
-      w[i] = (data[j]! << 24) | (data[j + 1]! << 16) | (data[j + 2]! << 8) | data[j + 3]!
-    }
-    for (let i = 16; i < 64; i++) {
-      const x = w[i - 15]!
-      const y = w[i - 2]!
-      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3)
-      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10)
-      w[i] = (((s0 + w[i - 16]!) | 0) + ((s1 + w[i - 7]!) | 0)) | 0
-    }
     let a = h0
     let b = h1
     let c = h2
@@ -52,12 +41,25 @@ function compressBlocks(state: Int32Array, data: Uint8Array, offset: number, end
     let f = h5
     let g = h6
     let h = h7
+    // The message schedule is computed inside the rounds (one pass over W), and ch/maj use the
+    // three-operation forms: measurably faster in V8 than the textbook layout.
     for (let i = 0; i < 64; i++) {
+      let wi: number
+      if (i < 16) {
+        const j = off + (i << 2)
+        wi = (data[j]! << 24) | (data[j + 1]! << 16) | (data[j + 2]! << 8) | data[j + 3]!
+      } else {
+        const x = w[i - 15]!
+        const y = w[i - 2]!
+        const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3)
+        const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10)
+        wi = (((s0 + w[i - 16]!) | 0) + ((s1 + w[i - 7]!) | 0)) | 0
+      }
+      w[i] = wi
       const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))
-      const ch = (e & f) ^ (~e & g)
-      const t1 = (((h + S1) | 0) + ((ch + ((K[i]! + w[i]!) | 0)) | 0)) | 0
+      const t1 = (((h + S1) | 0) + (((g ^ (e & (f ^ g))) + ((K[i]! + wi) | 0)) | 0)) | 0
       const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))
-      const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0
+      const t2 = (S0 + ((a & b) ^ (c & (a ^ b)))) | 0
       h = g
       g = f
       f = e
