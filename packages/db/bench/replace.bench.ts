@@ -32,7 +32,7 @@ import {
 const SLICE_ROWS = Number(process.env.BENCH_SLICE_ROWS ?? 77_000)
 const READ_ROWS = Number(process.env.BENCH_READ_ROWS ?? 5_000_000)
 const PGLITE_READ_ROWS = Number(process.env.BENCH_PGLITE_READ_ROWS ?? 1_000_000)
-const RUNS = 3
+const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 const ADMIN_URL =
   process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
@@ -95,21 +95,20 @@ interface Engine {
 
 async function writeBench(e: Engine): Promise<void> {
   console.log(`\n## ${e.name}: writes (${fmt(SLICE_ROWS)}-row slice, median of ${RUNS})\n`)
-  const countries = ['US', 'CN', 'JP', 'DE', 'VN', 'TW'].slice(0, RUNS)
+  const countries = ['US', 'CN', 'JP', 'DE', 'VN', 'TW', 'SA', 'AU', 'IN'].slice(0, RUNS)
   const sets = countries.map((c) => makeRows(c, SLICE_ROWS))
   await e.exec(`create table bench_copy_bare (like trade_rows including defaults)`)
   await e.exec(`create table bench_copy_indexed (like trade_rows including all)`)
   const copyBare: number[] = []
   const copyIndexed: number[] = []
-  for (const rows of sets) {
-    await e.exec('truncate bench_copy_bare, bench_copy_indexed')
-    copyBare.push((await time(() => e.copy('bench_copy_bare', csvOf(rows))))[0])
-    copyIndexed.push((await time(() => e.copy('bench_copy_indexed', csvOf(rows))))[0])
-  }
   const first: number[] = []
   const changed: number[] = []
   const unchanged: number[] = []
+  // Interleaved, so every contender sees the same machine load (the bench machine is shared).
   for (const [i, rows] of sets.entries()) {
+    await e.exec('truncate bench_copy_bare, bench_copy_indexed')
+    copyBare.push((await time(() => e.copy('bench_copy_bare', csvOf(rows))))[0])
+    copyIndexed.push((await time(() => e.copy('bench_copy_indexed', csvOf(rows))))[0])
     const slice = { country: countries[i], from: '2025-01', to: '2025-12' }
     const [t1, s1] = await time(() => replaceSlice(e.db, slice, rows, meta))
     if (s1.added !== rows.length) throw new Error(`first write added ${s1.added}`)
@@ -126,19 +125,26 @@ async function writeBench(e: Engine): Promise<void> {
     changed.push(t2)
   }
   const rate = (ms: number) => (SLICE_ROWS / ms) * 1000
-  const base = rate(median(copyBare))
-  const line = (label: string, ms: number) =>
+  const best = (xs: number[]) => Math.min(...xs)
+  const baseMedian = rate(median(copyBare))
+  const baseBest = rate(best(copyBare))
+  const line = (label: string, xs: number[]) =>
     console.log(
-      `| ${label.padEnd(44)} | ${fmt(ms).padStart(6)} ms | ${fmt(rate(ms)).padStart(9)} rows/s | ${(rate(ms) / base).toFixed(2)}× |`,
+      `| ${label.padEnd(44)} | ${fmt(median(xs)).padStart(6)} ms | ${fmt(rate(median(xs))).padStart(9)} rows/s | ${(rate(median(xs)) / baseMedian).toFixed(2)}× | ${fmt(rate(best(xs))).padStart(9)} rows/s | ${(rate(best(xs)) / baseBest).toFixed(2)}× |`,
     )
-  console.log(`| operation | time | rate | vs COPY (bare) |\n|---|---|---|---|`)
-  line('COPY into an empty bare table (baseline)', median(copyBare))
-  line('COPY into an empty table with the 3 indexes', median(copyIndexed))
-  line('replaceSlice, first write', median(first))
-  line('replaceSlice, re-write with 1 % changed', median(changed))
-  line('replaceSlice, unchanged re-write', median(unchanged))
   console.log(
-    `\nunchanged re-write / first write time: ${(median(unchanged) / median(first)).toFixed(2)} (goal ≤ 1); first write / COPY rate: ${(base / rate(median(first))) ** -1 > 0 ? (rate(median(first)) / base).toFixed(2) : '?'} (goal ≥ 0.5)`,
+    '| operation | median time | median rate | vs COPY | best rate | vs COPY (best) |\n|---|---|---|---|---|---|',
+  )
+  line('COPY into an empty bare table (baseline)', copyBare)
+  line('COPY into an empty table with the 3 indexes', copyIndexed)
+  line('replaceSlice, first write', first)
+  line('replaceSlice, re-write with 1 % changed', changed)
+  line('replaceSlice, unchanged re-write', unchanged)
+  console.log(
+    `\nfirst write / COPY (bare) rate: median ${(rate(median(first)) / baseMedian).toFixed(2)}, best ${(rate(best(first)) / baseBest).toFixed(2)} (goal ≥ 0.5)`,
+  )
+  console.log(
+    `unchanged re-write time / first write time: median ${(median(unchanged) / median(first)).toFixed(2)}, best ${(best(unchanged) / best(first)).toFixed(2)} (goal ≤ 1)`,
   )
   await e.exec('drop table bench_copy_bare, bench_copy_indexed')
 }
@@ -146,7 +152,8 @@ async function writeBench(e: Engine): Promise<void> {
 async function readBench(e: Engine, total: number): Promise<void> {
   console.log(`\n## ${e.name}: reads on a ${fmt(total)}-row table (median of ${RUNS}, after one warm-up)\n`)
   await e.exec('truncate trade_rows, revisions, sync_ledger')
-  // 100 countries × 36 months × N codes spread over 97 chapters.
+  // 100 countries × 36 months × N codes spread over 97 chapters, written country by country (as slices
+  // are), so a country's rows sit together on disk as they do in a real mirror.
   const perCell = Math.ceil(total / (100 * 36))
   const [fillMs] = await time(async () => {
     await e.exec('alter table trade_rows drop constraint trade_rows_pkey')
@@ -154,11 +161,13 @@ async function readBench(e: Engine, total: number): Promise<void> {
     await e.exec('drop index trade_rows_period_idx')
     await e.exec(`insert into trade_rows (${COLUMNS}, fetched_at)
       select make_date(2023 + m / 12, m % 12 + 1, 1), chr(65 + c / 26) || chr(65 + c % 26),
-        lpad((k % 97 + 1)::text, 2, '0') || lpad(((k * 7919) % 100000000)::text, 8, '0'),
+        lpad((k % 97 + 1)::text, 2, '0') || lpad((k / 97 % 100)::text, 2, '0') || lpad(((k * 7919) % 1000000)::text, 6, '0'),
         '국가 ' || c, '품목 ' || k,
         (k * 31 + c) % 900000, (k * 7919 + m) % 50000000, (k * 17 + c) % 700000, (k * 104729 + m) % 30000000,
         (k * 7919 + m) % 50000000 - (k * 104729 + m) % 30000000, now()
-      from generate_series(0, 99) c, generate_series(0, 35) m, generate_series(0, ${perCell - 1}) k`)
+      from generate_series(0, 99) c
+        cross join lateral generate_series(0, 35) m
+        cross join lateral generate_series(0, ${perCell - 1} + 0 * c * m) k`)
     await e.exec(
       `alter table trade_rows add constraint trade_rows_pkey primary key (country_code, period, hs_code)`,
     )
