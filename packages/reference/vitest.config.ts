@@ -7,5 +7,8 @@ export default defineProject({
   test: {
     name: 'reference',
     include: ['src/**/*.test.ts'],
+    // Whole-table checks (every code round-tripped, every HSK line compared with the source) take
+    // seconds on a loaded 2-core machine.
+    testTimeout: 60_000,
   },
 })

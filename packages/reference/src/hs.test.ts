@@ -167,6 +167,9 @@ describe('search', () => {
 
   it('treats 쇠고기 as 소고기 and Korean with or without spaces alike', () => {
     expect(hs.search('쇠고기').map((r) => r.code)).toContain('0202')
+    // Words that never occur together: each must occur, synonyms included.
+    const boneless = hs.search('뼈 없는 쇠고기', { level: 6 }).map((r) => r.code)
+    expect(boneless.slice(0, 2).sort()).toEqual(['020130', '020230'])
     const spaced = hs.search('뼈 없는 것').map((r) => r.code)
     expect(hs.search('뼈없는것').map((r) => r.code)).toEqual(spaced)
     expect(spaced).toContain('020230')

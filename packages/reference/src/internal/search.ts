@@ -310,6 +310,14 @@ function buildKoreanIndex(docs: readonly SearchDoc[]): KoreanIndex {
   return { pieces, ownDocs, contextDocs, byChar, own }
 }
 
+/** The compacted query and its spellings with Korean synonyms swapped in. */
+function koreanVariants(compact: string): string[] {
+  const variants = [compact]
+  for (const [from, to] of KOREAN_SYNONYMS)
+    if (compact.includes(from)) variants.push(compact.replaceAll(from, to))
+  return variants
+}
+
 /** Pieces containing `text`: the postings of its rarest character, verified. */
 function piecesContaining(index: KoreanIndex, text: string): number[] {
   let rarest: readonly number[] | undefined
@@ -419,9 +427,7 @@ export class SearchIndex {
     if (whole === '') return
     this.#koreanIndex ??= buildKoreanIndex(this.#docs)
     const index = this.#koreanIndex
-    const variants = [whole]
-    for (const [from, to] of KOREAN_SYNONYMS)
-      if (whole.includes(from)) variants.push(whole.replaceAll(from, to))
+    const variants = koreanVariants(whole)
     // Best score per document; typed arrays because common words ('기타') touch thousands.
     const scores = new Float64Array(this.#docs.length)
     const matches: MatchKind[] = []
@@ -450,7 +456,8 @@ export class SearchIndex {
       let candidates: Map<number, number> | undefined // doc -> words found in the own name
       for (const word of words) {
         const found = new Map<number, number>()
-        for (const id of piecesContaining(index, word)) {
+        const ids = new Set(koreanVariants(word).flatMap((v) => piecesContaining(index, v)))
+        for (const id of ids) {
           for (const doc of index.ownDocs[id] as number[]) found.set(doc, 1)
           for (const doc of index.contextDocs[id] as number[]) if (!found.has(doc)) found.set(doc, 0)
         }
