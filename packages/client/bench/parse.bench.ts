@@ -10,6 +10,7 @@
  * every response; saxes doing the same row work; the ratio of each to the baseline; the peak memory
  * growth of the streaming parse; and last, fast-xml-parser parsing the whole document.
  */
+import { cpus, loadavg } from 'node:os'
 import { XMLParser } from 'fast-xml-parser'
 import { SaxesParser } from 'saxes'
 import { ResponseBodyParser } from '../src/body.js'
@@ -192,7 +193,9 @@ const fmt = (n: number, d = 1) =>
 console.log(
   `Answer: ${fmt(MB, 2)} MB, ${ROWS.toLocaleString('en-US')} data rows + totals row, ${chunks.length} chunks of 64 KiB`,
 )
-console.log(`Node ${process.version}, ${RUNS} interleaved rounds, median of each\n`)
+console.log(
+  `Node ${process.version}, ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} at start; ${RUNS} interleaved rounds, median of each\n`,
+)
 
 const results = timeInterleaved([
   ['indexOf scan (baseline)', indexOfScan],

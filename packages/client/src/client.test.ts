@@ -24,6 +24,7 @@ import {
   KcsTimeoutError,
   KcsValidationError,
 } from './errors.js'
+import { CircuitBreaker } from './resilience.js'
 import {
   type DataRowInput,
   dataItem,
@@ -370,7 +371,7 @@ describe('retries', () => {
 
   it('retries a timeout', async () => {
     server.sequence(() => {}, ok)
-    const r = await client({ timeoutMs: 150 }).tradeByItemCountry(QUERY)
+    const r = await client({ timeoutMs: 1000 }).tradeByItemCountry(QUERY)
     expect(r.meta.attempts).toBe(2)
   })
 
@@ -456,17 +457,24 @@ describe('retries', () => {
 })
 
 describe('circuit breaker', () => {
+  // A breaker with a hand-driven clock: the test does not depend on the machine's speed.
+  let now = 0
+  const breaker = (failureThreshold: number) =>
+    new CircuitBreaker({ failureThreshold, cooldownMs: 30_000 }, () => now)
+
   it('fails fast after a burst of connection failures and lets a probe through after the cool-down', async () => {
     server.handler = dropConnection
-    const c = client({ retry: 0, circuitBreaker: { failureThreshold: 3, cooldownMs: 300 } })
+    const c = client({ retry: 0, circuitBreaker: breaker(3) })
     for (let i = 0; i < 3; i++)
       expect(await failure(c.tradeByItemCountry(QUERY))).toBeInstanceOf(KcsNetworkError)
     expect(c.circuitBreaker?.state).toBe('open')
+    now += 29_999
     const open = await failure(c.tradeByItemCountry(QUERY))
     expect(open).toBeInstanceOf(KcsCircuitOpenError)
     expect(open.retryable).toBe(true)
+    expect((open as KcsCircuitOpenError).retryAt.getTime()).toBe(now + 1)
     expect(server.requests).toHaveLength(3)
-    await new Promise((r) => setTimeout(r, 320))
+    now += 1
     server.handler = xmlReply(OK_BODY)
     const r = await c.tradeByItemCountry(QUERY)
     expect(r.rows).toHaveLength(2)
@@ -476,14 +484,11 @@ describe('circuit breaker', () => {
 
   it('a failed probe re-opens the breaker; retries stop at an open breaker', async () => {
     server.handler = dropConnection
-    const c = client({
-      retry: { limit: 10, baseDelayMs: 1, maxDelayMs: 1 },
-      circuitBreaker: { failureThreshold: 2, cooldownMs: 200 },
-    })
+    const c = client({ retry: { limit: 10, baseDelayMs: 1, maxDelayMs: 1 }, circuitBreaker: breaker(2) })
     const e = await failure(c.tradeByItemCountry(QUERY))
     expect(e).toBeInstanceOf(KcsCircuitOpenError)
     expect(server.requests).toHaveLength(2)
-    await new Promise((r) => setTimeout(r, 220))
+    now += 30_000
     const probe = await failure(c.tradeByItemCountry(QUERY))
     expect(probe).toBeInstanceOf(KcsCircuitOpenError)
     expect(server.requests).toHaveLength(3)
@@ -563,19 +568,25 @@ describe('streaming', () => {
 
   it('yields batches, and does not retry once rows have been delivered', async () => {
     const { xml } = generateLargeAnswer(5000, 5)
-    server.sequence((_req, res) => {
+    let delivered = false
+    server.sequence(async (_req, res) => {
       res.writeHead(200, {
         'content-type': 'application/xml',
         'content-length': String(Buffer.byteLength(xml)),
       })
       res.write(xml.slice(0, Math.floor(xml.length / 2)))
-      setTimeout(() => res.destroy(), 20)
+      // Break the connection only once the consumer holds rows.
+      while (!delivered) await new Promise((r) => setTimeout(r, 5))
+      res.destroy()
     }, xmlReply(xml))
     const seen: TradeRow[] = []
     const stream = client().streamTradeByItemCountry(QUERY)
     const e = await failure(
       (async () => {
-        for await (const batch of stream.batches()) seen.push(...batch)
+        for await (const batch of stream.batches()) {
+          seen.push(...batch)
+          delivered = true
+        }
       })(),
     )
     expect(e).toBeInstanceOf(KcsNetworkError)
