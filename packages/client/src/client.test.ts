@@ -446,6 +446,19 @@ describe('retries', () => {
     expect(retries[0]!.delayMs).toBe(50)
   })
 
+  it('honours Retry-After on a 503 too', async () => {
+    server.sequence((_req, res) => {
+      res.writeHead(503, { 'retry-after': '0.04' })
+      res.end('busy')
+    }, ok)
+    const retries: RetryInfo[] = []
+    await client({
+      retry: { limit: 1, baseDelayMs: 1, maxDelayMs: 1000 },
+      hooks: { onRetry: (i) => retries.push(i) },
+    }).tradeByItemCountry(QUERY)
+    expect(retries[0]!.delayMs).toBe(40)
+  })
+
   it('the caller can abort, and an aborted call is not retried', async () => {
     server.handler = () => {}
     const controller = new AbortController()

@@ -351,6 +351,7 @@ class Client implements KcsClient {
       let yielded = false
       if (sink) sink.length = 0
       let response: Response | undefined
+      let retryAfterMs: number | undefined
       let parser: ResponseBodyParser<TRow, TTotals> | undefined
       let reader: ReadableStreamDefaultReader<Uint8Array> | undefined
       let bodyDone = false
@@ -390,7 +391,7 @@ class Client implements KcsClient {
           signal: controller.signal,
           headers: this.#headers,
         })
-        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
+        retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
         parser = new ResponseBodyParser(endpoint, {
           status: response.status,
           redact: this.#redact,
@@ -469,7 +470,11 @@ class Client implements KcsClient {
           })
         }
         if (!error.retryable || yielded || attempt > this.#retry.limit) throw error
-        const delayMs = backoffDelay(attempt, this.#retry, (error as { retryAfterMs?: number }).retryAfterMs)
+        const delayMs = backoffDelay(
+          attempt,
+          this.#retry,
+          (error as { retryAfterMs?: number }).retryAfterMs ?? retryAfterMs,
+        )
         safeHook(this.#hooks.onRetry, { ...info, error, delayMs })
         await sleep(delayMs, signal)
       } finally {
