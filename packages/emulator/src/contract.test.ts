@@ -80,7 +80,7 @@ describe('contract with @kcs-trade/client', () => {
   })
 
   it('a client sync of several countries over several years equals the truth', async () => {
-    for (const country of ['JP', 'VN', 'NA', 'FJ']) {
+    for (const country of ['AE', 'KE', 'NA', 'FJ']) {
       const got = []
       for await (const window of kcs.tradeByItemCountryRange({ country, from: '2024-07', to: '2026-11' })) {
         got.push(...window.rows)
