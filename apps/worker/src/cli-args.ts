@@ -102,6 +102,7 @@ export function parsePositiveInt(
   if (!Number.isInteger(n) || n < 1 || n > max) {
     throw new UsageError(
       `${command}: --${flag} must be a whole number from 1 to ${max}, got ${JSON.stringify(value)}`,
+      `see 'kcs-trade ${command} --help'`,
     )
   }
   return n

@@ -1,41 +1,35 @@
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { resolve } from 'node:path'
-import { createKcsClient } from '@kcs-trade/client'
-import { coverage, type KcsDatabase, ledger, topItems, topPartners } from '@kcs-trade/db'
-import { createEmulator, runEmulatorCli } from '@kcs-trade/emulator'
-import { countries, hs, hsk } from '@kcs-trade/reference'
+import type { KcsDatabase } from '@kcs-trade/db'
 import type { Queue } from 'bullmq'
 import { parse, parseCountries, parseHsList, parseMonth, parsePositiveInt } from './cli-args.js'
 import { type Clock, systemClock } from './clock.js'
 import { keyFingerprint, loadConfig, redactKey, requireServiceKey, type WorkerConfig } from './config.js'
-import {
-  createClientFetcher,
-  createDbStore,
-  freshnessSlices,
-  openDatabase,
-  planBackfill,
-  warmUpHttp,
-} from './engine.js'
 import { UsageError } from './errors.js'
 import { csvLine, formatNumber, table } from './format.js'
-import { runInline, type SyncSummary } from './inline.js'
-import { type MemoryQuota, RedisQuota } from './limits.js'
+import type { SyncSummary } from './inline.js'
+import type { MemoryQuota, RedisQuota } from './limits.js'
 import { createLogger, type Logger } from './logger.js'
-import { createPrometheusRegistry, RedisMetrics } from './metrics.js'
 import type { Plan } from './plan.js'
 import type { EngineDeps } from './processor.js'
 import { createProgress, formatSeconds } from './progress.js'
-import {
-  createQueue,
-  createSyncWorker,
-  enqueueSlices,
-  FRESHNESS_SCHEDULER_ID,
-  installFreshnessScheduler,
-  triggerFreshness,
-} from './queue.js'
-import { createRedis, memoryLimits, pingRedis, redisLimits, requireRedis } from './runtime.js'
 import { calendarYearWindows, describeSlice, monthIndex } from './slices.js'
+
+// Heavy modules (reference tables, the emulator, the client, BullMQ, drivers) load only for the commands that use them,
+// so that `--help`, bad input and light commands answer quickly.
+const lazy = {
+  client: () => import('@kcs-trade/client'),
+  db: () => import('@kcs-trade/db'),
+  emulator: () => import('@kcs-trade/emulator'),
+  reference: () => import('@kcs-trade/reference'),
+  engine: () => import('./engine.js'),
+  inline: () => import('./inline.js'),
+  limits: () => import('./limits.js'),
+  metrics: () => import('./metrics.js'),
+  queue: () => import('./queue.js'),
+  runtime: () => import('./runtime.js'),
+}
 
 export interface CliContext {
   env: Record<string, string | undefined>
@@ -44,6 +38,8 @@ export interface CliContext {
   clock?: Clock
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
   shutdown: AbortSignal
+  /** Where log lines go (default stderr; JSON, or human on a TTY). */
+  logDestination?: NodeJS.WritableStream
 }
 
 export const COMMANDS = [
@@ -130,7 +126,11 @@ function config(ctx: CliContext): WorkerConfig {
 
 function logger(ctx: CliContext, cfg: WorkerConfig, quietDefault = false): Logger {
   const level = ctx.env.LOG_LEVEL ? cfg.logLevel : quietDefault ? 'warn' : cfg.logLevel
-  return createLogger({ level, serviceKey: cfg.serviceKey })
+  return createLogger({
+    level,
+    serviceKey: cfg.serviceKey,
+    ...(ctx.logDestination ? { destination: ctx.logDestination, pretty: false } : {}),
+  })
 }
 
 /** A PGlite directory that does not exist yet is not created by read-only commands. */
@@ -190,6 +190,7 @@ function printPlan(ctx: CliContext, plan: Plan, limit = 20): void {
 async function planCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const { values } = parse('plan', argv, PLAN_FLAGS)
   if (values.help) return help(ctx, 'plan')
+  const { openDatabase, planBackfill } = await lazy.engine()
   const input = planInput('plan', values)
   const cfg = config(ctx)
   const db = databaseExists(cfg.databaseUrl) ? await openDatabase(cfg.databaseUrl) : undefined
@@ -224,6 +225,7 @@ async function runInlineWithProgress(
   concurrency: number,
   quiet: boolean,
 ): Promise<SyncSummary> {
+  const { runInline } = await lazy.inline()
   const progress = quiet ? undefined : createProgress(ctx.stderr)
   progress?.update({ done: 0, total: plan.slices.length })
   const summary = await runInline(plan.slices, deps, {
@@ -251,6 +253,9 @@ async function syncCommand(ctx: CliContext, argv: string[]): Promise<number> {
     concurrency: { type: 'string' },
   })
   if (values.help) return help(ctx, 'sync')
+  const { createClientFetcher, createDbStore, openDatabase, planBackfill } = await lazy.engine()
+  const { createQueue, enqueueSlices } = await lazy.queue()
+  const { createRedis, memoryLimits, pingRedis, requireRedis } = await lazy.runtime()
   const input = planInput('sync', values)
   const concurrency = parsePositiveInt(values.concurrency, 'concurrency', 'sync', 2, 64)
   if (values.inline && values['allow-inline']) {
@@ -338,6 +343,12 @@ async function demoCommand(ctx: CliContext, argv: string[]): Promise<number> {
     seed: { type: 'string' },
   })
   if (values.help) return help(ctx, 'demo')
+  const { topItems, topPartners } = await lazy.db()
+  const { createEmulator } = await lazy.emulator()
+  const reference = await lazy.reference()
+  const { countries } = reference
+  const { createClientFetcher, createDbStore, openDatabase, planBackfill } = await lazy.engine()
+  const { memoryLimits } = await lazy.runtime()
   const cfg = config(ctx)
   const chosen = values.country === undefined ? DEMO_COUNTRIES : parseCountries(values.country, 'demo')
   if (chosen === 'all')
@@ -413,7 +424,7 @@ async function demoCommand(ctx: CliContext, argv: string[]): Promise<number> {
         })),
         topItems: items.map((i) => ({
           hsCode: i.hsCode,
-          name: itemName(i.hsCode, i.itemName),
+          name: itemName(reference, i.hsCode, i.itemName),
           tradeUsd: i.tradeUsd,
           exportUsd: i.exportUsd,
           importUsd: i.importUsd,
@@ -460,7 +471,8 @@ async function demoCommand(ctx: CliContext, argv: string[]): Promise<number> {
   }
 }
 
-function itemName(code: string, fallback: string): string {
+function itemName(reference: typeof import('@kcs-trade/reference'), code: string, fallback: string): string {
+  const { hs, hsk } = reference
   const line = hsk.get(code)
   const sub = hs.get(code.slice(0, 6))
   if (line && !/^other$/i.test(line.nameEn)) return line.nameEn
@@ -496,18 +508,28 @@ async function fetchCommand(ctx: CliContext, argv: string[]): Promise<number> {
     json: { type: 'boolean' },
   })
   if (values.help) return help(ctx, 'fetch')
+  const { createKcsClient } = await lazy.client()
+  const { countries } = await lazy.reference()
   const format = values.json ? 'json' : (values.format ?? (ctx.stdout.isTTY ? 'table' : 'csv'))
   if (!['table', 'json', 'csv'].includes(format))
-    throw new UsageError(`fetch: --format must be table, json or csv, got ${JSON.stringify(format)}`)
+    throw new UsageError(
+      `fetch: --format must be table, json or csv, got ${JSON.stringify(format)}`,
+      'e.g. --format csv > rows.csv',
+    )
   const from = parseMonth(values.from, 'from', 'fetch')
   const to = parseMonth(values.to, 'to', 'fetch')
-  if (monthIndex(to) < monthIndex(from)) throw new UsageError(`fetch: --to ${to} is before --from ${from}`)
+  if (monthIndex(to) < monthIndex(from))
+    throw new UsageError(
+      `fetch: --to ${to} is before --from ${from}`,
+      'the window is inclusive: --from 2025-01 --to 2025-12',
+    )
   const country = values.country === undefined ? undefined : parseCountries(values.country, 'fetch')
   if (country === 'all' || (Array.isArray(country) && country.length !== 1)) {
     throw new UsageError('fetch: --country takes one code', "use 'kcs-trade sync' for several countries")
   }
   const hsList = parseHsList(values.hs, 'fetch')
-  if (hsList && hsList.length !== 1) throw new UsageError('fetch: --hs takes one prefix')
+  if (hsList && hsList.length !== 1)
+    throw new UsageError('fetch: --hs takes one prefix', "use 'kcs-trade sync --hs 85,0202' for several")
   if (!country && !hsList)
     throw new UsageError('fetch: give --country, --hs or both', 'the API requires at least one of them')
   const code = country?.[0]
@@ -568,6 +590,7 @@ async function lookupCommand(ctx: CliContext, argv: string[]): Promise<number> {
     true,
   )
   if (values.help) return help(ctx, 'lookup')
+  const { countries, hs, hsk } = await lazy.reference()
   const [kind, ...rest] = positionals
   const text = rest.join(' ').trim()
   if (kind !== 'hs' && kind !== 'country')
@@ -654,6 +677,10 @@ async function lookupCommand(ctx: CliContext, argv: string[]): Promise<number> {
 async function workerCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const { values } = parse('worker', argv, { concurrency: { type: 'string' } })
   if (values.help) return help(ctx, 'worker')
+  const { createClientFetcher, createDbStore, freshnessSlices, openDatabase, warmUpHttp } =
+    await lazy.engine()
+  const { createSyncWorker } = await lazy.queue()
+  const { createRedis, redisLimits, requireRedis } = await lazy.runtime()
   const concurrency = parsePositiveInt(values.concurrency, 'concurrency', 'worker', 2, 64)
   const cfg = config(ctx)
   const serviceKey = requireServiceKey(cfg)
@@ -735,6 +762,9 @@ async function scheduleCommand(ctx: CliContext, argv: string[]): Promise<number>
     json: { type: 'boolean' },
   })
   if (values.help) return help(ctx, 'schedule')
+  const { FRESHNESS_SCHEDULER_ID, createQueue, installFreshnessScheduler, triggerFreshness } =
+    await lazy.queue()
+  const { createRedis, requireRedis } = await lazy.runtime()
   const cfg = loadConfig({
     ...ctx.env,
     ...(values.cron !== undefined ? { KCS_FRESHNESS_CRON: values.cron } : {}),
@@ -806,6 +836,7 @@ async function collectStatus(
   queue: Queue | undefined,
   quota: RedisQuota | MemoryQuota | undefined,
 ): Promise<StatusReport> {
+  const { coverage, ledger } = await lazy.db()
   const notes: string[] = []
   const cov = db ? await coverage(db) : []
   const failed = db ? await ledger(db, { status: 'failed' }) : []
@@ -855,6 +886,10 @@ async function withStatusSources<T>(
   ctx: CliContext,
   fn: (db: KcsDatabase | undefined, queue: Queue | undefined, quota: RedisQuota | undefined) => Promise<T>,
 ): Promise<T> {
+  const { openDatabase } = await lazy.engine()
+  const { RedisQuota } = await lazy.limits()
+  const { createQueue } = await lazy.queue()
+  const { createRedis, pingRedis } = await lazy.runtime()
   const db = databaseExists(cfg.databaseUrl) ? await openDatabase(cfg.databaseUrl) : undefined
   const redisUp = await pingRedis(cfg.redisUrl)
   const redis = redisUp ? createRedis(cfg.redisUrl) : undefined
@@ -930,9 +965,17 @@ async function statusCommand(ctx: CliContext, argv: string[]): Promise<number> {
 async function serveCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const { values } = parse('serve', argv, { port: { type: 'string' }, host: { type: 'string' } })
   if (values.help) return help(ctx, 'serve')
+  const { openDatabase } = await lazy.engine()
+  const { RedisQuota } = await lazy.limits()
+  const { RedisMetrics, createPrometheusRegistry } = await lazy.metrics()
+  const { createQueue } = await lazy.queue()
+  const { createRedis, requireRedis } = await lazy.runtime()
   const port = values.port === undefined ? 9464 : Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new UsageError(`serve: --port must be 0–65535, got ${JSON.stringify(values.port)}`)
+    throw new UsageError(
+      `serve: --port must be 0–65535, got ${JSON.stringify(values.port)}`,
+      'default 9464; 0 picks a free port',
+    )
   const host = values.host ?? '127.0.0.1'
   const cfg = config(ctx)
   const log = logger(ctx, cfg)
@@ -1087,7 +1130,12 @@ function help(ctx: CliContext, name: CommandName | 'main'): number {
 }
 
 async function emulatorCommand(ctx: CliContext, argv: string[]): Promise<number> {
-  const code = await runEmulatorCli(argv, { signal: ctx.shutdown } as never)
+  const { runEmulatorCli } = await lazy.emulator()
+  const code = await runEmulatorCli(argv, {
+    signal: ctx.shutdown,
+    handleSignals: false,
+    io: { out: (line) => write(ctx.stdout, line), err: (line) => write(ctx.stderr, line) },
+  })
   return typeof code === 'number' ? code : 0
 }
 

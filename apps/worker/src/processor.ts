@@ -1,7 +1,7 @@
 import type { Clock } from './clock.js'
 import { systemClock } from './clock.js'
 import { redactKey } from './config.js'
-import { errorMessage } from './errors.js'
+import { causes, errorMessage } from './errors.js'
 import type { QuotaGate, RateLimiter } from './limits.js'
 import type { Logger } from './logger.js'
 import type { CallOutcome, MetricsSink } from './metrics.js'
@@ -100,8 +100,32 @@ type ErrorLike = {
   code?: string
 }
 
-/** Classify a client or database error by its name and fields (no instanceof, so bundling twice cannot break it). */
+const CLIENT_ERRORS = new Set([
+  'KcsError',
+  'KcsValidationError',
+  'KcsServiceError',
+  'KcsGatewayError',
+  'KcsAuthError',
+  'KcsQuotaExceededError',
+  'KcsRateLimitError',
+  'KcsHttpError',
+  'KcsTimeoutError',
+  'KcsNetworkError',
+  'KcsResponseFormatError',
+  'KcsCircuitOpenError',
+])
+
+/**
+ * Classify a client or database error by its name and fields (no instanceof, so bundling twice cannot break it). The
+ * db wraps a failing row source (the client's stream) in its own error: the client's error in the `cause` chain decides.
+ */
 export function classifyError(error: unknown): ClassifiedError {
+  for (const e of causes(error))
+    if (CLIENT_ERRORS.has((e as { name?: string }).name ?? '')) return classifyOne(e)
+  return classifyOne(error)
+}
+
+function classifyOne(error: unknown): ClassifiedError {
   const e = (error ?? {}) as ErrorLike
   const name = e.name ?? ''
   if (name === 'KcsQuotaExceededError' || e.reasonCode === 22) {
@@ -297,7 +321,9 @@ export async function processSlice(
         return { status: 'split', slice, parts, error, kind: c.kind }
       }
     }
-    const hint = (error as { hint?: string }).hint
+    const hint = [...causes(error)]
+      .map((e) => (e as { hint?: unknown }).hint)
+      .find((h) => typeof h === 'string')
     log.error({ err: message, kind: c.kind, hint }, `slice failed: ${message}`)
     await deps.store
       .recordFailure(slice, {

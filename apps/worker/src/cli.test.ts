@@ -1,0 +1,257 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { ledger } from '@kcs-trade/db'
+import { createEmulator, type Emulator } from '@kcs-trade/emulator'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openDatabase } from './engine.js'
+import { main } from './main.js'
+import {
+  available,
+  countKeys,
+  createTestDatabase,
+  dropPrefix,
+  REDIS_URL,
+  runCliProcess,
+  smallCountries,
+  uniquePrefix,
+} from './test-utils/services.js'
+
+const tmp = mkdtempSync(join(tmpdir(), 'kcs-worker-cli-'))
+
+/** Run the CLI in this process through its own entry (`main`, what the binary calls), capturing output and logs. */
+async function inProcess(args: string[], env: Record<string, string | undefined>) {
+  let stdout = ''
+  let stderr = ''
+  let logs = ''
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, cb) {
+        append(chunk.toString())
+        cb()
+      },
+    })
+  const code = await main(args, {
+    env,
+    stdout: sink((s) => {
+      stdout += s
+    }),
+    stderr: sink((s) => {
+      stderr += s
+    }) as unknown as NodeJS.WriteStream,
+    logDestination: sink((s) => {
+      logs += s
+    }),
+    shutdown: new AbortController().signal,
+  })
+  return { code, stdout, stderr, logs }
+}
+afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+describe('bad input to every command: clear error, non-zero exit, nothing written', () => {
+  const prefix = uniquePrefix('cli-bad')
+  const dbDir = join(tmp, 'never-created')
+  const demoDir = join(tmp, 'demo-never-created')
+  const env = {
+    DATABASE_URL: dbDir,
+    REDIS_URL,
+    KCS_QUEUE_PREFIX: prefix,
+    KCS_SERVICE_KEY: 'bad-input-test-key-1234567890',
+    LOG_LEVEL: 'info',
+  }
+  const cases: Array<{ args: string[]; env?: Record<string, string | undefined>; message: RegExp }> = [
+    { args: ['frobnicate'], message: /unknown command "frobnicate"/ },
+    { args: ['demo', '--country', 'us', '--dir', demoDir], message: /not a 2-letter upper-case KCS code/ },
+    { args: ['demo', '--from', '2025-13', '--dir', demoDir], message: /--from "2025-13" is not a month/ },
+    { args: ['fetch', '--country', 'US', '--from', '2025-01'], message: /--to is required/ },
+    { args: ['fetch', '--from', '2025-01', '--to', '2025-12'], message: /give --country, --hs or both/ },
+    {
+      args: ['fetch', '--country', 'US', '--from', '2025-01', '--to', '2025-12', '--format', 'xml'],
+      message: /--format must be table, json or csv/,
+    },
+    {
+      args: ['fetch', '--country', 'US', '--hs', '123', '--from', '2025-01', '--to', '2025-12'],
+      message: /2, 4, 6 or 10 digits/,
+    },
+    { args: ['lookup', 'planet', 'mars'], message: /what to look up/ },
+    { args: ['lookup', 'country'], message: /give a code or a name/ },
+    { args: ['emulator', '--port', 'not-a-port'], message: /port/i },
+    {
+      args: ['plan', '--country', 'US', '--from', '2025-06', '--to', '2025-01'],
+      message: /--to 2025-01 is before --from 2025-06/,
+    },
+    {
+      args: ['plan', '--country', 'US', '--from', '2025-01', '--to', '2025-12'],
+      env: { KCS_RATE_PER_SECOND: '50' },
+      message: /KCS_RATE_PER_SECOND.*at most 30/,
+    },
+    {
+      args: ['sync', '--country', 'ZZ', '--from', '2025-01', '--to', '2025-12', '--inline'],
+      message: /unknown country code ZZ/,
+    },
+    {
+      args: ['sync', '--country', 'US', '--from', '2025-01', '--to', '2025-12', '--inline'],
+      env: { KCS_SERVICE_KEY: undefined },
+      message: /KCS_SERVICE_KEY: is not set/,
+    },
+    {
+      args: ['sync', '--country', 'US', '--from', '2025-01', '--to', '2025-12', '--inline', '--allow-inline'],
+      message: /exclude each other/,
+    },
+    {
+      args: ['sync', '--country', 'US', '--from', '2025-01', '--to', '2025-12'],
+      env: { REDIS_URL: 'redis://127.0.0.1:1' },
+      message: /Redis is not reachable[\s\S]*--inline/,
+    },
+    { args: ['worker', '--concurrency', '0'], message: /--concurrency must be a whole number/ },
+    { args: ['schedule', '--cron', 'every day'], message: /KCS_FRESHNESS_CRON.*cron pattern/ },
+    { args: ['status', '--bogus'], message: /status: Unknown option '--bogus'/ },
+    { args: ['serve', '--port', '99999'], message: /--port must be 0–65535/ },
+  ]
+  // Two cases also run as real processes: the binary's exit code and stderr.
+  const asProcess = new Set(['frobnicate', 'sync --country US --from 2025-01 --to 2025-12 --inline'])
+  it.each(cases.map((c) => [c.args.join(' '), c] as const))('%s', async (name, c) => {
+    const run = asProcess.has(name)
+      ? await runCliProcess(c.args, { ...env, ...c.env })
+      : await inProcess(c.args, { ...env, ...c.env })
+    expect(run.code, run.stderr).not.toBe(0)
+    if (c.args[0] !== 'emulator') expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(c.message)
+    if (c.args[0] !== 'emulator') expect(run.stderr).toMatch(/hint: /)
+    expect(run.stdout).toBe('')
+    expect(`${run.stdout}${run.stderr}`).not.toContain(env.KCS_SERVICE_KEY)
+    expect(existsSync(dbDir)).toBe(false)
+    expect(existsSync(demoDir)).toBe(false)
+  })
+  it.skipIf(!available.redis)('left nothing in Redis', async () => {
+    expect(await countKeys(prefix)).toBe(0)
+    await dropPrefix(prefix)
+  })
+})
+
+describe('commands against the emulator: the service key never appears in output, logs or the ledger', () => {
+  const KEY = 'cli-secret-key-Zm9vYmFy+/=='
+  const WRONG = 'cli-wrong-key-0000aaaa1111bbbb'
+  let emu: Emulator
+  let pg: Awaited<ReturnType<typeof createTestDatabase>> | undefined
+  beforeAll(async () => {
+    emu = await createEmulator({ port: 0, seed: 9, keys: [KEY], ratePerSecond: 30 })
+    if (available.postgres) pg = await createTestDatabase('cli')
+  })
+  afterAll(async () => {
+    await emu?.close()
+    await pg?.drop()
+  })
+
+  it('lookup and plan answer in table and JSON', async () => {
+    const hs = await inProcess(['lookup', 'hs', '0202', '--json'], {})
+    expect(hs.code).toBe(0)
+    expect(JSON.parse(hs.stdout)[0]).toMatchObject({ code: '0202' })
+    const beef = await inProcess(['lookup', 'hs', 'bovine'], {})
+    expect(beef.stdout).toMatch(/0201|0202/)
+    const country = await inProcess(['lookup', 'country', 'Japan'], {})
+    expect(country.stdout).toMatch(/JP\s+Japan/)
+    const korean = await inProcess(['lookup', 'country', '일본', '--json'], {})
+    expect(JSON.parse(korean.stdout)[0]).toMatchObject({ code: 'JP' })
+    const plan = await inProcess(
+      ['plan', '--country', 'US,CN', '--from', '2024-03', '--to', '2025-12', '--json'],
+      { DATABASE_URL: join(tmp, 'absent'), KCS_DAILY_QUOTA: '3' },
+    )
+    expect(plan.code, plan.stderr).toBe(0)
+    const parsed = JSON.parse(plan.stdout)
+    expect(parsed).toMatchObject({ calls: 4, quotaDays: 2, quota: 3 })
+    expect(existsSync(join(tmp, 'absent'))).toBe(false)
+  })
+
+  it('fetch streams one query as CSV and JSON; ranges over 12 months are split by year', async () => {
+    const code = smallCountries(emu, 1)[0] as string
+    const env = { KCS_SERVICE_KEY: KEY, KCS_BASE_URL: emu.url, LOG_LEVEL: 'debug' }
+    const before = emu.stats.total
+    const csv = await runCliProcess(
+      ['fetch', '--country', code, '--hs', '85', '--from', '2024-07', '--to', '2025-06', '--format', 'csv'],
+      env,
+    )
+    expect(csv.code, csv.stderr).toBe(0)
+    const truth = [
+      ...emu.truth.rows({ country: code, hs: '85', from: '2024-07', to: '2024-12' }),
+      ...emu.truth.rows({ country: code, hs: '85', from: '2025-01', to: '2025-06' }),
+    ]
+    const lines = csv.stdout.trim().split('\n')
+    expect(lines[0]).toBe(
+      'period,countryCode,countryName,hsCode,itemName,exportKg,exportUsd,importKg,importUsd,balanceUsd',
+    )
+    expect(lines.length - 1).toBe(truth.length)
+    expect(emu.stats.total - before).toBe(2)
+    const json = await runCliProcess(
+      ['fetch', '--country', code, '--hs', '85', '--from', '2025-01', '--to', '2025-03', '--json'],
+      env,
+    )
+    expect(JSON.parse(json.stdout)).toHaveLength(
+      emu.truth.rows({ country: code, hs: '85', from: '2025-01', to: '2025-03' }).length,
+    )
+    expect(`${csv.stdout}${csv.stderr}`).not.toContain(KEY)
+    expect(`${json.stdout}${json.stderr}${json.logs}`).not.toContain(KEY)
+  })
+
+  it.skipIf(!available.postgres)(
+    'sync --inline with a wrong key fails cleanly, records the reason, and leaks no key',
+    async () => {
+      const url = pg?.url as string
+      const countries = smallCountries(emu, 2).join(',')
+      const ok = await runCliProcess(
+        ['sync', '--inline', '--country', countries, '--from', '2025-01', '--to', '2025-02'],
+        { KCS_SERVICE_KEY: KEY, KCS_BASE_URL: emu.url, DATABASE_URL: url, LOG_LEVEL: 'debug' },
+      )
+      expect(ok.code, ok.stderr).toBe(0)
+      expect(ok.stdout).toMatch(/synced 2\/2 slices/)
+      const bad = await runCliProcess(
+        ['sync', '--inline', '--country', 'US', '--from', '2025-01', '--to', '2025-02'],
+        { KCS_SERVICE_KEY: WRONG, KCS_BASE_URL: emu.url, DATABASE_URL: url, LOG_LEVEL: 'debug' },
+      )
+      expect(bad.code).toBe(1)
+      expect(bad.stdout).toMatch(/FAILED/)
+      expect(bad.stderr).toMatch(/slice failed/)
+      const status = await runCliProcess(['status', '--json'], {
+        KCS_SERVICE_KEY: WRONG,
+        DATABASE_URL: url,
+        REDIS_URL,
+        KCS_QUEUE_PREFIX: uniquePrefix('cli-status'),
+      })
+      expect(status.code, status.stderr).toBe(0)
+      const report = JSON.parse(status.stdout)
+      expect(report.failures[0], JSON.stringify(report.failures)).toMatchObject({
+        slice: 'US:2025-01..2025-02',
+        code: '30',
+      })
+      expect(report.coverage.length).toBeGreaterThan(0)
+      const db = await openDatabase(url)
+      try {
+        const entries = await ledger(db)
+        expect(entries.find((e) => e.status === 'failed')?.errorCode).toBe('30')
+        const text = JSON.stringify(entries)
+        for (const k of [KEY, WRONG, encodeURIComponent(KEY)]) expect(text).not.toContain(k)
+      } finally {
+        await db.close()
+      }
+      for (const run of [ok, bad, status])
+        for (const k of [KEY, WRONG, encodeURIComponent(KEY)])
+          expect(`${run.stdout}${run.stderr}`).not.toContain(k)
+    },
+  )
+
+  it('demo runs end to end on a fresh directory', async () => {
+    const dir = join(tmp, 'demo')
+    const run = await runCliProcess(
+      ['demo', '--dir', dir, '--country', 'AD,AF', '--from', '2025-01', '--to', '2025-02', '--json'],
+      {},
+      120_000,
+    )
+    expect(run.code, run.stderr).toBe(0)
+    const result = JSON.parse(run.stdout)
+    expect(result).toMatchObject({ slices: 2, calls: 2, failed: 0, quota: { used: 2 } })
+    expect(result.rows.total).toBeGreaterThan(0)
+    expect(result.topPartners.map((p: { country: string }) => p.country).sort()).toEqual(['AD', 'AF'])
+    expect(result.topItems[0].name).toBeTruthy()
+  })
+})

@@ -1,0 +1,29 @@
+import { type CliContext, runCli } from './commands.js'
+import { loadConfig, redactKey } from './config.js'
+import { UsageError } from './errors.js'
+
+/**
+ * Run one CLI invocation and report any error on stderr: usage errors (bad flags, bad config) exit 2 with a hint, other
+ * failures exit 1. Every line is scrubbed of the service key.
+ */
+export async function main(argv: string[], ctx: CliContext): Promise<number> {
+  let key: string | undefined
+  try {
+    key = loadConfig(ctx.env).serviceKey
+  } catch {
+    key = ctx.env.KCS_SERVICE_KEY // the configuration error itself is reported by the command
+  }
+  try {
+    return await runCli(argv, ctx)
+  } catch (error) {
+    const e = error as { message?: string; hint?: string; name?: string }
+    if (error instanceof UsageError) {
+      ctx.stderr.write(`kcs-trade: ${redactKey(error.message, key)}\n`)
+      if (error.hint) ctx.stderr.write(`hint: ${redactKey(error.hint, key)}\n`)
+      return 2
+    }
+    ctx.stderr.write(`kcs-trade: ${redactKey(`${e.name ?? 'Error'}: ${e.message ?? String(error)}`, key)}\n`)
+    if (typeof e.hint === 'string' && e.hint) ctx.stderr.write(`hint: ${redactKey(e.hint, key)}\n`)
+    return 1
+  }
+}
