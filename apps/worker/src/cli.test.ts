@@ -183,7 +183,7 @@ describe('commands against the emulator: the service key never appears in output
     )
     expect(lines.length - 1).toBe(truth.length)
     expect(emu.stats.total - before).toBe(2)
-    const json = await runCliProcess(
+    const json = await inProcess(
       ['fetch', '--country', code, '--hs', '85', '--from', '2025-01', '--to', '2025-03', '--json'],
       env,
     )
