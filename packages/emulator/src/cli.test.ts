@@ -100,6 +100,8 @@ describe('runEmulatorCli', () => {
     controller.abort()
     expect(await done).toBe(0)
     expect(err).toEqual([])
+    // The key is never printed.
+    expect(out.join('\n')).not.toContain('cli-key')
   })
 
   it('returns 2 with a message on bad options, and 1 when it cannot start', async () => {
