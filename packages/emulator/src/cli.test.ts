@@ -104,6 +104,18 @@ describe('runEmulatorCli', () => {
     expect(out.join('\n')).not.toContain('cli-key')
   })
 
+  it('prints the usage for --help and exits 0', async () => {
+    const out: string[] = []
+    expect(
+      await runEmulatorCli(['--help'], {
+        io: { out: (l) => out.push(l), err: () => {} },
+        handleSignals: false,
+      }),
+    ).toBe(0)
+    expect(out.join('\n')).toContain('--daily-quota N')
+    expect(out.join('\n')).toContain('--faults SPEC')
+  })
+
   it('returns 2 with a message on bad options, and 1 when it cannot start', async () => {
     const err: string[] = []
     const io = { out: () => {}, err: (l: string) => err.push(l) }
