@@ -33,7 +33,8 @@ describe('connect', () => {
     } finally {
       await again.close()
     }
-  })
+    // PGlite's initdb on disk is slow on a loaded machine
+  }, 180_000)
 
   it('rejects unknown schemes and malformed PostgreSQL URLs, redacting the password', async () => {
     const e1 = await connect('mysql://root:hunter2@localhost/db').catch((e: unknown) => e)
