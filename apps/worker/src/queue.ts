@@ -3,7 +3,13 @@ import type { Redis } from 'ioredis'
 import { type Clock, kstDay, systemClock } from './clock.js'
 import { redactKey } from './config.js'
 import { errorMessage } from './errors.js'
-import { backoffDelay, type EngineDeps, processSlice, type ReplaceResult } from './processor.js'
+import {
+  backoffDelay,
+  type EngineDeps,
+  processSlice,
+  type ReplaceResult,
+  type SliceTiming,
+} from './processor.js'
 import { describeSlice, type Slice, sliceKey } from './slices.js'
 
 /** The BullMQ queue every slice job and the freshness scheduler live on (under `KCS_QUEUE_PREFIX`). */
@@ -21,7 +27,7 @@ export interface SliceJobData {
 }
 
 export type SliceJobResult =
-  | ({ status: 'done'; slice: Slice } & ReplaceResult)
+  | ({ status: 'done'; slice: Slice; timing: SliceTiming } & ReplaceResult)
   | { status: 'split'; slice: Slice; parts: Slice[] }
   | { status: 'freshness'; enqueued: number; existing: number }
 
@@ -158,7 +164,7 @@ export function createSyncWorker(
       switch (outcome.status) {
         case 'done':
           deps.metrics.job('done', seconds)
-          return { status: 'done', slice: data.slice, ...outcome.result }
+          return { status: 'done', slice: data.slice, ...outcome.result, timing: outcome.timing }
         case 'wait': {
           deps.metrics.job(outcome.reason === 'quota_exceeded' ? 'waiting_quota' : 'backoff')
           const wait = Math.max(50, outcome.until - clock.now())

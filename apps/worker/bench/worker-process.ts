@@ -1,0 +1,49 @@
+// One benchmark worker process: the production BullMQ worker with the rate limit off (emulator only), reporting its
+// peak memory when told to stop. Not a CLI mode on purpose: the real worker never runs without the per-second limit.
+import { Writable } from 'node:stream'
+import { createClientFetcher, createDbStore, openDatabase } from '../src/engine.js'
+import { MemoryQuota, unlimitedRate } from '../src/limits.js'
+import { createLogger } from '../src/logger.js'
+import { MemoryMetrics } from '../src/metrics.js'
+import { createSyncWorker } from '../src/queue.js'
+import { createRedis } from '../src/runtime.js'
+
+const {
+  KCS_SERVICE_KEY: key = '',
+  KCS_BASE_URL: baseUrl = '',
+  DATABASE_URL: dbUrl = '',
+  REDIS_URL: redisUrl = '',
+  KCS_QUEUE_PREFIX: prefix = '',
+} = process.env
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 2)
+let peakRss = process.memoryUsage().rss
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss)
+}, 50)
+const db = await openDatabase(dbUrl)
+const redis = createRedis(redisUrl)
+const rate = unlimitedRate
+const worker = createSyncWorker({
+  connection: redis,
+  prefix,
+  concurrency,
+  deps: {
+    fetcher: createClientFetcher({ serviceKey: key, baseUrl, rate }),
+    store: createDbStore(db, key),
+    quota: new MemoryQuota(1_000_000),
+    rate,
+    metrics: new MemoryMetrics(),
+    logger: createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
+  },
+  freshnessSlices: async () => [],
+})
+await worker.waitUntilReady()
+process.stdout.write('ready\n')
+process.once('SIGTERM', async () => {
+  await worker.close()
+  clearInterval(sampler)
+  redis.disconnect()
+  await db.close()
+  process.stdout.write(`${JSON.stringify({ peakRssMb: Math.round(peakRss / 1048576) })}\n`)
+  process.exit(0)
+})
