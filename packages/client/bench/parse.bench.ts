@@ -159,7 +159,8 @@ function timeInterleaved(methods: [string, () => Outcome][]): Timing[] {
   const rows = methods.map(() => 0)
   for (let round = 0; round < RUNS; round++) {
     methods.forEach(([, fn], i) => {
-      gc?.()
+      // No forced gc() here: a full collection shrinks the young generation, and the next run then
+      // pays for regrowing it; a long-running process does not collect between requests.
       const c = process.cpuUsage()
       const t = performance.now()
       rows[i] = fn().rows
