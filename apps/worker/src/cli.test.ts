@@ -16,12 +16,18 @@ import {
   runCliProcess,
   smallCountries,
   uniquePrefix,
+  waitFor,
 } from './test-utils/services.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'kcs-worker-cli-'))
 
 /** Run the CLI in this process through its own entry (`main`, what the binary calls), capturing output and logs. */
-async function inProcess(args: string[], env: Record<string, string | undefined>) {
+async function inProcess(
+  args: string[],
+  env: Record<string, string | undefined>,
+  shutdown = new AbortController().signal,
+  onStderr?: (text: string) => void,
+) {
   let stdout = ''
   let stderr = ''
   let logs = ''
@@ -39,11 +45,12 @@ async function inProcess(args: string[], env: Record<string, string | undefined>
     }),
     stderr: sink((s) => {
       stderr += s
+      onStderr?.(stderr)
     }) as unknown as NodeJS.WriteStream,
     logDestination: sink((s) => {
       logs += s
     }),
-    shutdown: new AbortController().signal,
+    shutdown,
   })
   return { code, stdout, stderr, logs }
 }
@@ -237,6 +244,44 @@ describe('commands against the emulator: the service key never appears in output
       for (const run of [ok, bad, status])
         for (const k of [KEY, WRONG, encodeURIComponent(KEY)])
           expect(`${run.stdout}${run.stderr}`).not.toContain(k)
+    },
+  )
+
+  it.skipIf(!available.postgres || !available.redis)(
+    'serve answers /healthz, /readyz, /metrics and the dashboard, bound to 127.0.0.1',
+    async () => {
+      const prefix = uniquePrefix('cli-serve')
+      const stop = new AbortController()
+      let base = ''
+      const run = inProcess(
+        ['serve', '--port', '0'],
+        { KCS_SERVICE_KEY: WRONG, DATABASE_URL: pg?.url, REDIS_URL, KCS_QUEUE_PREFIX: prefix },
+        stop.signal,
+        (text) => {
+          base = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(text)?.[1] ?? base
+        },
+      )
+      try {
+        await waitFor(() => base !== '', 30_000, 'serve to listen')
+        expect(await (await fetch(`${base}/healthz`)).text()).toBe('ok\n')
+        const ready = await fetch(`${base}/readyz`)
+        expect(ready.status).toBe(200)
+        expect(await ready.json()).toEqual({ redis: true, database: true })
+        const metrics = await (await fetch(`${base}/metrics`)).text()
+        expect(metrics).toMatch(/# TYPE kcs_calls_total counter/)
+        expect(metrics).toMatch(/kcs_quota_remaining \d+/)
+        expect(metrics).toMatch(/kcs_job_duration_seconds_bucket\{le="\+Inf"\}/)
+        expect(metrics).toMatch(/kcs_queue_jobs\{state="waiting"\} 0/)
+        const page = await (await fetch(`${base}/`)).text()
+        expect(page).toContain('<h1>kcs-trade sync</h1>')
+        expect(page).toContain('US:2025-01..2025-02') // the ledger failure of the previous test
+        for (const text of [metrics, page]) expect(text).not.toContain(WRONG)
+        expect((await fetch(`${base}/nope`)).status).toBe(404)
+      } finally {
+        stop.abort()
+        expect((await run).code).toBe(0)
+        await dropPrefix(prefix)
+      }
     },
   )
 

@@ -77,8 +77,9 @@ Environment: KCS_SERVICE_KEY, KCS_BASE_URL, DATABASE_URL, REDIS_URL, KCS_DAILY_Q
 KCS_RATE_PER_SECOND, LOG_LEVEL, KCS_QUEUE_PREFIX (see apps/worker/README.md)`,
   demo: `Usage: kcs-trade demo [--dir ./.kcs-trade/demo] [--country US,CN,...] [--from YYYY-MM --to YYYY-MM] [--json]
 
-Starts the emulator in-process, syncs a small plan into PGlite under --dir with the same engine as
-'sync --inline', and prints rows, calls, quota used, and the top partners and items.`,
+Starts the emulator in-process, syncs a small plan (default: US, CN, JP, VN, DE, AU over the last
+quarter of the last complete year) into PGlite under --dir with the same engine as 'sync --inline',
+and prints rows, calls, quota used, and the top partners and items.`,
   fetch: `Usage: kcs-trade fetch --country US [--hs 0202] --from 2025-01 --to 2025-12 [--format table|json|csv]
 
 One query to stdout (needs KCS_SERVICE_KEY; KCS_BASE_URL for the emulator). A range longer than 12
@@ -372,7 +373,8 @@ async function demoCommand(ctx: CliContext, argv: string[]): Promise<number> {
     // The last complete year of detail the emulator publishes, unless asked otherwise.
     const lastDetail = emu.truth.publication().lastDetailMonth
     const year = Number(lastDetail.slice(0, 4)) - (lastDetail.endsWith('-12') ? 0 : 1)
-    const from = values.from ? parseMonth(values.from, 'from', 'demo') : `${year}-01`
+    // A small plan by default: one quarter, still one call per country.
+    const from = values.from ? parseMonth(values.from, 'from', 'demo') : `${year}-10`
     const to = values.to ? parseMonth(values.to, 'to', 'demo') : `${year}-12`
     const input = { countries: chosen, from, to, refresh: true }
     await planBackfill(input, { quota, ledger: [] }) // validate before creating the directory
