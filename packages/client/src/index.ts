@@ -25,15 +25,12 @@ export {
   type TradeWindowResult,
 } from './client.js'
 export {
-  type CompiledEndpoint,
-  compileEndpoint,
   type EndpointDefinition,
   type EndpointLayout,
   type FieldMapping,
   type FieldSpec,
   type FieldType,
   nitemtradeEndpoint,
-  parseSafeInteger,
   type TradeRow,
   type TradeTotals,
   tradeRowSchema,
@@ -63,7 +60,6 @@ export {
   type KcsValidationField,
   nextKstMidnight,
   RETRYABLE_GATEWAY_CODES,
-  serviceReasonFromMessage,
 } from './errors.js'
 export {
   MAX_WINDOW_MONTHS,
@@ -92,4 +88,3 @@ export {
 } from './resilience.js'
 export { normalizeServiceKey, REDACTED, redactSecret } from './secret.js'
 export { Sha256, sha256Hex } from './sha256.js'
-export { type ScannerOptions, XmlItemScanner } from './xml/scanner.js'
