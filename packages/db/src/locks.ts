@@ -4,10 +4,11 @@
  */
 export const MIGRATION_LOCK = [0x4b435354, 1] as const // 'KCST'
 export const SLICE_LOCK_SPACE = 0x4b435353 // 'KCSS'
-/** Taken exclusively by all-country slices, shared by single-country slices. */
-export const ALL_COUNTRIES_LOCK = 0
-
-/** A collision-free lock id for a two-letter country code. */
-export function countryLockId(country: string): number {
-  return 1 + country.charCodeAt(0) * 256 + country.charCodeAt(1)
+/**
+ * A collision-free lock id for (year, country), or (year, all countries) when country is null:
+ * `year * 32768 + (1 + c0 * 256 + c1)` stays below 2^31 for years up to 9999.
+ */
+export function sliceLockId(year: number, country: string | null): number {
+  const c = country === null ? 0 : 1 + country.charCodeAt(0) * 256 + country.charCodeAt(1)
+  return year * 32768 + c
 }

@@ -381,6 +381,34 @@ describe.each(backends)('replaceSlice on $name', (backend) => {
   })
 
   it.skipIf(backend.skip)(
+    'lets two concurrent first fetches of one slice end as one of the answers',
+    async () => {
+      const other = backend.name === 'postgres' ? await connect(t.url, { poolSize: 2 }) : t.db
+      try {
+        const slice = { country: 'JP', from: '2025-01', to: '2025-12' }
+        const x = rows('JP', 300)
+        const y = rows('JP', 250, 2025, 7)
+        const [sx, sy] = await Promise.all([
+          replaceSlice(t.db, slice, asAsync(x), META, { batchSize: 40 }),
+          replaceSlice(other, slice, asAsync(y), META, { batchSize: 40 }),
+        ])
+        // exactly one of them was the first fetch; the other saw its rows and recorded the difference
+        expect([sx.firstFetch, sy.firstFetch].sort()).toEqual([false, true])
+        const second = sx.firstFetch ? sy : sx
+        const winner = sx.firstFetch ? y : x
+        expect(second.revisionsRecorded).toBe(second.added + second.changed + second.withdrawn)
+        expect(second.revisionsRecorded).toBeGreaterThan(0)
+        expect(await tradeRows(t.db, { country: 'JP', from: '2025-01', to: '2025-12' })).toEqual(
+          sortRows(winner),
+        )
+        expect((await ledger(t.db, { country: 'JP' }))[0]?.rowCount).toBe(winner.length)
+      } finally {
+        if (other !== t.db) await other.close()
+      }
+    },
+  )
+
+  it.skipIf(backend.skip)(
     'serialises concurrent replacements of overlapping slices into one consistent state',
     async () => {
       const other = backend.name === 'postgres' ? await connect(t.url, { poolSize: 2 }) : t.db

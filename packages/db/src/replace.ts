@@ -7,7 +7,7 @@ import {
   RowSourceError,
   RowValidationError,
 } from './errors.js'
-import { ALL_COUNTRIES_LOCK, countryLockId, SLICE_LOCK_SPACE } from './locks.js'
+import { SLICE_LOCK_SPACE, sliceLockId } from './locks.js'
 import { monthIndex, normalizePeriod, normalizeSlice, periodToDate, prefixUpperBound } from './slice.js'
 import { rowsOf } from './sql.js'
 import type { FetchMeta, NormalizedSlice, Slice, TradeRow, TradeTotals } from './types.js'
@@ -91,25 +91,52 @@ export async function replaceSlice(
   const started = performance.now()
   try {
     return await db.transaction(async (tx) => {
+      const at = fetchedAt.toISOString()
+      const scope = scopeOf(s)
+      const state = async () => {
+        const r = rowsOf<{ fetched: boolean | null; has_rows: boolean }>(
+          await tx.execute(sql`
+            select (select fetched_at is not null from sync_ledger where slice_key = ${s.key}) as fetched,
+                   exists (select 1 from trade_rows t where ${scope}) as has_rows`),
+        )[0]
+        return { firstFetch: !r?.fetched, scopeHasRows: r?.has_rows === true }
+      }
+      // A first fetch into an empty part of the mirror (every slice of a backfill) streams straight
+      // into trade_rows: no staging, no diff. That needs the slice lock while the rows arrive; the
+      // locks are per country and year, so only a writer of the same slice waits.
+      let direct = false
+      const guess = await state()
+      if (guess.firstFetch && !guess.scopeHasRows) {
+        await lockSlice(tx, s)
+        const sure = await state()
+        direct = sure.firstFetch && !sure.scopeHasRows
+      }
+      if (direct) {
+        const rowCount = await stageRows(tx, s, rows, batchSize, at)
+        if (fetchMeta.rowCount !== undefined && fetchMeta.rowCount !== rowCount) {
+          throw new RowCountMismatchError(s.key, fetchMeta.rowCount, rowCount)
+        }
+        const change = { added: rowCount, changed: 0, withdrawn: 0 }
+        await writeLedgerSuccess(tx, s, fetchMeta, at, rowCount, change)
+        return {
+          sliceKey: s.key,
+          firstFetch: true,
+          rowCount,
+          ...change,
+          unchanged: 0,
+          revisionsRecorded: 0,
+          durationMs: Math.round(performance.now() - started),
+        }
+      }
       await tx.execute(sql.raw(CREATE_STAGE))
-      const rowCount = await stageRows(tx, s, rows, batchSize)
+      const rowCount = await stageRows(tx, s, rows, batchSize, null)
       if (fetchMeta.rowCount !== undefined && fetchMeta.rowCount !== rowCount) {
         throw new RowCountMismatchError(s.key, fetchMeta.rowCount, rowCount)
       }
       await lockSlice(tx, s)
-      const ledgerRow = rowsOf<{ fetched: boolean }>(
-        await tx.execute(
-          sql`select fetched_at is not null as fetched from sync_ledger where slice_key = ${s.key} for update`,
-        ),
-      )[0]
-      const firstFetch = !ledgerRow?.fetched
-      const scope = scopeOf(s)
-      const scopeHasRows =
-        rowsOf<{ e: boolean }>(
-          await tx.execute(sql`select exists (select 1 from trade_rows t where ${scope}) as e`),
-        )[0]?.e === true
+      await tx.execute(sql`select 1 from sync_ledger where slice_key = ${s.key} for update`)
+      const { firstFetch, scopeHasRows } = await state()
       const record = !firstFetch || scopeHasRows
-      const at = fetchedAt.toISOString()
       let added = 0
       let changed = 0
       let withdrawn = 0
@@ -251,16 +278,21 @@ export function hsPrefixCondition(prefix: string, alias = 't'): SQL {
 }
 
 async function lockSlice(tx: Tx, s: NormalizedSlice): Promise<void> {
-  // All-country slices overlap every country: they take the global lock exclusively; country slices
-  // share it and take their country's lock exclusively. Same-country slices therefore never interleave.
-  if (s.country === null) {
-    await tx.execute(sql`select pg_advisory_xact_lock(${SLICE_LOCK_SPACE}::int, ${ALL_COUNTRIES_LOCK}::int)`)
-  } else {
-    await tx.execute(
-      sql`select pg_advisory_xact_lock_shared(${SLICE_LOCK_SPACE}::int, ${ALL_COUNTRIES_LOCK}::int),
-                 pg_advisory_xact_lock(${SLICE_LOCK_SPACE}::int, ${countryLockId(s.country)}::int)`,
-    )
+  // Per calendar year touched: all-country slices take the year's "all countries" lock exclusively;
+  // country slices share it and take their (country, year) lock exclusively. Overlapping slices never
+  // interleave, different countries or years write in parallel, and every writer acquires in the
+  // same ascending key order, so the locks cannot deadlock.
+  const keys: SQL[] = []
+  for (let year = Number(s.from.slice(0, 4)); year <= Number(s.to.slice(0, 4)); year++) {
+    const all = sliceLockId(year, null)
+    if (s.country === null) {
+      keys.push(sql`pg_advisory_xact_lock(${SLICE_LOCK_SPACE}::int, ${all}::int)`)
+    } else {
+      keys.push(sql`pg_advisory_xact_lock_shared(${SLICE_LOCK_SPACE}::int, ${all}::int)`)
+      keys.push(sql`pg_advisory_xact_lock(${SLICE_LOCK_SPACE}::int, ${sliceLockId(year, s.country)}::int)`)
+    }
   }
+  for (const key of keys) await tx.execute(sql`select ${key}`)
 }
 
 /** Validates and streams the rows into `kcs_stage`, a batch per statement; returns the row count. */
@@ -269,6 +301,8 @@ async function stageRows(
   s: NormalizedSlice,
   rows: Iterable<TradeRow> | AsyncIterable<TradeRow>,
   batchSize: number,
+  /** null: into kcs_stage; a timestamp: straight into trade_rows with that fetched_at. */
+  directAt: string | null,
 ): Promise<number> {
   const fromIndex = monthIndex(s.from)
   const toIndex = monthIndex(s.to)
@@ -279,11 +313,18 @@ async function stageRows(
     if (columns[0].length === 0) return
     const c = columns
     columns = emptyColumns()
-    await tx.execute(sql`
-      insert into kcs_stage (${sql.raw(STAGE_COLUMNS.join(', '))})
-      select * from unnest(${sql.param(c[0])}::date[], ${sql.param(c[1])}::text[], ${sql.param(c[2])}::text[],
+    const source = sql`unnest(${sql.param(c[0])}::date[], ${sql.param(c[1])}::text[], ${sql.param(c[2])}::text[],
         ${sql.param(c[3])}::text[], ${sql.param(c[4])}::text[], ${sql.param(c[5])}::int8[],
-        ${sql.param(c[6])}::int8[], ${sql.param(c[7])}::int8[], ${sql.param(c[8])}::int8[], ${sql.param(c[9])}::int8[])`)
+        ${sql.param(c[6])}::int8[], ${sql.param(c[7])}::int8[], ${sql.param(c[8])}::int8[], ${sql.param(c[9])}::int8[])`
+    if (directAt === null) {
+      await tx.execute(
+        sql`insert into kcs_stage (${sql.raw(STAGE_COLUMNS.join(', '))}) select * from ${source}`,
+      )
+    } else {
+      await tx.execute(sql`
+        insert into trade_rows (${sql.raw(STAGE_COLUMNS.join(', '))}, fetched_at)
+        select u.*, ${directAt}::timestamptz from ${source} as u`)
+    }
   }
   const take = async (row: TradeRow) => {
     const period = validateRow(row, index, s, fromIndex, toIndex)
