@@ -51,6 +51,7 @@ export {
   unlimitedRate,
 } from './limits.js'
 export { createLogger, type Logger, type LoggerOptions } from './logger.js'
+export { main } from './main.js'
 export {
   type CallOutcome,
   createPrometheusRegistry,

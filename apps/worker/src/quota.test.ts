@@ -1,13 +1,15 @@
 import { Writable } from 'node:stream'
+import { ledger } from '@kcs-trade/db'
 import { createEmulator, type Emulator } from '@kcs-trade/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { manualClock } from './clock.js'
 import { loadConfig } from './config.js'
 import { createClientFetcher, createDbStore, type KcsDatabase, openDatabase, planBackfill } from './engine.js'
+import { runInline } from './inline.js'
 import { createLogger } from './logger.js'
 import type { EngineDeps } from './processor.js'
 import { createQueue, createSyncWorker, enqueueSlices } from './queue.js'
-import { createRedis, redisLimits } from './runtime.js'
+import { createRedis, memoryLimits, redisLimits } from './runtime.js'
 import {
   available,
   createTestDatabase,
@@ -131,6 +133,40 @@ describe.skipIf(!available.redis || !available.postgres)(
         await queue.close()
         redis.disconnect()
       }
+    })
+
+    it('a year that keeps answering 5xx splits into quarters, and the mirror still equals the truth', async () => {
+      const country = smallCountries(emu, 41)[40] as string
+      const limits = memoryLimits(
+        { dailyQuota: 1_000, ratePerSecond: 30 },
+        manualClock(Date.UTC(2026, 0, 10)),
+      )
+      const deps: EngineDeps = {
+        fetcher: createClientFetcher({ serviceKey: KEY, baseUrl: emu.url, rate: limits.rate }),
+        store: createDbStore(db, KEY),
+        ...limits,
+        logger,
+        serviceKey: KEY,
+      }
+      emu.setDailyQuota(1_000)
+      const before = emu.stats.total
+      emu.faults.next({ kind: 'http5xx', status: 503, key: KEY, count: 2 })
+      const summary = await runInline([{ country, from: '2024-01', to: '2024-12' }], deps, {
+        maxAttempts: 2,
+        backoffBaseMs: 5,
+      })
+      expect(summary).toMatchObject({ done: 4, failed: 0, split: 1 })
+      expect(emu.stats.total - before).toBe(6) // 2 failures of the year, then 4 quarters
+      const entries = await ledger(db, { country })
+      expect(entries.map((e) => `${e.slice.from}..${e.slice.to} ${e.status}`)).toEqual([
+        '2024-01..2024-03 ok',
+        '2024-01..2024-12 failed',
+        '2024-04..2024-06 ok',
+        '2024-07..2024-09 ok',
+        '2024-10..2024-12 ok',
+      ])
+      const { mirror, truth } = await mirrorAndTruth(db, emu, [country], '2024-01', '2024-12')
+      expect(mirror).toEqual(truth)
     })
   },
 )
