@@ -1,7 +1,7 @@
 import { classifyBody } from './classify.js'
 import { type CompiledEndpoint, compileEndpoint, type EndpointLayout } from './endpoint.js'
 import { isKcsError, type KcsError, KcsResponseFormatError } from './errors.js'
-import { Sha256 } from './sha256.js'
+import { createSha256, type IncrementalHash } from './sha256.js'
 import { XmlItemScanner } from './xml/scanner.js'
 
 /** Error documents are small; anything bigger that is not a data answer is not worth holding. */
@@ -63,7 +63,7 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
   readonly #options: BodyParserOptions
   readonly #status: number
   readonly #redact: (text: string) => string
-  readonly #hash: Sha256 | null
+  readonly #hash: IncrementalHash | null
   #bytes = 0
   readonly #decoder = new TextDecoder('utf-8', { fatal: true })
   readonly #scanner: XmlItemScanner
@@ -88,7 +88,7 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
     this.#options = options
     this.#status = options.status ?? 200
     this.#redact = options.redact ?? identity
-    this.#hash = options.hash === false ? null : new Sha256()
+    this.#hash = options.hash === false ? null : createSha256()
     this.#exactKeys = endpoint.exactSums
     this.#approxKeys = endpoint.approximateSums
     this.#sums = new Array(this.#exactKeys.length + this.#approxKeys.length).fill(0)

@@ -87,4 +87,4 @@ export {
   type RetryOptions,
 } from './resilience.js'
 export { normalizeServiceKey, REDACTED, redactSecret } from './secret.js'
-export { Sha256, sha256Hex } from './sha256.js'
+export { createSha256, type IncrementalHash, Sha256, sha256Hex } from './sha256.js'

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { Sha256, sha256Hex } from './sha256.js'
+import { createSha256, Sha256, sha256Hex } from './sha256.js'
 import { seededRandom } from './test-utils/fixtures.js'
 
 describe('Sha256', () => {
@@ -56,5 +56,26 @@ describe('Sha256', () => {
         .update(new Uint8Array([1]))
         .digest('hex'),
     )
+  })
+})
+
+describe('createSha256', () => {
+  it('uses the native hash on Node and gives the same digest as the portable one, in any split', () => {
+    const random = seededRandom(7)
+    const data = new Uint8Array(70_001)
+    for (let i = 0; i < data.length; i++) data[i] = Math.floor(random() * 256)
+    const native = createSha256()
+    const portable = createSha256({ native: false })
+    expect(portable).toBeInstanceOf(Sha256)
+    expect(native).not.toBeInstanceOf(Sha256)
+    for (let i = 0; i < data.length; ) {
+      const n = 1 + Math.floor(random() * 9000)
+      native.update(data.subarray(i, i + n))
+      portable.update(data.subarray(i, i + n))
+      i += n
+    }
+    const expected = createHash('sha256').update(data).digest('hex')
+    expect(native.digestHex()).toBe(expected)
+    expect(portable.digestHex()).toBe(expected)
   })
 })

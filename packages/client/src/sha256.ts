@@ -170,3 +170,44 @@ export class Sha256 {
 export function sha256Hex(data: Uint8Array | string): string {
   return new Sha256().update(typeof data === 'string' ? new TextEncoder().encode(data) : data).digestHex()
 }
+
+/** What the body parser needs of a hash: bytes in, hex out. */
+export interface IncrementalHash {
+  update(data: Uint8Array): unknown
+  digestHex(): string
+}
+
+interface NativeHash {
+  update(data: Uint8Array): unknown
+  digest(encoding: 'hex'): string
+}
+type NativeCreateHash = (algorithm: 'sha256') => NativeHash
+
+// Runtimes with Node's built-ins (Node ≥ 20.16, Bun, Deno) expose them through
+// `process.getBuiltinModule`, which is a property look-up, not an import: bundles for browsers stay
+// free of `node:crypto`, and where it is missing the portable implementation above takes over.
+let nativeCreateHash: NativeCreateHash | null | undefined
+
+function findNativeCreateHash(): NativeCreateHash | null {
+  if (nativeCreateHash !== undefined) return nativeCreateHash
+  nativeCreateHash = null
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+    const crypto = proc?.getBuiltinModule?.('node:crypto') as { createHash?: NativeCreateHash } | undefined
+    if (typeof crypto?.createHash === 'function') nativeCreateHash = crypto.createHash
+  } catch {
+    // A runtime that refuses the look-up gets the portable hash.
+  }
+  return nativeCreateHash
+}
+
+/**
+ * An incremental SHA-256: the runtime's native one where it has Node's built-ins (about 10× faster
+ * on large bodies), else the portable {@link Sha256}. Both give the same digest.
+ */
+export function createSha256(options: { native?: boolean } = {}): IncrementalHash {
+  const createHash = options.native === false ? null : findNativeCreateHash()
+  if (createHash === null) return new Sha256()
+  const hash = createHash('sha256')
+  return { update: (data) => hash.update(data), digestHex: () => hash.digest('hex') }
+}
