@@ -232,6 +232,37 @@ describe.each(backends)('replaceSlice on $name', (backend) => {
     expect(await tradeRows(t.db, { from: '2025-01', to: '2025-12' })).toEqual(snapshot)
   })
 
+  it.skipIf(backend.skip)(
+    'rolls back a first fetch that fails after rows were already inserted',
+    async () => {
+      const answer = rows('KR', 40)
+      const broken = [...answer.slice(0, 30), { ...answer[30]!, exportKg: Number.NaN }, ...answer.slice(31)]
+      const error = await replaceSlice(
+        t.db,
+        { country: 'KR', from: '2025-01', to: '2025-12' },
+        broken,
+        META,
+        {
+          batchSize: 10,
+        },
+      ).catch((e: unknown) => e)
+      expect(error).toMatchObject({ code: 'INVALID_ROW', rowIndex: 30, field: 'exportKg' })
+      const streamError = await replaceSlice(
+        t.db,
+        { country: 'KR', from: '2025-01', to: '2025-12' },
+        asAsync(answer, 35, new Error('reset by peer')),
+        META,
+        { batchSize: 10 },
+      ).catch((e: unknown) => e)
+      expect(streamError).toBeInstanceOf(RowSourceError)
+      expect(await tradeRows(t.db, { country: 'KR', from: '2025-01', to: '2025-12' })).toEqual([])
+      expect(await ledger(t.db, { country: 'KR' })).toEqual([])
+      // and the slice still counts as never fetched
+      const ok = await replaceSlice(t.db, { country: 'KR', from: '2025-01', to: '2025-12' }, answer, META)
+      expect(ok).toMatchObject({ firstFetch: true, added: 40, revisionsRecorded: 0 })
+    },
+  )
+
   it.skipIf(backend.skip)('validates slices', async () => {
     const bad = [
       { from: '2025-01', to: '2025-12' },
