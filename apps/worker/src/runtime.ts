@@ -22,7 +22,7 @@ export function createRedis(url: string, options: { lazy?: boolean } = {}): Redi
 }
 
 /** Is Redis reachable within `timeoutMs`? */
-export async function pingRedis(url: string, timeoutMs = 1_500): Promise<boolean> {
+export async function pingRedis(url: string, timeoutMs = 3_000): Promise<boolean> {
   const redis = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
