@@ -476,9 +476,11 @@ async function demoCommand(ctx: CliContext, argv: string[]): Promise<number> {
 function itemName(reference: typeof import('@kcs-trade/reference'), code: string, fallback: string): string {
   const { hs, hsk } = reference
   const line = hsk.get(code)
-  const sub = hs.get(code.slice(0, 6))
-  if (line && !/^other$/i.test(line.nameEn)) return line.nameEn
-  return sub?.nameEn ?? line?.nameEn ?? fallback
+  const sub = hs.get(code.slice(0, 6)) ?? hs.get(code.slice(0, 4))
+  if (!line) return sub?.nameEn ?? fallback
+  // KCS names are relative to the parent ("Other", "Of wool…"): lead with the subheading then.
+  if (sub && /^(other|of |for |in |with |not )/i.test(line.nameEn)) return `${sub.nameEn}: ${line.nameEn}`
+  return line.nameEn
 }
 
 function truncate(s: string, n: number): string {
