@@ -14,7 +14,7 @@ export interface InlineOptions {
   /** Tries per slice before a transient failure is final (then the slice splits or fails). Default 4. */
   maxAttempts?: number
   backoffBaseMs?: number
-  /** While waiting for the quota reset, look at the clock this often (real ms). Default 60 s. */
+  /** While waiting for the quota reset, look at the clock (and the quota) this often, in real ms. Default 60 s. */
   quotaRecheckMs?: number
   signal?: AbortSignal
   /** Called after each slice outcome (progress bars, logs). */
@@ -36,6 +36,7 @@ export interface SyncSummary {
   split: number
   calls: number
   rows: { total: number; added: number; changed: number; withdrawn: number; unchanged: number }
+  /** Times a slice was put back to wait for the daily quota (each look at the clock counts). */
   quotaWaits: number
   failures: Array<{ slice: Slice; kind: string; message: string }>
   timing: SliceTiming
@@ -78,7 +79,7 @@ export async function runInline(
     total: summary.slices,
     done: summary.done,
     failed: summary.failed,
-    waiting: queue.filter((i) => i.notBefore > clock.now()).length,
+    waiting: queue.filter((i) => i.notBefore > Date.now()).length,
     rows: summary.rows.total,
   })
   let active = 0
@@ -94,7 +95,8 @@ export async function runInline(
   async function lane(): Promise<void> {
     for (;;) {
       if (options.signal?.aborted) return
-      const now = clock.now()
+      // Deadlines are in real time; only the quota reset is judged by the (injectable) calendar clock.
+      const now = Date.now()
       const index = queue.findIndex((i) => i.notBefore <= now)
       if (index < 0) {
         if (queue.length === 0 && active === 0) return
@@ -127,11 +129,16 @@ export async function runInline(
           case 'wait':
             if (outcome.reason === 'quota_exceeded') summary.quotaWaits++
             if (outcome.called) summary.calls++
-            queue.push({ ...item, notBefore: outcome.until })
+            {
+              const delay = Math.max(0, outcome.until - clock.now())
+              // A quota wait looks at the clock again now and then: the processor re-checks the quota, calling nothing.
+              const wait = outcome.reason === 'quota_exceeded' ? Math.min(delay, recheck) : delay
+              queue.push({ ...item, notBefore: Date.now() + wait })
+            }
             break
           case 'retry':
             summary.calls++
-            queue.push({ ...item, attempt: item.attempt + 1, notBefore: clock.now() + outcome.delayMs })
+            queue.push({ ...item, attempt: item.attempt + 1, notBefore: Date.now() + outcome.delayMs })
             break
           case 'split':
             summary.calls++

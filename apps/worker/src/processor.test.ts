@@ -148,7 +148,8 @@ describe('processSlice', () => {
     clock.advance(120_000) // past 15:00 UTC = midnight KST
     const summary = await run
     expect(calls).toHaveLength(4)
-    expect(summary).toMatchObject({ done: 4, failed: 0, quotaWaits: 2 })
+    expect(summary).toMatchObject({ done: 4, failed: 0 })
+    expect(summary.quotaWaits).toBeGreaterThanOrEqual(2)
   })
   it('an API answer 22 stops all calls until the reset', async () => {
     const clock = manualClock(Date.UTC(2026, 10, 24, 10, 0, 0))

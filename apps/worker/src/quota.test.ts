@@ -168,5 +168,41 @@ describe.skipIf(!available.redis || !available.postgres)(
       const { mirror, truth } = await mirrorAndTruth(db, emu, [country], '2024-01', '2024-12')
       expect(mirror).toEqual(truth)
     })
+    it('an API answer 23 backs off and retries; an answer 22 stops every call until midnight KST (inline, same processor)', async () => {
+      const [a, b, c] = smallCountries(emu, 44).slice(41) as [string, string, string]
+      const inlineClock = manualClock(Date.UTC(2026, 0, 10, 12, 0, 0))
+      const limits = memoryLimits({ dailyQuota: 1_000, ratePerSecond: 30 }, inlineClock)
+      const deps: EngineDeps = {
+        fetcher: createClientFetcher({ serviceKey: KEY, baseUrl: emu.url, rate: limits.rate }),
+        store: createDbStore(db, KEY),
+        ...limits,
+        logger,
+        clock: inlineClock,
+        serviceKey: KEY,
+      }
+      emu.setDailyQuota(1_000)
+      const before = emu.stats.total
+      emu.faults.next({ kind: 'rate23', key: KEY, count: 1 })
+      const first = await runInline([{ country: a, from: '2024-02', to: '2024-02' }], deps)
+      expect(first).toMatchObject({ done: 1, failed: 0, calls: 2 })
+      expect(emu.stats.total - before).toBe(2)
+
+      emu.faults.next({ kind: 'quota22', key: KEY, count: 1 })
+      const run = runInline(
+        [b, c].map((country) => ({ country, from: '2024-02', to: '2024-02' })),
+        deps,
+        { concurrency: 1, quotaRecheckMs: 50 },
+      )
+      await waitFor(() => emu.stats.total - before === 3, 10_000, 'the call answered 22')
+      await new Promise((r) => setTimeout(r, 500))
+      expect(emu.stats.total - before).toBe(3) // nothing more that day
+      expect((await limits.quota.snapshot()).exhausted).toBe(true)
+      inlineClock.set(Date.UTC(2026, 0, 10, 15, 0, 1)) // midnight KST
+      const second = await run
+      expect(second).toMatchObject({ done: 2, failed: 0 })
+      expect(emu.stats.total - before).toBe(5)
+      const { mirror, truth } = await mirrorAndTruth(db, emu, [a, b, c], '2024-02', '2024-02')
+      expect(mirror).toEqual(truth)
+    })
   },
 )
