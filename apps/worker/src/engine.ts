@@ -108,29 +108,20 @@ export function createDbStore(db: KcsDatabase, serviceKey?: string): SliceStore 
   const redact = secretVariants(serviceKey)
   return {
     async replace(slice, rows, meta) {
-      // replaceSlice checks the meta up front and reads it again once the rows are staged; until the answer has been
-      // read completely the getters give neutral values, afterwards the real ones.
-      const fetchMeta = {
-        get total() {
-          return (meta()?.total ?? null) as never
-        },
-        get bodySha256() {
-          return meta()?.bodySha256 ?? ''
-        },
-        get durationMs() {
-          return meta()?.durationMs ?? 0
-        },
-        get attempts() {
-          return meta()?.attempts ?? 1
-        },
-        get sumsMatch() {
-          return meta()?.sumsMatch ?? null
-        },
-        get rowCount() {
-          return meta()?.rowCount
-        },
-      }
-      const result = await replaceSlice(db, toDbSlice(slice), rows as AsyncIterable<never>, fetchMeta)
+      // The hash, totals and row count of a streamed answer are known once its last row is read:
+      // replaceSlice calls this then, before it writes the ledger.
+      const result = await replaceSlice(db, toDbSlice(slice), rows as AsyncIterable<never>, () => {
+        const m = meta()
+        if (!m) throw new Error('the answer ended without its summary (hash, totals, row count)')
+        return {
+          total: m.total as never,
+          bodySha256: m.bodySha256,
+          durationMs: m.durationMs,
+          attempts: m.attempts,
+          sumsMatch: m.sumsMatch ?? null,
+          rowCount: m.rowCount,
+        }
+      })
       return {
         added: result.added,
         changed: result.changed,

@@ -76,18 +76,32 @@ const MEASURES = ['exportKg', 'exportUsd', 'importKg', 'importUsd', 'balanceUsd'
  *
  * `rows` may be an array or an async iterable (rows stream into a staging table as they arrive; the
  * slice lock is only taken once the answer is complete).
+ *
+ * `fetchMeta` may be a function: it is called once, after the last row has been read, for a caller
+ * that streams an answer whose hash and totals are only known at its end (the client's
+ * `stream.summary`). A meta object is checked before any row is read; a function's result when it
+ * is called. With a function, `fetchedAt` is the time the call started.
  */
 export async function replaceSlice(
   db: KcsDatabase,
   slice: Slice,
   rows: Iterable<TradeRow> | AsyncIterable<TradeRow>,
-  fetchMeta: FetchMeta,
+  fetchMeta: FetchMeta | (() => FetchMeta),
   options: ReplaceOptions = {},
 ): Promise<ReplaceSummary> {
   const s = normalizeSlice(slice)
-  validateMeta(s.key, fetchMeta)
+  const early = typeof fetchMeta === 'function' ? null : fetchMeta
+  if (early) validateMeta(s.key, early)
+  const resolveMeta = (rowCount: number): FetchMeta => {
+    const meta = early ?? (fetchMeta as () => FetchMeta)()
+    if (!early) validateMeta(s.key, meta)
+    if (meta.rowCount !== undefined && meta.rowCount !== rowCount) {
+      throw new RowCountMismatchError(s.key, meta.rowCount, rowCount)
+    }
+    return meta
+  }
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 10_000))
-  const fetchedAt = fetchMeta.fetchedAt ?? new Date()
+  const fetchedAt = early?.fetchedAt ?? new Date()
   const started = performance.now()
   try {
     return await db.transaction(async (tx) => {
@@ -113,11 +127,9 @@ export async function replaceSlice(
       }
       if (direct) {
         const rowCount = await stageRows(tx, s, rows, batchSize, at)
-        if (fetchMeta.rowCount !== undefined && fetchMeta.rowCount !== rowCount) {
-          throw new RowCountMismatchError(s.key, fetchMeta.rowCount, rowCount)
-        }
+        const meta = resolveMeta(rowCount)
         const change = { added: rowCount, changed: 0, withdrawn: 0 }
-        await writeLedgerSuccess(tx, s, fetchMeta, at, rowCount, change)
+        await writeLedgerSuccess(tx, s, meta, at, rowCount, change)
         return {
           sliceKey: s.key,
           firstFetch: true,
@@ -130,9 +142,7 @@ export async function replaceSlice(
       }
       await tx.execute(sql.raw(CREATE_STAGE))
       const rowCount = await stageRows(tx, s, rows, batchSize, null)
-      if (fetchMeta.rowCount !== undefined && fetchMeta.rowCount !== rowCount) {
-        throw new RowCountMismatchError(s.key, fetchMeta.rowCount, rowCount)
-      }
+      const meta = resolveMeta(rowCount)
       await lockSlice(tx, s)
       await tx.execute(sql`select 1 from sync_ledger where slice_key = ${s.key} for update`)
       const { firstFetch, scopeHasRows } = await state()
@@ -210,7 +220,7 @@ export async function replaceSlice(
         }
         await tx.execute(sql`drop table kcs_diff`)
       }
-      await writeLedgerSuccess(tx, s, fetchMeta, at, rowCount, { added, changed, withdrawn })
+      await writeLedgerSuccess(tx, s, meta, at, rowCount, { added, changed, withdrawn })
       return {
         sliceKey: s.key,
         firstFetch,
