@@ -51,7 +51,9 @@ export function createClientFetcher(options: FetcherOptions): SliceFetcher {
   const rate = options.rate
   const fetch: typeof globalThis.fetch = rate
     ? async (input, init) => {
-        await rate.acquire(init?.signal ?? undefined)
+        // ky hands over a Request that carries the abort signal; a plain fetch(url, init) carries it in init.
+        const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined)
+        await rate.acquire(signal ?? undefined)
         return baseFetch(input, init)
       }
     : baseFetch
