@@ -254,7 +254,7 @@ async function syncCommand(ctx: CliContext, argv: string[]): Promise<number> {
     concurrency: { type: 'string' },
   })
   if (values.help) return help(ctx, 'sync')
-  const { createClientFetcher, createDbStore, openDatabase, planBackfill } = await lazy.engine()
+  const { createEngineDeps, openDatabase, planBackfill } = await lazy.engine()
   const { createQueue, enqueueSlices } = await lazy.queue()
   const { createRedis, memoryLimits, pingRedis, requireRedis } = await lazy.runtime()
   const input = planInput('sync', values)
@@ -308,19 +308,15 @@ async function syncCommand(ctx: CliContext, argv: string[]): Promise<number> {
     }
     const clock = ctx.clock ?? systemClock
     const limits = memoryLimits(cfg, clock)
-    const deps: EngineDeps = {
-      fetcher: createClientFetcher({
-        serviceKey,
-        baseUrl: cfg.baseUrl,
-        timeoutMs: cfg.timeoutMs,
-        rate: limits.rate,
-      }),
-      store: createDbStore(db, serviceKey),
-      ...limits,
+    const deps = createEngineDeps({
+      serviceKey,
+      baseUrl: cfg.baseUrl,
+      timeoutMs: cfg.timeoutMs,
+      db,
+      limits,
       logger: log,
       clock,
-      serviceKey,
-    }
+    })
     const summary = await runInlineWithProgress(ctx, plan, deps, concurrency, values.json === true)
     if (values.json) json(ctx, { mode: 'inline', ...summary })
     else printSummary(ctx, summary)
@@ -348,7 +344,7 @@ async function demoCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const { createEmulator } = await lazy.emulator()
   const reference = await lazy.reference()
   const { countries } = reference
-  const { createClientFetcher, createDbStore, openDatabase, planBackfill } = await lazy.engine()
+  const { createEngineDeps, openDatabase, planBackfill } = await lazy.engine()
   const { memoryLimits } = await lazy.runtime()
   const cfg = config(ctx)
   const chosen = values.country === undefined ? DEMO_COUNTRIES : parseCountries(values.country, 'demo')
@@ -390,19 +386,15 @@ async function demoCommand(ctx: CliContext, argv: string[]): Promise<number> {
         )
       }
       const limits = memoryLimits({ dailyQuota: quota, ratePerSecond: cfg.ratePerSecond }, clock)
-      const deps: EngineDeps = {
-        fetcher: createClientFetcher({
-          serviceKey,
-          baseUrl: emu.url,
-          timeoutMs: cfg.timeoutMs,
-          rate: limits.rate,
-        }),
-        store: createDbStore(db, serviceKey),
-        ...limits,
+      const deps = createEngineDeps({
+        serviceKey,
+        baseUrl: emu.url,
+        timeoutMs: cfg.timeoutMs,
+        db,
+        limits,
         logger: log,
         clock,
-        serviceKey,
-      }
+      })
       const summary = await runInlineWithProgress(ctx, plan, deps, 2, values.json === true)
       const partners = await topPartners(db, { from, to, limit: 5 })
       const items = await topItems(db, { from, to, limit: 5, hsLength: 10 })
@@ -681,8 +673,7 @@ async function lookupCommand(ctx: CliContext, argv: string[]): Promise<number> {
 async function workerCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const { values } = parse('worker', argv, { concurrency: { type: 'string' } })
   if (values.help) return help(ctx, 'worker')
-  const { createClientFetcher, createDbStore, freshnessSlices, openDatabase, warmUpHttp } =
-    await lazy.engine()
+  const { createEngineDeps, freshnessSlices, openDatabase, warmUpHttp } = await lazy.engine()
   const { createSyncWorker } = await lazy.queue()
   const { createRedis, redisLimits, requireRedis } = await lazy.runtime()
   const concurrency = parsePositiveInt(values.concurrency, 'concurrency', 'worker', 2, 64)
@@ -694,19 +685,15 @@ async function workerCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const db = await openDatabase(cfg.databaseUrl)
   const redis = createRedis(cfg.redisUrl)
   const limits = redisLimits(redis, cfg, serviceKey, clock)
-  const deps: EngineDeps = {
-    fetcher: createClientFetcher({
-      serviceKey,
-      baseUrl: cfg.baseUrl,
-      timeoutMs: cfg.timeoutMs,
-      rate: limits.rate,
-    }),
-    store: createDbStore(db, serviceKey),
-    ...limits,
+  const deps = createEngineDeps({
+    serviceKey,
+    baseUrl: cfg.baseUrl,
+    timeoutMs: cfg.timeoutMs,
+    db,
+    limits,
     logger: log,
     clock,
-    serviceKey,
-  }
+  })
   await warmUpHttp()
   const worker = createSyncWorker({
     connection: redis,

@@ -13,9 +13,11 @@ import type { Clock } from './clock.js'
 import { systemClock } from './clock.js'
 import { secretVariants } from './config.js'
 import type { RateLimiter } from './limits.js'
+import type { Logger } from './logger.js'
 import type { LedgerEntry, Plan, PlanInput } from './plan.js'
 import { planFromLedger } from './plan.js'
-import type { FetchSummary, SliceFetcher, SliceStore, SliceStream } from './processor.js'
+import type { EngineDeps, FetchSummary, SliceFetcher, SliceStore, SliceStream } from './processor.js'
+import type { Limits } from './runtime.js'
 import type { Slice } from './slices.js'
 
 export type { KcsDatabase } from '@kcs-trade/db'
@@ -223,4 +225,30 @@ export async function freshnessSlices(
   return plan.slices.map(({ country, from, to, hs }) =>
     hs ? { country, from, to, hs } : { country, from, to },
   )
+}
+
+/** Everything a slice job needs, wired from the client (through the shared rate limit) and the database. */
+export function createEngineDeps(options: {
+  serviceKey: string
+  baseUrl: string
+  timeoutMs: number
+  db: KcsDatabase
+  limits: Limits
+  logger: Logger
+  clock: Clock
+}): EngineDeps {
+  const { serviceKey, limits } = options
+  return {
+    fetcher: createClientFetcher({
+      serviceKey,
+      baseUrl: options.baseUrl,
+      timeoutMs: options.timeoutMs,
+      rate: limits.rate,
+    }),
+    store: createDbStore(options.db, serviceKey),
+    ...limits,
+    logger: options.logger,
+    clock: options.clock,
+    serviceKey,
+  }
 }
