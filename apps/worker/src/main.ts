@@ -22,8 +22,12 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
       if (error.hint) ctx.stderr.write(`hint: ${redactKey(error.hint, key)}\n`)
       return 2
     }
-    ctx.stderr.write(`kcs-trade: ${redactKey(`${e.name ?? 'Error'}: ${e.message ?? String(error)}`, key)}\n`)
-    if (typeof e.hint === 'string' && e.hint) ctx.stderr.write(`hint: ${redactKey(e.hint, key)}\n`)
+    const hint = typeof e.hint === 'string' && e.hint ? e.hint : undefined
+    let message = e.message ?? String(error)
+    // The client's errors end their message with ` Hint: …`; the hint gets its own line here.
+    if (hint && message.endsWith(` Hint: ${hint}`)) message = message.slice(0, -` Hint: ${hint}`.length)
+    ctx.stderr.write(`kcs-trade: ${redactKey(`${e.name ?? 'Error'}: ${message}`, key)}\n`)
+    if (hint) ctx.stderr.write(`hint: ${redactKey(hint, key)}\n`)
     return 1
   }
 }
