@@ -343,6 +343,7 @@ async function checkDependencies() {
   const builtins = new Set(builtinModules)
   const problems = []
   let files = 0
+  const seen = new Set()
   for (const pkg of PUBLIC) {
     const dir = join(dirs.consumer, 'node_modules', '@kcs-trade', pkg)
     const manifest = readJson(join(dir, 'package.json'))
@@ -365,6 +366,7 @@ async function checkDependencies() {
             const spec = m[1] ?? m[2] ?? m[3]
             if (!spec || spec.startsWith('.') || spec.startsWith('node:') || builtins.has(spec)) continue
             const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]
+            seen.add(`${manifest.name} → ${name}`)
             if (!declared.has(name))
               problems.push(`${manifest.name}: ${relative(dir, p)} imports '${spec}', not declared`)
           }
@@ -375,7 +377,15 @@ async function checkDependencies() {
   }
   if (problems.length > 0)
     throw new Error(`undeclared dependencies:\n  ${[...new Set(problems)].join('\n  ')}`)
-  return `${files} .js/.d.ts files: every bare import is a builtin or a declared dependency`
+  // The scan must have found the dependencies we know of, or it is not looking at anything.
+  for (const edge of [
+    '@kcs-trade/client → ky',
+    '@kcs-trade/db → drizzle-orm',
+    '@kcs-trade/emulator → @kcs-trade/reference',
+  ]) {
+    if (!seen.has(edge)) throw new Error(`the import scan missed ${edge}`)
+  }
+  return `${files} .js/.d.ts files, ${seen.size} package → dependency edges: all builtins or declared dependencies (${[...seen].join(', ')})`
 }
 
 const TS_CONSUMER = `// A consumer written against the published packages only.
