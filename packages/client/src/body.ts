@@ -46,6 +46,8 @@ export interface BodyParserOptions {
   now?: Date
   /** Hash the body (default true). Off, `bodySha256` is `''`: for bodies whose hash is already known. */
   hash?: boolean
+  /** Refuse a body longer than this many bytes with a `KcsResponseFormatError` (default: no limit). */
+  maxBytes?: number
 }
 
 const identity = (s: string) => s
@@ -142,8 +144,17 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
     if (this.#ended) throw new Error('ResponseBodyParser: write() after end()')
     this.#hash?.update(chunk)
     this.#bytes += chunk.length
+    const max = this.#options.maxBytes
+    if (max !== undefined && this.#bytes > max) {
+      throw new KcsResponseFormatError(
+        `the body is longer than ${max} bytes (maxBodyBytes); the largest real answers are ~21 MB`,
+        this.#errorOptions(),
+      )
+    }
     if (this.#mode === BUFFER) {
       this.#keep(chunk)
+      // A 2xx body that is neither a data answer nor a small error document: no need to read the rest.
+      if (this.#overflow && this.#status >= 200 && this.#status < 300) throw this.#overflowError()
       return NO_ROWS
     }
     if (this.#mode === SNIFF) this.#keep(chunk)
@@ -225,6 +236,13 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
     return rows
   }
 
+  #overflowError(): KcsResponseFormatError {
+    return new KcsResponseFormatError(
+      `a body of more than ${MAX_BUFFERED_BYTES} bytes that is not a data answer (only small error documents are expected besides data)`,
+      this.#errorOptions(),
+    )
+  }
+
   #errorOptions() {
     return {
       status: this.#status,
@@ -279,13 +297,7 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
       }
     }
     // Everything else is a small document standing for an error (or a provider "no data").
-    if (this.#overflow) {
-      const err = new KcsResponseFormatError(
-        `a ${bytes}-byte body that is not a data answer (only error documents are expected besides data)`,
-        this.#errorOptions(),
-      )
-      if (this.#status >= 200 && this.#status < 300) throw err
-    }
+    if (this.#overflow && this.#status >= 200 && this.#status < 300) throw this.#overflowError()
     const raw = concat(this.#buffered, this.#bufferedBytes)
     const text = new TextDecoder('utf-8').decode(raw)
     const outcome = classifyBody(text, {

@@ -43,8 +43,17 @@ const parser = new XMLParser({
   trimValues: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
+  // The predefined entities, character references and fixed HTML entities are decoded; a DTD is
+  // never read (classifyBody refuses documents with one before they get here), so no entity a body
+  // declares itself is expanded (no "billion laughs", no external entities).
   processEntities: true,
+  htmlEntities: true,
+  // Error documents are three levels deep; a deeply nested body is hostile, not an error document.
+  maxNestedTags: 32,
 })
+
+/** A DTD (internal entities, external SYSTEM/PUBLIC entities) is never processed. */
+const DTD = /<!(DOCTYPE|ENTITY)/i
 
 const TOKEN_IN_TEXT = /\b(SERVICE_KEY_IS_NULL|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_ERROR)\b/
 
@@ -183,7 +192,7 @@ export function classifyBody(body: string, ctx: ClassifyContext): KcsError | NoD
   const trimmed = body.replace(/^\uFEFF/, '').trim()
   if (trimmed.startsWith('<')) {
     const looksHtml = /^(<!--[\s\S]*?-->\s*)*<!doctype\s+html|<html[\s>]/i.test(trimmed)
-    if (!looksHtml && XMLValidator.validate(trimmed) === true) {
+    if (!looksHtml && !DTD.test(trimmed) && XMLValidator.validate(trimmed) === true) {
       let doc: unknown
       try {
         doc = parser.parse(trimmed)

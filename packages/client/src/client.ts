@@ -24,6 +24,8 @@ import { normalizeServiceKey, REDACTED, redactSecret } from './secret.js'
 
 export const DEFAULT_BASE_URL = 'http://apis.data.go.kr'
 export const DEFAULT_TIMEOUT_MS = 120_000
+/** Default `maxBodyBytes`: 512 MiB, ~25× the largest real answer (~21 MB). */
+export const DEFAULT_MAX_BODY_BYTES = 512 * 1024 * 1024
 
 export interface RequestInfo {
   /** Request URL with the service key replaced by `***`. */
@@ -66,6 +68,11 @@ export interface KcsClientOptions {
   baseUrl?: string
   /** Limit for one attempt, headers and whole body. Default 120 000 ms. */
   timeoutMs?: number
+  /**
+   * Longest body accepted, in bytes; a longer one fails with `KcsResponseFormatError` as soon as the
+   * limit is crossed. Default 512 MiB (`DEFAULT_MAX_BODY_BYTES`); the largest real answers are ~21 MB.
+   */
+  maxBodyBytes?: number
   /** Retries for transient failures: a count, or `{ limit, baseDelayMs, maxDelayMs }`. `0` disables. */
   retry?: number | RetryOptions
   /** Fail fast after a burst of connection failures; `false` disables. Pass an instance to share it. */
@@ -283,6 +290,7 @@ class Client implements KcsClient {
   readonly circuitBreaker: CircuitBreaker | null
   readonly #key: string
   readonly #timeoutMs: number
+  readonly #maxBodyBytes: number
   readonly #retry: ResolvedRetryOptions
   readonly #fetch: FetchLike
   readonly #hooks: KcsHooks
@@ -310,6 +318,15 @@ class Client implements KcsClient {
       )
     }
     this.#timeoutMs = timeout
+    const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+    if (typeof maxBody !== 'number' || !Number.isSafeInteger(maxBody) || maxBody < 1) {
+      throw new KcsValidationError(
+        'maxBodyBytes',
+        `maxBodyBytes must be a positive whole number of bytes, got ${String(maxBody)}.`,
+        'Leave it out for the 512 MiB default; the largest real answers are ~21 MB.',
+      )
+    }
+    this.#maxBodyBytes = maxBody
     this.#retry = resolveRetry(options.retry)
     this.circuitBreaker =
       options.circuitBreaker === false
@@ -396,6 +413,7 @@ class Client implements KcsClient {
           status: response.status,
           redact: this.#redact,
           url: redactedUrl,
+          maxBytes: this.#maxBodyBytes,
           ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
         })
         if (response.body) {

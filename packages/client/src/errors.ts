@@ -62,6 +62,7 @@ export type KcsValidationField =
   | 'serviceKey'
   | 'baseUrl'
   | 'timeoutMs'
+  | 'maxBodyBytes'
   | 'retry'
   | 'circuitBreaker'
   | 'headers'

@@ -9,6 +9,7 @@ export {
   type CallOptions,
   createKcsClient,
   DEFAULT_BASE_URL,
+  DEFAULT_MAX_BODY_BYTES,
   DEFAULT_TIMEOUT_MS,
   type FetchLike,
   type KcsClient,
