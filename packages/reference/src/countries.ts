@@ -19,6 +19,7 @@ export { ReferenceInputError } from './errors.js'
  */
 export type CountryKind = 'iso' | 'union' | 'user-assigned' | 'exceptional'
 
+/** One country or area code of the KCS trade API, with its names and ISO codes. Entries are frozen. */
 export interface Country {
   /** Two upper-case letters, as the KCS API uses them (`cntyCd`, `statCd`). */
   readonly code: string
@@ -182,4 +183,13 @@ export function all(): Country[] {
 }
 
 /** The `countries` namespace: `import { countries } from '@kcs-trade/reference'`. */
-export const countries = { get, has, byName, all } as const
+export const countries = {
+  /** The entry for a two-letter upper-case code; `undefined` if unknown. Throws ReferenceInputError for malformed input. */
+  get,
+  /** `true` if the value is a code in the table; never throws. */
+  has,
+  /** The country with this name, alias or alpha-2/alpha-3 code, ignoring case, spacing and diacritics; `undefined` if none or ambiguous. */
+  byName,
+  /** Every entry, sorted by code. */
+  all,
+} as const

@@ -22,11 +22,13 @@ import { type Hit, type MatchKind, type SearchDoc, SearchIndex, type SearchLang 
 export { ReferenceInputError } from './errors.js'
 export type { CodeLevel, HsEdition, HsEntry, HsSection, MatchKind, SearchLang }
 
+/** Selects the HS edition a lookup reads; every `hs` function that takes options accepts it. */
 export interface EditionOption {
   /** HS edition; default `'2022'` (the basis of the KCS 2025 HSK). */
   edition?: HsEdition | undefined
 }
 
+/** Options of `hs.search`: edition, language, levels and result limit. Invalid values throw ReferenceInputError. */
 export interface HsSearchOptions extends EditionOption {
   /** `'ko'` or `'en'`; default: Korean when the query contains Hangul. Digits always search codes. */
   lang?: SearchLang | undefined
@@ -36,14 +38,20 @@ export interface HsSearchOptions extends EditionOption {
   limit?: number | undefined
 }
 
+/** One `hs.search` hit: the matching HS entry plus its rank score and how it matched. */
 export type HsSearchResult = HsEntry & {
   /** Higher is better; comparable within one search only. */
   readonly score: number
   readonly match: MatchKind
 }
 
+/**
+ * UNSD correlation type between a source and a target code: `1:1` same scope, `1:n` the source
+ * splits into several targets, `n:1` several sources merge into the target, `n:n` both.
+ */
 export type Relationship = '1:1' | '1:n' | 'n:1' | 'n:n'
 
+/** One subheading a code corresponds to in the target edition of `hs.convert`. */
 export interface ConversionTarget {
   /** Six-digit code in the target edition. */
   readonly code: string
@@ -58,8 +66,11 @@ export interface ConversionTarget {
   readonly partial?: true
 }
 
+/** Source and target editions of `hs.convert`; both are required and must be `'2022'`, `'2017'` or `'2012'`. */
 export interface ConvertOptions {
+  /** Edition the input code belongs to. */
   from: HsEdition
+  /** Edition to convert into. */
   to: HsEdition
 }
 
@@ -343,17 +354,29 @@ export function convert(code: string, options: ConvertOptions): ConversionTarget
 
 /** The `hs` namespace: `import { hs } from '@kcs-trade/reference'`. */
 export const hs = {
+  /** The 2-, 4- or 6-digit entry of the edition (default 2022); `undefined` when the edition lacks it. Throws ReferenceInputError for a malformed code. */
   get,
+  /** `true` when the value is a 2-, 4- or 6-digit code of the edition; never throws. */
   isValid,
+  /** The number of digits of a code: 2, 4, 6, 7–9 (HSK groupings) or 10. Throws ReferenceInputError if malformed. */
   level,
+  /** Direct children of a chapter or heading in the edition; `[]` for subheadings and unknown codes. */
   children,
+  /** The HS parent of a code (a 7–10-digit HSK code gets its subheading); `undefined` for chapters and missing parents. */
   parent,
+  /** The HS chapter, heading and subheading above a code, chapter first, leaving out those missing from the edition. */
   ancestors,
+  /** Every entry of the edition sorted by code, optionally only one level. */
   all,
+  /** The chapters of the edition, sorted by code. */
   chapters,
+  /** The 21 HS sections, I–XXI. */
   sections,
+  /** A section by Roman numeral (`'XVI'`, case-insensitive) or number (`16`); `undefined` when none. */
   section,
+  /** Ranked search of one edition by code prefix, English words or Korean text; at most 20 results by default. */
   search,
+  /** The subheadings a 6-digit code corresponds to in another edition, per the UNSD correlation tables; `[]` when none. */
   convert,
   editions: EDITIONS,
 } as const

@@ -20,6 +20,7 @@ export const HSK_EDITION = '2025-01-01'
 /** The KCS-only pseudo-code for household goods (이사화물); its `242400` is no HS subheading. */
 export const HOUSEHOLD_GOODS_CODE = '2424000000'
 
+/** One level of an HSK entry's `path`: an HS chapter, heading or subheading, an HSK grouping, or the line itself. */
 export interface HskPathSegment {
   readonly code: string
   readonly nameEn: string
@@ -68,12 +69,15 @@ export interface HskEntry {
   readonly pseudo?: true
 }
 
+/** Options of `hsk.search`. */
 export interface HskSearchOptions {
+  /** `'ko'` or `'en'`; default: Korean when the query contains Hangul. Digits always search codes. */
   lang?: SearchLang | undefined
   /** Maximum number of results, default 20. */
   limit?: number | undefined
 }
 
+/** One `hsk.search` hit: the matching 10-digit line plus its rank score (comparable within one search only) and how it matched. */
 export type HskSearchResult = HskEntry & { readonly score: number; readonly match: MatchKind }
 
 interface Raw {
@@ -319,11 +323,17 @@ export function search(text: string, options: HskSearchOptions = {}): HskSearchR
 
 /** The `hsk` namespace: `import { hsk } from '@kcs-trade/reference'`. */
 export const hsk = {
+  /** A 10-digit line or 7–9-digit grouping; `undefined` if KCS has no such code. Throws ReferenceInputError for shorter or malformed codes. */
   get,
+  /** `true` for an existing 10-digit HSK line; never throws. */
   isValid,
+  /** Every 10-digit HSK line, sorted by code. */
   all,
+  /** The groupings and lines directly under a subheading or grouping; every line under a chapter or heading. */
   children,
+  /** The HSK 7–9-digit groupings above a code, outermost first. */
   ancestors,
+  /** Ranked search over the 10-digit lines by code prefix, Korean or English text; at most 20 results by default. */
   search,
   edition: HSK_EDITION,
   householdGoodsCode: HOUSEHOLD_GOODS_CODE,

@@ -1,6 +1,7 @@
 import { CHAPTER_SECTIONS, SECTIONS } from '../generated/meta.js'
 import { loadData } from './data.js'
 
+/** An HS nomenclature edition the tables hold; `'2022'` is the default everywhere. */
 export type HsEdition = '2022' | '2017' | '2012'
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
@@ -30,6 +31,7 @@ export interface HsEntry {
   readonly nonStandard?: true
 }
 
+/** One of the 21 HS sections, which group the chapters. */
 export interface HsSection {
   /** Roman numeral `I`–`XXI`. */
   readonly code: string

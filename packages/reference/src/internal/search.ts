@@ -1,6 +1,7 @@
 import { describeInput, ReferenceInputError } from '../errors.js'
 import { compactKorean, hasHangul, normalizeEnglish } from './normalize.js'
 
+/** Search language: `'ko'` matches Korean titles and names, `'en'` English words. */
 export type SearchLang = 'ko' | 'en'
 
 /**
