@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ResponseBodyParser } from './body.js'
+import { parseResponseBody, ResponseBodyParser } from './body.js'
 import { nitemtradeEndpoint, type TradeRow, tradeRowSchema, tradeTotalsSchema } from './endpoint.js'
-import { isKcsError } from './errors.js'
+import { isKcsError, KcsGatewayError, KcsServiceError } from './errors.js'
 import {
   dataItem,
   gatewayErrorJson,
@@ -227,5 +227,74 @@ describe('any body yields rows or a KcsError', () => {
     })
     expect(run(encode(SEEDS[3]!), 200, [])).toEqual({ kind: 'error', name: 'KcsServiceError' })
     expect(run(encode(SEEDS[5]!), 403, [])).toEqual({ kind: 'error', name: 'KcsAuthError' })
+  })
+})
+
+describe('the error mapper, over random statuses and random gateway/provider documents', () => {
+  const anyStatus = fc.integer({ min: 100, max: 599 })
+  // Printable text, as a gateway or provider would put in a message (XML-escaped by the fixtures).
+  const message = fc.stringMatching(/^[ -~가-힣]{0,40}$/)
+
+  function outcome(body: string, s: number): unknown {
+    try {
+      return parseResponseBody(nitemtradeEndpoint, body, { status: s }).summary
+    } catch (e) {
+      if (!isKcsError(e)) throw new Error(`not a KcsError: ${String(e)}`)
+      return e
+    }
+  }
+
+  it('a gateway document maps to a gateway error with its reason code, whatever the status', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 99 }),
+        message,
+        message,
+        fc.boolean(),
+        anyStatus,
+        (code, errMsg, authMsg, json, s) => {
+          const reason = String(code).padStart(2, '0')
+          const body = json
+            ? gatewayErrorJson(errMsg, authMsg, reason)
+            : gatewayErrorXml(errMsg, authMsg, reason)
+          const e = outcome(body, s)
+          expect(e).toBeInstanceOf(KcsGatewayError)
+          expect((e as KcsGatewayError).reasonCode).toBe(code)
+          expect((e as KcsGatewayError).layer).toBe('gateway')
+        },
+      ),
+      { seed: SEED, numRuns: RUNS },
+    )
+  })
+
+  it('a provider document maps by its resultCode: 03 no data, gateway codes, else a service error', () => {
+    const gatewayCodes = new Set([20, 21, 22, 23, 29, 30, 31, 32, 33])
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 99 }), message, anyStatus, (code, msg, s) => {
+        const resultCode = String(code).padStart(2, '0')
+        const out = outcome(providerErrorXml(resultCode, msg), s)
+        if (code === 3) {
+          expect(out).toMatchObject({ resultCode: '03', rowCount: 0, total: null })
+        } else if (gatewayCodes.has(code)) {
+          expect(out).toBeInstanceOf(KcsGatewayError)
+          expect((out as KcsGatewayError).reasonCode).toBe(code)
+          expect((out as KcsGatewayError).layer).toBe('provider')
+        } else {
+          expect(out).toBeInstanceOf(KcsServiceError)
+          expect((out as KcsServiceError).retryable).toBe(code === 1 || code === 2 || code === 5)
+        }
+      }),
+      { seed: SEED, numRuns: RUNS },
+    )
+  })
+
+  it('any text at any status: a KcsError or a no-data answer, never another exception', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300, unit: 'grapheme' }), anyStatus, (t, s) => {
+        const out = outcome(t, s)
+        if (!isKcsError(out)) expect((out as { resultCode: string }).resultCode).toBe('03')
+      }),
+      { seed: SEED, numRuns: RUNS },
+    )
   })
 })
