@@ -9,6 +9,7 @@ import pg from 'pg'
 import { DatabaseConnectionError, InvalidDatabaseUrlError, messageOf } from './errors.js'
 import * as schema from './schema.js'
 
+/** The type of the Drizzle table definitions (`trade_rows`, `sync_ledger`, `revisions`) a KcsDatabase is typed with. */
 export type Schema = typeof schema
 
 /** The default PGlite directory, relative to the working directory. */
@@ -22,9 +23,11 @@ export type KcsDatabase = PgDatabase<PgQueryResultHKT, Schema> & {
   readonly $client: pg.Pool | PGlite
   /** The URL connected to, password redacted. */
   readonly url: string
+  /** Ends the pg pool, or closes PGlite (a second call on PGlite does nothing). */
   close(): Promise<void>
 }
 
+/** Settings for `connect`; they apply to `postgres://` URLs only and are ignored for PGlite. */
 export interface ConnectOptions {
   /** node-postgres pool size (default 10). */
   poolSize?: number

@@ -45,6 +45,7 @@ export class InvalidQueryError extends KcsDbError {
   }
 }
 
+/** The primary key of a mirrored row: month, partner country and HS code (as a DuplicateRowError reports it). */
 export interface RowKey {
   period: string
   countryCode: string

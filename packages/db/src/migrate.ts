@@ -7,6 +7,7 @@ import { MigrationError, messageOf } from './errors.js'
 import { MIGRATION_LOCK } from './locks.js'
 import { rowsOf } from './sql.js'
 
+/** Where `migrate` reads migrations from and keeps its bookkeeping; every field has a drizzle-kit-compatible default. */
 export interface MigrateOptions {
   /** Folder of drizzle-kit migrations (default: the `drizzle/` folder shipped with this package). */
   migrationsFolder?: string
@@ -16,6 +17,7 @@ export interface MigrateOptions {
   migrationsTable?: string
 }
 
+/** What one `migrate` call did. */
 export interface MigrateResult {
   /** Tags of the migrations applied by this call (empty when the schema was current). */
   applied: string[]

@@ -12,6 +12,10 @@ export interface MonthlyPoint extends TradeTotals {
   period: string
 }
 
+/**
+ * Filter of `monthlySeries`: an optional country (two upper-case letters) and HS prefix (1–10
+ * digits), and a month window. Malformed values throw InvalidQueryError.
+ */
 export interface SeriesQuery {
   country?: string | undefined
   hsPrefix?: string | undefined
@@ -24,17 +28,23 @@ export interface SeriesQuery {
 /** What to rank by: total trade (export + import dollars, default) or one measure. */
 export type RankBy = 'tradeUsd' | 'exportUsd' | 'importUsd' | 'exportKg' | 'importKg' | 'balanceUsd'
 
+/** Filter and size of `topPartners`: an optional HS prefix, a month window, and `limit` (an integer 1–100,000). */
 export interface TopPartnersQuery {
   hsPrefix?: string | undefined
+  /** `YYYY-MM` or `YYYYMM` */
   from: string
+  /** `YYYY-MM` or `YYYYMM`, inclusive */
   to: string
   limit: number
   by?: RankBy | undefined
 }
 
+/** Filter and size of `topItems`: an optional country, a month window, and `limit` (an integer 1–100,000). */
 export interface TopItemsQuery {
   country?: string | undefined
+  /** `YYYY-MM` or `YYYYMM` */
   from: string
+  /** `YYYY-MM` or `YYYYMM`, inclusive */
   to: string
   limit: number
   by?: RankBy | undefined
@@ -42,15 +52,19 @@ export interface TopItemsQuery {
   hsLength?: number | undefined
 }
 
+/** One partner country in `topPartners`: its summed measures over the window. */
 export interface PartnerTotal extends TradeTotals {
   country: string
   countryName: string
+  /** `exportUsd + importUsd`, the default ranking. */
   tradeUsd: number
 }
 
+/** One HS code in `topItems`: its summed measures over the window. */
 export interface ItemTotal extends TradeTotals {
   hsCode: string
   itemName: string
+  /** `exportUsd + importUsd`, the default ranking. */
   tradeUsd: number
 }
 
@@ -110,8 +124,10 @@ const RANK: Record<RankBy, string> = {
 }
 
 function rankOf(by: RankBy | undefined): SQL {
-  const expr = RANK[by ?? 'tradeUsd']
-  if (!expr) throw new InvalidQueryError(`by must be one of ${Object.keys(RANK).join(', ')}`)
+  const key = by ?? 'tradeUsd'
+  // Own keys only: "constructor" or "toString" must not reach sql.raw.
+  const expr = typeof key === 'string' && Object.hasOwn(RANK, key) ? RANK[key] : undefined
+  if (typeof expr !== 'string') throw new InvalidQueryError(`by must be one of ${Object.keys(RANK).join(', ')}`)
   return sql.raw(expr)
 }
 
@@ -258,6 +274,7 @@ export async function coverage(db: KcsDatabase): Promise<CoverageEntry[]> {
   }))
 }
 
+/** A mirrored row's names and measures as a revision stored them before or after the change. */
 export interface RevisionValues {
   countryName: string
   itemName: string
@@ -268,6 +285,7 @@ export interface RevisionValues {
   balanceUsd: number
 }
 
+/** One change a re-fetch made to a mirrored row: added, changed or withdrawn. */
 export interface Revision {
   id: number
   kind: 'added' | 'changed' | 'withdrawn'
@@ -284,6 +302,7 @@ export interface Revision {
   sliceKey: string
 }
 
+/** Filter and paging of `revisions`; `since` must be a valid Date, else InvalidQueryError. */
 export interface RevisionsQuery {
   /** Revisions at or after this instant. */
   since: Date
@@ -363,6 +382,7 @@ export interface LedgerEntry {
   updatedAt: Date
 }
 
+/** Filter of `ledger`; every absent field matches every slice. Malformed values throw InvalidQueryError. */
 export interface LedgerFilter {
   /** A country code; `null` for all-country slices only; absent for any. */
   country?: string | null | undefined
@@ -464,13 +484,17 @@ export async function mirroredCountries(db: KcsDatabase): Promise<string[]> {
   return rows.map((r) => r.c)
 }
 
+/** Filter of `tradeRows` and `iterateTradeRows`: optional country and HS prefix, and a month window. */
 export interface TradeRowsQuery {
   country?: string | undefined
   hsPrefix?: string | undefined
+  /** `YYYY-MM` or `YYYYMM` */
   from: string
+  /** `YYYY-MM` or `YYYYMM`, inclusive */
   to: string
 }
 
+/** Paging of `tradeRows` and `iterateTradeRows`. */
 export interface IterateOptions {
   /** Rows fetched per query (default 10,000). */
   pageSize?: number

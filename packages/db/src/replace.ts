@@ -32,6 +32,7 @@ export interface ReplaceSummary {
   durationMs: number
 }
 
+/** Tuning for `replaceSlice`. */
 export interface ReplaceOptions {
   /** Rows sent to the database per statement while staging (default 10,000). */
   batchSize?: number

@@ -18,6 +18,7 @@ export interface TradeRow {
   balanceUsd: number
 }
 
+/** The five measures of a totals row (or of a sum of rows): kilograms and US dollars, safe integers. */
 export interface TradeTotals {
   exportKg: number
   exportUsd: number
