@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { createEmulator, type Emulator, type EmulatorOptions } from './emulator.js'
 import { parseFaultSpec } from './faults.js'
 
+/** The `kcs-emulator --help` text: every flag with its default. */
 export const CLI_USAGE = `Usage: kcs-emulator [options]
 
 Serves GET /1220000/nitemtrade/getNitemtradeList like the KCS trade statistics API.
@@ -25,11 +26,15 @@ Options:
   -h, --help            show this help
 `
 
+/** Where `runEmulatorCli` writes its output, one line per call (default: stdout and stderr). */
 export interface CliIo {
+  /** Receives the help text and the listening/stopped messages. */
   out: (line: string) => void
+  /** Receives usage and start-up errors. */
   err: (line: string) => void
 }
 
+/** Bad `kcs-emulator` flags or arguments; `runEmulatorCli` reports it on `err` and exits with code 2. */
 export class CliUsageError extends Error {
   override name = 'CliUsageError'
 }
@@ -127,7 +132,9 @@ function int(text: string, flag: string, min: number, max = Number.MAX_SAFE_INTE
   return n
 }
 
+/** How `runEmulatorCli` is embedded: output, stop signal and start-up hook. */
 export interface RunEmulatorCliOptions {
+  /** Output lines (default: stdout and stderr). */
   io?: CliIo
   /** Stop when this signal aborts (in addition to SIGINT/SIGTERM). */
   signal?: AbortSignal

@@ -7,8 +7,13 @@ import { type CalendarDate, formatPeriod, monthIndex } from './calendar.js'
 import { hash, mix32, normal, unit } from './random.js'
 import type { Tables } from './tables.js'
 
+/**
+ * How much a partner country trades in the generated data, which sets its expected rows per month
+ * and typical row value: `major` (a fixed list of large partners) down to `dormant` (almost no rows).
+ */
 export type ActivityProfile = 'major' | 'medium' | 'small' | 'dormant'
 
+/** Per-row probabilities (0–1) of the oddities the live API serves, applied deterministically from the seed. */
 export interface QuirkRates {
   /** Share of rows whose four measures are all 0. */
   zeroRow: number
@@ -18,6 +23,7 @@ export interface QuirkRates {
   oddCode: number
 }
 
+/** When a month's data is published, as days of the following month; detailDay must not precede totalsDay. */
 export interface ReleaseSchedule {
   /** Day of the following month on which a month's country totals appear (a lone totals row). */
   totalsDay: number
@@ -206,6 +212,10 @@ export interface DataQuery {
   prefix: string
 }
 
+/**
+ * The shape of an answer: `rows` (data rows and a totals row), `totals-only` (a lone totals row,
+ * before a month's detail is released) or `empty` (`<items/>`).
+ */
 export type AnswerKind = 'rows' | 'totals-only' | 'empty'
 
 export interface Answer {
@@ -796,6 +806,7 @@ export interface TradeRow {
   balanceUsd: number
 }
 
+/** A totals row in the client's shape: kilograms and US dollars; `balanceUsd` is `exportUsd - importUsd`. */
 export interface TradeTotals {
   exportKg: number
   exportUsd: number

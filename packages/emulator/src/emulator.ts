@@ -60,6 +60,7 @@ export const PROVIDER_MESSAGES = {
   filterRequired: '품목코드 혹은 국가코드 중 1개 이상은 입력하셔야 합니다.',
 } as const
 
+/** Settings of `createEmulator`; only `keys` is required. Invalid values throw at start-up. */
 export interface EmulatorOptions {
   /** Port to listen on; 0 (default) picks a free one. */
   port?: number
@@ -119,16 +120,22 @@ export interface EmulatorOptions {
   chunkBytes?: number
 }
 
+/**
+ * A query to the emulator's ground truth, like an API request: a month window and a country, an
+ * HS prefix, or both (one is required). Invalid queries throw.
+ */
 export interface TruthQuery {
   /** Country code; omitted = all countries. */
   country?: string
   /** `YYYY-MM` (or `YYYYMM`). */
   from: string
+  /** `YYYY-MM` (or `YYYYMM`), inclusive. */
   to: string
   /** HS prefix of 2, 4, 6 or 10 digits. */
   hs?: string
 }
 
+/** What the API serves for a query: the answer's kind, its data rows and its totals row. */
 export interface TruthAnswer {
   /** 'rows': data rows and a totals row; 'totals-only': a lone totals row; 'empty': `<items/>`. */
   kind: Answer['kind']
@@ -136,6 +143,7 @@ export interface TruthAnswer {
   total: TradeTotals | null
 }
 
+/** One 10-digit row that differs between two data revisions. */
 export interface TruthChange {
   kind: 'added' | 'changed' | 'withdrawn'
   period: string
@@ -145,17 +153,20 @@ export interface TruthChange {
   after: TradeRow | null
 }
 
+/** Narrows `Truth.changes` to a country and/or a month range (`YYYY-MM`); an unknown country throws. */
 export interface TruthChangeFilter {
   country?: string
   from?: string
   to?: string
 }
 
+/** The emulator's ground truth: the exact data it serves, for checking what a client stored. */
 export interface Truth {
   /** Exactly the data rows the API serves for this query at the current revision and today. */
   rows(query: TruthQuery): TradeRow[]
   /** The totals row the API serves, or null when the answer is `<items/>`. */
   total(query: TruthQuery): TradeTotals | null
+  /** The whole answer the API serves for this query: kind, data rows and totals row. */
   answer(query: TruthQuery): TruthAnswer
   /** The exact difference of the 10-digit rows between two revisions (at the current today). */
   changes(fromRevision: number, toRevision: number, filter?: TruthChangeFilter): TruthChange[]
@@ -165,14 +176,19 @@ export interface Truth {
   countries(): Array<{ code: string; name: string; profile: string }>
 }
 
+/** A key's daily quota on the clock's current day in Korea. */
 export interface QuotaState {
+  /** Calls allowed per day. */
   limit: number
+  /** Calls counted today. */
   used: number
+  /** `limit - used`, never below 0. */
   remaining: number
   /** Next midnight in Korea, epoch ms. */
   resetsAt: number
 }
 
+/** A running emulator, as `createEmulator` returns it: its address, ground truth, fault and stats controls. */
 export interface Emulator {
   /** Origin, e.g. `http://127.0.0.1:8787` (the client appends the operation path). */
   readonly url: string
@@ -183,15 +199,21 @@ export interface Emulator {
   readonly stats: EmulatorStats
   readonly revision: number
   readonly today: string
+  /** Switches the data to another revision (an integer 1–1000; otherwise throws), as if KCS revised its figures. */
   setRevision(revision: number): void
+  /** Fixes the data calendar's today (`YYYY-MM-DD`; otherwise throws), which decides which months are published. */
   setToday(date: string): void
+  /** Changes the calls allowed per key per day (a non-negative integer; otherwise throws). */
   setDailyQuota(quota: number): void
+  /** Changes the requests allowed per key per clock second before gateway code 23 (a positive integer; otherwise throws). */
   setRatePerSecond(rate: number): void
+  /** Replaces the clock (epoch ms) used for quota days, per-second windows and, unless today is fixed, the data calendar. */
   setClock(now: () => number): void
   /** Quota state of a key on the clock's current day in Korea. */
   quota(key: string): QuotaState
   /** Refuses connections for `ms` (closes and reopens the listener). */
   pause(ms: number): Promise<void>
+  /** Stops listening and destroys open connections; resolves once closed. Calling it again does nothing. */
   close(): Promise<void>
 }
 

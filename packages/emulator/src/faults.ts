@@ -1,6 +1,7 @@
 /** Scripted and seeded random faults. */
 import { createPrng } from './random.js'
 
+/** Every fault kind the controller can inject, in the order the seeded random draw tries them. */
 export const FAULT_KINDS = [
   'http5xx',
   'hang',
@@ -15,18 +16,25 @@ export const FAULT_KINDS = [
   'provider',
 ] as const
 
+/**
+ * A fault to inject: `http5xx` (nginx HTML 5xx), `hang` (no answer), `truncate` (body cut short),
+ * `reset` (TCP reset), `text401`/`notFound` (plain-text 401/404), `rate23`/`quota22` (gateway
+ * rate-limit and quota errors), `slow` (delayed or throttled body), `gateway` (any gateway code),
+ * `provider` (a provider resultCode error).
+ */
 export type FaultKind = (typeof FAULT_KINDS)[number]
 
 /** Probability per request of each fault kind (their sum must not exceed 1). */
 export type FaultRates = Partial<Record<FaultKind, number>>
 
+/** A scripted fault for `FaultController.next`: its kind, how many requests it hits, and kind-specific details. */
 export interface FaultSpec {
   kind: FaultKind
   /** How many matching requests it hits (default 1). */
   count?: number
   /** Only requests with this (raw) service key. */
   key?: string
-  /** http5xx: the status (default 502). gateway: the HTTP status (default 200). */
+  /** http5xx: the status (default: a seeded pick of 500, 502, 503 or 504). gateway: the HTTP status (default 200). */
   status?: number
   /** gateway: the reason code, e.g. '01', '05', '21' (default '01'). */
   code?: string
@@ -47,6 +55,10 @@ export interface ScheduledFault extends FaultSpec {
   remaining: number
 }
 
+/**
+ * Decides which requests fail and how: scripted faults (`next`) fire first, in order; otherwise a
+ * seeded random draw against the key's (or global) rates, reproducible for a given request order.
+ */
 export class FaultController {
   private queue: ScheduledFault[] = []
   private globalRates: FaultRates = {}

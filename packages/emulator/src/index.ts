@@ -6,7 +6,14 @@ export {
   type RunEmulatorCliOptions,
   runEmulatorCli,
 } from './cli-run.js'
-export type { ActivityProfile, QuirkRates, ReleaseSchedule, TradeRow, TradeTotals } from './data.js'
+export type {
+  ActivityProfile,
+  AnswerKind,
+  QuirkRates,
+  ReleaseSchedule,
+  TradeRow,
+  TradeTotals,
+} from './data.js'
 export {
   createEmulator,
   type Emulator,
@@ -29,4 +36,10 @@ export {
   parseFaultSpec,
 } from './faults.js'
 export { EmulatorStats, NO_KEY, type StatsSnapshot, UNREGISTERED_KEY } from './stats.js'
-export { GATEWAY_CODES, type GatewayLayout, type ProviderErrorBody, XML_DECLARATION } from './xml.js'
+export {
+  GATEWAY_CODES,
+  type GatewayCode,
+  type GatewayLayout,
+  type ProviderErrorBody,
+  XML_DECLARATION,
+} from './xml.js'

@@ -5,15 +5,26 @@ export const NO_KEY = '(none)'
 /** Stats label for a request with a key that is not registered. */
 export const UNREGISTERED_KEY = '(unregistered)'
 
+/** A plain-object copy of the emulator's counters (without the per-second histogram). */
 export interface StatsSnapshot {
+  /** Requests seen, whatever their outcome. */
   total: number
+  /** Requests per outcome (`ok`, `gateway-22`, `fault-reset`, …). */
   byOutcome: Record<string, number>
+  /** Requests per key label, then per outcome. */
   byKey: Record<string, Record<string, number>>
+  /** Faults injected per kind (`refuse` counts listener pauses). */
   faults: Record<string, number>
+  /** Data rows served in success answers. */
   rows: number
+  /** Body bytes written. */
   bytes: number
 }
 
+/**
+ * The emulator's request counters: per outcome, per key label (the key, `NO_KEY` or
+ * `UNREGISTERED_KEY`), per injected fault, and a per-second histogram per key.
+ */
 export class EmulatorStats {
   private totalCount = 0
   private outcomes = new Map<string, number>()
@@ -51,6 +62,7 @@ export class EmulatorStats {
     perKey.set(second, (perKey.get(second) ?? 0) + 1)
   }
 
+  /** Records how a request ended, under its key label. */
   outcome(key: string, outcome: string): void {
     this.outcomes.set(outcome, (this.outcomes.get(outcome) ?? 0) + 1)
     let perKey = this.keyOutcomes.get(key)
@@ -61,10 +73,12 @@ export class EmulatorStats {
     perKey.set(outcome, (perKey.get(outcome) ?? 0) + 1)
   }
 
+  /** Counts one injected fault of this kind. */
   fault(kind: string): void {
     this.faultCounts.set(kind, (this.faultCounts.get(kind) ?? 0) + 1)
   }
 
+  /** Adds a finished (or truncated) response's data rows and body bytes. */
   served(rows: number, bytes: number): void {
     this.rowCount += rows
     this.byteCount += bytes
@@ -93,6 +107,7 @@ export class EmulatorStats {
     return peak
   }
 
+  /** A copy of the counters as plain objects, safe to keep or serialize. */
   snapshot(): StatsSnapshot {
     const byKey: Record<string, Record<string, number>> = {}
     for (const [k, m] of this.keyOutcomes) byKey[k] = Object.fromEntries(m)
@@ -106,6 +121,7 @@ export class EmulatorStats {
     }
   }
 
+  /** Sets every counter, and the per-second histogram, back to zero. */
   reset(): void {
     this.totalCount = 0
     this.outcomes.clear()

@@ -2,6 +2,7 @@
 import { formatApiYear } from './calendar.js'
 import type { CountryModel, DataRow, Labels, RowTable, Totals } from './data.js'
 
+/** The XML declaration that starts every success and provider-error body (gateway errors carry their own, or none in the legacy layout). */
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
 export const SUCCESS_MESSAGE = '정상서비스.'
 export const XML_CONTENT_TYPE = 'application/xml'
@@ -246,10 +247,17 @@ export function providerErrorXml(resultCode: string, resultMsg: string, body: Pr
   return `${XML_DECLARATION}<response><header><resultCode>${resultCode}</resultCode><resultMsg>${escapeXml(resultMsg)}</resultMsg></header>${tail}</response>`
 }
 
+/**
+ * Layout of gateway error documents: `legacy` (tab-indented, no XML declaration, `errMsg` always
+ * `SERVICE ERROR` and the token in `returnAuthMsg`) or `current` (token in `errMsg`, Korean description in `returnAuthMsg`).
+ */
 export type GatewayLayout = 'legacy' | 'current'
 
+/** One portal gateway reason code, as `GATEWAY_CODES` lists it. */
 export interface GatewayCode {
+  /** Two-digit reason code, sent as `returnReasonCode`. */
   code: string
+  /** Upper-case error token, e.g. `SERVICE_KEY_IS_NOT_REGISTERED_ERROR`. */
   token: string
   /** The portal's Korean description (current layout). */
   description: string
