@@ -127,7 +127,8 @@ function rankOf(by: RankBy | undefined): SQL {
   const key = by ?? 'tradeUsd'
   // Own keys only: "constructor" or "toString" must not reach sql.raw.
   const expr = typeof key === 'string' && Object.hasOwn(RANK, key) ? RANK[key] : undefined
-  if (typeof expr !== 'string') throw new InvalidQueryError(`by must be one of ${Object.keys(RANK).join(', ')}`)
+  if (typeof expr !== 'string')
+    throw new InvalidQueryError(`by must be one of ${Object.keys(RANK).join(', ')}`)
   return sql.raw(expr)
 }
 
@@ -321,10 +322,20 @@ export async function revisions(db: KcsDatabase, query: RevisionsQuery): Promise
     throw new InvalidQueryError('since must be a valid Date')
   }
   const where: SQL[] = [sql`r.at >= ${query.since.toISOString()}::timestamptz`]
-  if (query.until !== undefined) where.push(sql`r.at < ${query.until.toISOString()}::timestamptz`)
+  if (query.until !== undefined) {
+    if (!(query.until instanceof Date) || Number.isNaN(query.until.getTime())) {
+      throw new InvalidQueryError('until must be a valid Date')
+    }
+    where.push(sql`r.at < ${query.until.toISOString()}::timestamptz`)
+  }
   const country = queryCountry(query.country)
   if (country) where.push(sql`r.country_code = ${country}`)
-  if (query.afterId !== undefined) where.push(sql`r.id > ${query.afterId}::int8`)
+  if (query.afterId !== undefined) {
+    if (!Number.isSafeInteger(query.afterId) || query.afterId < 0) {
+      throw new InvalidQueryError(`afterId must be a non-negative integer, got ${String(query.afterId)}`)
+    }
+    where.push(sql`r.id > ${query.afterId}::int8`)
+  }
   const limit = limitOf(query.limit ?? 100_000)
   const rows = rowsOf<{
     id: string

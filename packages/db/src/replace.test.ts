@@ -386,6 +386,46 @@ describe.each(backends)('replaceSlice on $name', (backend) => {
     expect(await tradeRows(t.db, { from: '2025-01', to: '2025-12' })).toHaveLength(2)
   })
 
+  it.skipIf(backend.skip)('every read helper refuses or parameterises hostile arguments', async () => {
+    const nasty = [row({ hsCode: '0101000001', countryName: "O'Brien; DROP TABLE trade_rows; --" })]
+    await replaceSlice(t.db, US_2025, nasty, META)
+    const evil = "US'; DROP TABLE trade_rows; --"
+    const window = { from: '2025-01', to: '2025-12' }
+    const refused: (() => Promise<unknown>)[] = [
+      () => monthlySeries(t.db, { ...window, country: evil }),
+      () => monthlySeries(t.db, { ...window, to: "2025-12' OR '1'='1" }),
+      () => topPartners(t.db, { ...window, hsPrefix: "0101' OR 1=1 --", limit: 5 }),
+      () => topPartners(t.db, { ...window, limit: '5; DROP TABLE trade_rows' as unknown as number }),
+      () => topPartners(t.db, { ...window, limit: 5, by: 'constructor' as unknown as 'tradeUsd' }),
+      () => topPartners(t.db, { ...window, limit: 5, by: 'tradeUsd; DROP TABLE x' as unknown as 'tradeUsd' }),
+      () => topItems(t.db, { ...window, country: evil, limit: 5 }),
+      () => topItems(t.db, { ...window, limit: 5, by: 'toString' as unknown as 'tradeUsd' }),
+      () => topItems(t.db, { ...window, limit: 5, hsLength: '2) OR (1=1' as unknown as number }),
+      () => tradeRows(t.db, { ...window, country: evil }),
+      () => tradeRows(t.db, { ...window, hsPrefix: "01'; --" }),
+      () => tradeRows(t.db, { from: "2025-01'--", to: '2025-12' }),
+      () => revisions(t.db, { since: new Date(0), country: evil }),
+      () => revisions(t.db, { since: "2025-01-01'; --" as unknown as Date }),
+      () => revisions(t.db, { since: new Date(0), until: "now()'--" as unknown as Date }),
+      () => revisions(t.db, { since: new Date(0), afterId: '0; DROP TABLE revisions' as unknown as number }),
+      () => revisions(t.db, { since: new Date(0), limit: '1 OR 1=1' as unknown as number }),
+      () => ledger(t.db, { country: evil }),
+      () => ledger(t.db, { hs: "01' OR '1'='1" }),
+      () => ledger(t.db, { from: "2025-01' OR '1'='1" }),
+      () => ledger(t.db, { to: "2025-12'; --" }),
+    ]
+    for (const [i, attempt] of refused.entries()) {
+      await expect(attempt(), `case ${i}`).rejects.toBeInstanceOf(InvalidQueryError)
+    }
+    // Free-text filters are bound as parameters: they match nothing and change nothing.
+    expect(await ledger(t.db, { sliceKey: "x' OR '1'='1" })).toEqual([])
+    expect(await ledger(t.db, { status: "ok' OR '1'='1" as unknown as 'ok' })).toEqual([])
+    expect(await ledger(t.db, {})).toHaveLength(1)
+    expect(await tradeRows(t.db, window)).toEqual(sortRows(nasty))
+    expect(await topPartners(t.db, { ...window, limit: 5 })).toHaveLength(1)
+    expect(await revisions(t.db, { since: new Date(0) })).toEqual([])
+  })
+
   it.skipIf(backend.skip)('records failures without touching rows, redacting the key', async () => {
     const key = 'k3y+/=SECRET%2Babc'
     const answer = rows('US', 12)
