@@ -115,6 +115,10 @@ describe('bad input to every command: clear error, non-zero exit, nothing writte
     { args: ['schedule', '--cron', 'every day'], message: /KCS_FRESHNESS_CRON.*cron pattern/ },
     { args: ['status', '--bogus'], message: /status: Unknown option '--bogus'/ },
     { args: ['serve', '--port', '99999'], message: /--port must be 0–65535/ },
+    { args: ['serve', '--host', '0.0.0.0'], message: /refusing to listen on "0.0.0.0"[\s\S]*--allow-public/ },
+    { args: ['serve', '--host', '192.168.1.5', '--token', 'long-enough-token'], message: /not a loopback/ },
+    { args: ['serve', '--token', 'short'], message: /at least 8 characters/ },
+    { args: ['serve'], env: { KCS_SERVE_TOKEN: ' ' }, message: /at least 8 characters/ },
   ]
   // Two cases also run as real processes: the binary's exit code and stderr.
   const asProcess = new Set(['frobnicate', 'sync --country US --from 2025-01 --to 2025-12 --inline'])
@@ -281,6 +285,68 @@ describe('commands against the emulator: the service key never appears in output
         stop.abort()
         expect((await run).code).toBe(0)
         await dropPrefix(prefix)
+      }
+    },
+  )
+
+  it.skipIf(!available.postgres || !available.redis)(
+    'serve with a token: /healthz open, everything else needs the Bearer header or ?token=',
+    async () => {
+      const TOKEN = 'tok-3f9a1c7e-serve'
+      for (const mode of ['flag', 'env', 'public'] as const) {
+        const prefix = uniquePrefix(`cli-serve-token-${mode}`)
+        const stop = new AbortController()
+        let port = ''
+        let stderr = ''
+        const args = ['serve', '--port', '0']
+        if (mode !== 'env') args.push('--token', TOKEN)
+        if (mode === 'public') args.push('--host', '0.0.0.0', '--allow-public')
+        const run = inProcess(
+          args,
+          {
+            KCS_SERVICE_KEY: WRONG,
+            DATABASE_URL: pg?.url,
+            REDIS_URL,
+            KCS_QUEUE_PREFIX: prefix,
+            ...(mode === 'env' ? { KCS_SERVE_TOKEN: TOKEN } : {}),
+          },
+          stop.signal,
+          (text) => {
+            stderr += text
+            port = /http:\/\/[^/]+:(\d+)\//.exec(text)?.[1] ?? port
+          },
+        )
+        try {
+          await waitFor(() => port !== '', 30_000, 'serve to listen')
+          const base = `http://127.0.0.1:${port}`
+          expect(await (await fetch(`${base}/healthz`)).text()).toBe('ok\n')
+          for (const path of ['/', '/metrics', '/readyz', '/api/status', '/nope']) {
+            const denied = await fetch(`${base}${path}`)
+            expect(denied.status, path).toBe(401)
+            expect(denied.headers.get('www-authenticate')).toMatch(/^Bearer/)
+            await denied.text()
+            const wrong = await fetch(`${base}${path}`, {
+              headers: { authorization: 'Bearer nope-nope-nope' },
+            })
+            expect(wrong.status, path).toBe(401)
+            await wrong.text()
+          }
+          const page = await fetch(`${base}/`, { headers: { authorization: `Bearer ${TOKEN}` } })
+          expect(page.status).toBe(200)
+          expect(await page.text()).toContain('<h1>kcs-trade sync</h1>')
+          const metrics = await fetch(`${base}/metrics?token=${TOKEN}`)
+          expect(metrics.status).toBe(200)
+          expect(await metrics.text()).toMatch(/# TYPE kcs_calls_total counter/)
+          const missing = await fetch(`${base}/nope?token=${TOKEN}`)
+          expect(missing.status).toBe(404)
+          await missing.text()
+        } finally {
+          stop.abort()
+          const done = await run
+          expect(done.code).toBe(0)
+          expect(`${done.stdout}${done.stderr}${stderr}`).not.toContain(TOKEN)
+          await dropPrefix(prefix)
+        }
       }
     },
   )

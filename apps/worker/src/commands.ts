@@ -108,9 +108,12 @@ re-fetches the last 13 months of every mirrored country; revisions are recorded 
   status: `Usage: kcs-trade status [--json]
 
 Coverage by country and year, queue counts, quota used today and when it resets, recent failures.`,
-  serve: `Usage: kcs-trade serve [--port 9464] [--host 127.0.0.1]
+  serve: `Usage: kcs-trade serve [--port 9464] [--host 127.0.0.1] [--token T] [--allow-public]
 
-/healthz, /readyz (Redis and DB reachable), /metrics (Prometheus) and a queue dashboard at /.`,
+/healthz, /readyz (Redis and DB reachable), /metrics (Prometheus) and a queue dashboard at /.
+Binds 127.0.0.1; a non-loopback --host is refused unless --allow-public is given.
+With a token (--token or KCS_SERVE_TOKEN) everything but /healthz needs
+"Authorization: Bearer <token>" or ?token=<token>.`,
 }
 
 function write(stream: NodeJS.WritableStream, text: string): void {
@@ -954,8 +957,14 @@ async function statusCommand(ctx: CliContext, argv: string[]): Promise<number> {
 /* ------------------------------------------------------------------- serve ----------------------------------------------------------------- */
 
 async function serveCommand(ctx: CliContext, argv: string[]): Promise<number> {
-  const { values } = parse('serve', argv, { port: { type: 'string' }, host: { type: 'string' } })
+  const { values } = parse('serve', argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    token: { type: 'string' },
+    'allow-public': { type: 'boolean' },
+  })
   if (values.help) return help(ctx, 'serve')
+  const { isLoopbackHost, tokenCheck } = await import('./serve-auth.js')
   const { openDatabase } = await lazy.engine()
   const { RedisQuota } = await lazy.limits()
   const { RedisMetrics, createPrometheusRegistry } = await lazy.metrics()
@@ -968,8 +977,26 @@ async function serveCommand(ctx: CliContext, argv: string[]): Promise<number> {
       'default 9464; 0 picks a free port',
     )
   const host = values.host ?? '127.0.0.1'
+  if (host.trim() === '') throw new UsageError('serve: --host is empty', 'default 127.0.0.1')
+  if (!isLoopbackHost(host) && values['allow-public'] !== true)
+    throw new UsageError(
+      `serve: refusing to listen on ${JSON.stringify(host)}, which is not a loopback address`,
+      'the dashboard shows the queue and the ledger: pass --allow-public to expose it, ideally with --token (or KCS_SERVE_TOKEN)',
+    )
+  const token = values.token ?? ctx.env.KCS_SERVE_TOKEN
+  if (token !== undefined && token.trim().length < 8)
+    throw new UsageError(
+      `serve: the token (--token or KCS_SERVE_TOKEN) must be at least 8 characters, got ${token.trim().length}`,
+      'e.g. KCS_SERVE_TOKEN=$(openssl rand -hex 24)',
+    )
+  const authorized = tokenCheck(token?.trim())
   const cfg = config(ctx)
   const log = logger(ctx, cfg)
+  if (!isLoopbackHost(host) && token === undefined)
+    write(
+      ctx.stderr,
+      `kcs-trade serve: warning: ${host} is public and no token is set (--token or KCS_SERVE_TOKEN)`,
+    )
   await requireRedis(cfg.redisUrl, log)
   const redis = createRedis(cfg.redisUrl)
   const queue = createQueue(redis, cfg.queuePrefix) as unknown as Queue
@@ -995,6 +1022,14 @@ async function serveCommand(ctx: CliContext, argv: string[]): Promise<number> {
     void (async () => {
       try {
         if (url.pathname === '/healthz') return send(200, 'text/plain', 'ok\n')
+        if (!authorized(req, url)) {
+          res.setHeader('www-authenticate', 'Bearer realm="kcs-trade"')
+          return send(
+            401,
+            'text/plain',
+            'unauthorized: send "Authorization: Bearer <token>" or ?token=<token>\n',
+          )
+        }
         if (url.pathname === '/readyz') {
           const redisOk = await redis.ping().then(
             () => true,

@@ -1,0 +1,55 @@
+import type { IncomingMessage } from 'node:http'
+import { describe, expect, it } from 'vitest'
+import { isLoopbackHost, tokenCheck } from './serve-auth.js'
+
+describe('isLoopbackHost', () => {
+  it('accepts only loopback addresses', () => {
+    for (const h of [
+      '127.0.0.1',
+      '127.1.2.3',
+      'localhost',
+      'LOCALHOST',
+      '::1',
+      '[::1]',
+      '::ffff:127.0.0.1',
+      '0:0:0:0:0:0:0:1',
+    ])
+      expect(isLoopbackHost(h), h).toBe(true)
+    for (const h of [
+      '0.0.0.0',
+      '::',
+      '[::]',
+      '192.168.1.5',
+      '10.0.0.1',
+      'example.com',
+      '128.0.0.1',
+      '::ffff:10.0.0.1',
+      'localhost.evil.com',
+      '127.0.0.1.nip.io',
+    ])
+      expect(isLoopbackHost(h), h).toBe(false)
+  })
+})
+
+describe('tokenCheck', () => {
+  const req = (authorization?: string) =>
+    ({ headers: authorization === undefined ? {} : { authorization } }) as IncomingMessage
+  const url = (q = '') => new URL(`http://x/${q}`)
+
+  it('without a token everything passes', () => {
+    expect(tokenCheck(undefined)(req(), url())).toBe(true)
+  })
+
+  it('with a token: Bearer header or ?token=, nothing else', () => {
+    const ok = tokenCheck('s3cret-token')
+    expect(ok(req('Bearer s3cret-token'), url())).toBe(true)
+    expect(ok(req('bearer s3cret-token'), url())).toBe(true)
+    expect(ok(req(), url('?token=s3cret-token'))).toBe(true)
+    expect(ok(req(), url())).toBe(false)
+    expect(ok(req('Bearer wrong'), url())).toBe(false)
+    expect(ok(req('Basic czNjcmV0LXRva2Vu'), url())).toBe(false)
+    expect(ok(req('Bearer s3cret-token-longer'), url())).toBe(false)
+    expect(ok(req(), url('?token=s3cret'))).toBe(false)
+    expect(ok(req(), url('?token='))).toBe(false)
+  })
+})
