@@ -179,6 +179,14 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
     return this.#takeRows()
   }
 
+  /**
+   * True once more bytes cannot change the outcome: an error document past the 1 MiB kept for
+   * classification. The caller may stop reading and call `end()`.
+   */
+  get saturated(): boolean {
+    return this.#mode === BUFFER && this.#overflow
+  }
+
   /** The current mode, for tests: `sniff`, `stream` or `buffer`. */
   get mode(): 'sniff' | 'stream' | 'buffer' {
     return this.#mode === SNIFF ? 'sniff' : this.#mode === STREAM ? 'stream' : 'buffer'

@@ -422,6 +422,11 @@ class Client implements KcsClient {
             const { done, value } = await reader.read()
             if (done) break
             const rows = parser.write(value)
+            // A huge error page: its first MiB decides; the rest is not worth waiting for.
+            if (parser.saturated) {
+              await reader.cancel().catch(() => {})
+              break
+            }
             if (sink) {
               for (const row of rows) sink.push(row)
             } else if (rows.length > 0) {

@@ -231,6 +231,23 @@ describe('200 MB bodies, streamed by the test server and never held', () => {
     expect(sent.bytes).toBeLessThan(SIZE / 2)
   }, 60_000)
 
+  it('a 200 MB error page (HTTP 502): classified from its first MiB, the rest is not read', async () => {
+    const sent = { bytes: 0 }
+    const filler = Buffer.alloc(64 * 1024, 'z')
+    server.handler = streamed(
+      sent,
+      '<html><head><title>502 Bad Gateway</title></head><body>',
+      () => filler,
+      SIZE,
+      502,
+    )
+    const e = await failure(client().tradeByItemCountry(QUERY))
+    expect(e).toBeInstanceOf(KcsHttpError)
+    expect(e.status).toBe(502)
+    expect(e.message).toMatch(/502 Bad Gateway/)
+    expect(sent.bytes).toBeLessThan(SIZE / 2)
+  }, 60_000)
+
   it('maxBodyBytes is validated and defaults to 512 MiB', () => {
     expect(DEFAULT_MAX_BODY_BYTES).toBe(512 * MiB)
     for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '10' as unknown as number]) {
