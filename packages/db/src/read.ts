@@ -310,13 +310,18 @@ export interface RevisionsQuery {
   /** Revisions before this instant. */
   until?: Date | undefined
   country?: string | undefined
-  /** At most this many (default 100,000), oldest first. */
+  /** At most this many (default 100,000), in the order they were applied. */
   limit?: number | undefined
   /** Continue after this revision id (paging). */
   afterId?: number | undefined
 }
 
-/** Changes re-fetches brought, oldest first. */
+/**
+ * Changes re-fetches brought, in the order they were applied (by id: writers of overlapping slices
+ * hold the slice lock, so ids follow their commit order, while `at` is when each answer was fetched
+ * and two racing writers can have fetched in the other order). Replaying them in this order gives the
+ * mirror's state, and `afterId` pages through them without gaps.
+ */
 export async function revisions(db: KcsDatabase, query: RevisionsQuery): Promise<Revision[]> {
   if (!(query.since instanceof Date) || Number.isNaN(query.since.getTime())) {
     throw new InvalidQueryError('since must be a valid Date')
@@ -352,7 +357,7 @@ export async function revisions(db: KcsDatabase, query: RevisionsQuery): Promise
       select r.id::text as id, r.kind, to_char(r.period, 'YYYY-MM') as period, r.country_code, r.hs_code,
         r.before::text as before, r.after::text as after, r.at, r.slice_key
       from revisions r where ${sql.join(where, sql` and `)}
-      order by r.at, r.id limit ${limit}`),
+      order by r.id limit ${limit}`),
   )
   return rows.map((r) => ({
     id: toSafeNumber('id', r.id),
