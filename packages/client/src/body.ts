@@ -13,6 +13,7 @@ const SNIFF = 0
 const STREAM = 1
 const BUFFER = 2
 
+/** What the body parser learned about a complete answer besides its rows. */
 export interface BodySummary<TTotals> {
   /** The totals row, or null when the answer has none. */
   total: TTotals | null
@@ -30,9 +31,11 @@ export interface BodySummary<TTotals> {
   bodySha256: string
   /** Provider result code (`00` for data, `03` for a no-data answer). */
   resultCode: string
+  /** Provider result message accompanying `resultCode`. */
   resultMsg: string
 }
 
+/** Options of {@link ResponseBodyParser} and {@link parseResponseBody}. */
 export interface BodyParserOptions {
   /** HTTP status of the response (default 200). */
   status?: number
@@ -375,9 +378,13 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
   return out
 }
 
+/** The result of {@link parseResponseBody}. */
 export interface ParsedBody<TRow, TTotals> {
+  /** Data rows in body order, the totals row excluded. */
   rows: TRow[]
+  /** The totals row, or null when the body has none. */
   total: TTotals | null
+  /** Counts, checks and the hash of the body. */
   summary: BodySummary<TTotals>
 }
 

@@ -22,20 +22,26 @@ import {
 } from './resilience.js'
 import { normalizeServiceKey, REDACTED, redactSecret } from './secret.js'
 
+/** Default `baseUrl`: the data.go.kr API origin. */
 export const DEFAULT_BASE_URL = 'http://apis.data.go.kr'
+/** Default `timeoutMs`: 120 000 ms (2 minutes) per attempt, headers and whole body. */
 export const DEFAULT_TIMEOUT_MS = 120_000
 /** Default `maxBodyBytes`: 512 MiB, ~25× the largest real answer (~21 MB). */
 export const DEFAULT_MAX_BODY_BYTES = 512 * 1024 * 1024
 
+/** What the `onRequest` hook receives about one attempt, just before it is sent. */
 export interface RequestInfo {
   /** Request URL with the service key replaced by `***`. */
   url: string
   /** 1 for the first attempt, 2 for the first retry, … */
   attempt: number
+  /** The endpoint definition's name, e.g. `nitemtrade`. */
   endpoint: string
 }
 
+/** What the `onResponse` hook receives once a response's body has been read, or its reading failed. */
 export interface ResponseInfo extends RequestInfo {
+  /** HTTP status of the response. */
   status: number
   /** From sending the request to the end of the body. */
   durationMs: number
@@ -45,6 +51,7 @@ export interface ResponseInfo extends RequestInfo {
   error?: KcsError
 }
 
+/** What the `onRetry` hook receives before the client waits and retries a failed attempt. */
 export interface RetryInfo extends RequestInfo {
   /** Why the attempt failed (redacted). */
   error: KcsError
@@ -54,13 +61,18 @@ export interface RetryInfo extends RequestInfo {
 
 /** Observability hooks. Everything they receive is redacted; a hook that throws is ignored. */
 export interface KcsHooks {
+  /** Called before each attempt is sent (after the circuit breaker let it through). */
   onRequest?(info: RequestInfo): void
+  /** Called when an attempt got a response: after its body was read, or when handling it failed. */
   onResponse?(info: ResponseInfo): void
+  /** Called when a failed attempt will be retried, before the backoff delay. */
   onRetry?(info: RetryInfo): void
 }
 
+/** The subset of the standard `fetch` signature the client calls. */
 export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>
 
+/** Options of {@link createKcsClient}; invalid values make it throw `KcsValidationError`. */
 export interface KcsClientOptions {
   /** The data.go.kr service key, "encoding" (percent-encoded) or "decoding" (raw) form. */
   serviceKey: string
@@ -79,15 +91,19 @@ export interface KcsClientOptions {
   circuitBreaker?: CircuitBreakerOptions | CircuitBreaker | false
   /** A standard fetch (default `globalThis.fetch`). */
   fetch?: FetchLike
+  /** Observability hooks (default none). */
   hooks?: KcsHooks
   /** Extra request headers. A value containing `environment=` is refused (the portal firewall blocks it). */
   headers?: Record<string, string>
 }
 
+/** Per-call options. */
 export interface CallOptions {
+  /** Aborts the call, including a backoff wait; the call then fails with the signal's reason. */
   signal?: AbortSignal
 }
 
+/** Facts about a successful answer: rate-limit headers, size, timing, hash and totals checks. */
 export interface ResponseMeta {
   /** `X-RateLimit-Limit`, when sent (normal answers only). */
   limit: number | null
@@ -99,7 +115,9 @@ export interface ResponseMeta {
   durationMs: number
   /** Duration of the whole call including failed attempts and backoff. */
   totalDurationMs: number
+  /** Attempts made, the successful one included (1 when no retry was needed). */
   attempts: number
+  /** HTTP status of the successful response. */
   status: number
   /** SHA-256 of the body bytes, hex. */
   bodySha256: string
@@ -113,26 +131,36 @@ export interface ResponseMeta {
   inconsistentRows: number
   /** Provider result code: `00`, or `03` for a no-data answer. */
   resultCode: string
+  /** Provider result message accompanying `resultCode`. */
   resultMsg: string
+  /** The response's `Content-Type` header, or null when absent. */
   contentType: string | null
   /** Request URL with the service key replaced by `***`. */
   url: string
 }
 
+/** The collected answer to one request. */
 export interface TradeResult<TRow = TradeRow, TTotals = TradeTotals> {
+  /** Data rows in answer order, the totals row excluded. */
   rows: TRow[]
+  /** The totals row, or null when the answer has none. */
   total: TTotals | null
+  /** Facts about the answer. */
   meta: ResponseMeta
 }
 
+/** One window's result from `tradeByItemCountryRange`, with the window it answers. */
 export interface TradeWindowResult<TRow = TradeRow, TTotals = TradeTotals>
   extends TradeResult<TRow, TTotals> {
   /** The window this result answers (months as `YYYY-MM`). */
   query: ParsedTradeQuery
 }
 
+/** What a {@link RowStream} knows once its rows have been fully consumed. */
 export interface StreamSummary<TTotals = TradeTotals> {
+  /** The totals row, or null when the answer has none. */
   total: TTotals | null
+  /** Facts about the answer. */
   meta: ResponseMeta
 }
 
@@ -147,8 +175,10 @@ export interface RowStream<TRow = TradeRow, TTotals = TradeTotals> extends Async
   batches(): AsyncIterable<TRow[]>
 }
 
+/** A {@link RowStream} of the nitemtrade endpoint's rows and totals. */
 export type TradeRowStream = RowStream<TradeRow, TradeTotals>
 
+/** A client for the KCS trade statistics API, made by {@link createKcsClient}. */
 export interface KcsClient {
   /** One request (≤ 12 months): all rows, the totals row and meta. */
   tradeByItemCountry(query: TradeQuery, options?: CallOptions): Promise<TradeResult>

@@ -10,12 +10,15 @@ import { type ParsedTradeQuery, parseTradeQuery, toYyyymm } from './query.js'
  */
 export type FieldType = 'string' | 'integer' | 'period'
 
+/** Where one output field comes from and how its text is read. */
 export interface FieldSpec {
   /** The `item` child element the value comes from. */
   readonly source: string
+  /** How the element's text is converted. */
   readonly type: FieldType
 }
 
+/** A {@link FieldSpec} for every field of the output type `T`. */
 export type FieldMapping<T> = { readonly [K in keyof T]: FieldSpec }
 
 /**
@@ -59,6 +62,7 @@ export type EndpointLayout<TRow, TTotals> = Pick<
   'name' | 'fields' | 'totals' | 'exactSums' | 'approximateSums' | 'rowInvariant'
 >
 
+/** One data row of the nitemtrade answer: one month, partner country and HS code. */
 export interface TradeRow {
   /** `YYYY-MM`. */
   period: string
@@ -82,16 +86,23 @@ export interface TradeRow {
   balanceUsd: number
 }
 
+/** The totals row of the nitemtrade answer: the sums over the whole query, same units as {@link TradeRow}. */
 export interface TradeTotals {
+  /** Total export net weight, kg. */
   exportKg: number
+  /** Total export value, US dollars. */
   exportUsd: number
+  /** Total import net weight, kg. */
   importKg: number
+  /** Total import value, US dollars. */
   importUsd: number
+  /** Total trade balance, US dollars. */
   balanceUsd: number
 }
 
 const safeInteger = z.number().int().refine(Number.isSafeInteger, 'not a safe integer')
 
+/** zod schema of a {@link TradeRow}: no extra keys, `period` as `YYYY-MM`, numbers as safe integers. */
 export const tradeRowSchema: z.ZodType<TradeRow> = z.strictObject({
   period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/),
   countryCode: z.string(),
@@ -105,6 +116,7 @@ export const tradeRowSchema: z.ZodType<TradeRow> = z.strictObject({
   balanceUsd: safeInteger,
 })
 
+/** zod schema of {@link TradeTotals}: no extra keys, every value a safe integer. */
 export const tradeTotalsSchema: z.ZodType<TradeTotals> = z.strictObject({
   exportKg: safeInteger,
   exportUsd: safeInteger,

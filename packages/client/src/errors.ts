@@ -16,6 +16,10 @@ export interface KcsErrorOptions {
   cause?: unknown
 }
 
+/**
+ * Base class of every error the client throws. `retryable` and `hint` come from the options; a
+ * non-empty hint is also appended to the message as ` Hint: …`.
+ */
 export class KcsError extends Error {
   override name = 'KcsError'
   readonly retryable: boolean
@@ -39,6 +43,10 @@ export class KcsError extends Error {
     if (options.status !== undefined) this.status = options.status
   }
 
+  /**
+   * A plain object for `JSON.stringify`: `name`, `message` and every own enumerable field, with
+   * `Date` values as ISO strings. `stack` and `cause` are left out.
+   */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = { name: this.name, message: this.message }
     for (const [k, v] of Object.entries(this)) {
@@ -49,10 +57,12 @@ export class KcsError extends Error {
   }
 }
 
+/** True when `error` is a {@link KcsError} (any subclass), by `instanceof`. */
 export function isKcsError(error: unknown): error is KcsError {
   return error instanceof KcsError
 }
 
+/** The query field or client option a {@link KcsValidationError} names; other strings are allowed. */
 export type KcsValidationField =
   | 'from'
   | 'to'
@@ -79,6 +89,7 @@ export class KcsValidationError extends KcsError {
   }
 }
 
+/** What a provider `resultMsg` means, classified from its (Korean) text; `unknown` when unrecognised. */
 export type KcsServiceErrorReason =
   | 'period-too-long'
   | 'end-before-start'
@@ -138,9 +149,13 @@ export class KcsServiceError extends KcsError {
   }
 }
 
-interface GatewayReason {
+/** One entry of {@link GATEWAY_REASONS}: what a gateway reason code stands for. */
+export interface GatewayReason {
+  /** The code's token as the gateway sends it, e.g. `SERVICE_KEY_IS_NOT_REGISTERED_ERROR`. */
   token: string
+  /** A short English description of the code. */
   meaning: string
+  /** What to do about it; becomes the error's `hint`. */
   hint: string
 }
 
@@ -226,7 +241,9 @@ export function gatewayCodeForToken(token: string): number | undefined {
   return undefined
 }
 
+/** Gateway reason codes that are transient, so their errors are retryable: 01, 02, 05 and 23. */
 export const RETRYABLE_GATEWAY_CODES: ReadonlySet<number> = new Set([1, 2, 5, 23])
+/** Gateway reason codes about the key or the calling IP (20, 21, 30–33); they become a non-retryable {@link KcsAuthError}. */
 export const AUTH_GATEWAY_CODES: ReadonlySet<number> = new Set([20, 21, 30, 31, 32, 33])
 
 export interface KcsGatewayErrorOptions extends KcsErrorOptions {

@@ -41,6 +41,7 @@ export {
   AUTH_GATEWAY_CODES,
   createGatewayError,
   GATEWAY_REASONS,
+  type GatewayReason,
   gatewayCodeForToken,
   isKcsError,
   KcsAuthError,

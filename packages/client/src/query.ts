@@ -27,6 +27,7 @@ export interface TradeWindow {
   to: string
 }
 
+/** The most months one request may cover (the API refuses longer periods). */
 export const MAX_WINDOW_MONTHS = 12
 
 const MONTH = /^(\d{4})-?(\d{2})$/
@@ -117,6 +118,7 @@ export const tradeQuerySchema = baseSchema.superRefine((v, ctx) => checkRange(v,
 /** The zod schema of a range query (any length; split into windows by the client). */
 export const tradeRangeQuerySchema = baseSchema.superRefine((v, ctx) => checkRange(v, ctx, null))
 
+/** Options of {@link parseTradeQuery} and {@link validateTradeQuery}. */
 export interface ParseTradeQueryOptions {
   /** Allow ranges longer than 12 months (for tradeByItemCountryRange / planning). Default false. */
   range?: boolean
@@ -148,6 +150,10 @@ function toValidationErrors(error: z.ZodError): KcsValidationError[] {
   })
 }
 
+/**
+ * The result of {@link validateTradeQuery}: the normalised query, or every validation error found
+ * (`error` is the first of `errors`).
+ */
 export type ValidateTradeQueryResult =
   | { ok: true; query: ParsedTradeQuery }
   | { ok: false; error: KcsValidationError; errors: KcsValidationError[] }

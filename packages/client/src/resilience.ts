@@ -7,6 +7,7 @@ import {
   KcsValidationError,
 } from './errors.js'
 
+/** Retry settings as a caller gives them; each omitted field takes its {@link DEFAULT_RETRY} value. */
 export interface RetryOptions {
   /** Retries after the first attempt (0 disables retries). Default 3. */
   limit?: number
@@ -16,12 +17,17 @@ export interface RetryOptions {
   maxDelayMs?: number
 }
 
+/** Retry settings with every field filled in and validated. */
 export interface ResolvedRetryOptions {
+  /** Retries after the first attempt (0 means no retries). */
   limit: number
+  /** Delay ceiling of the first retry, in ms; doubles each retry. */
   baseDelayMs: number
+  /** Upper bound of one delay, in ms. */
   maxDelayMs: number
 }
 
+/** The default retry settings: 3 retries, 1000 ms base delay, 30 000 ms maximum delay. */
 export const DEFAULT_RETRY: ResolvedRetryOptions = { limit: 3, baseDelayMs: 1000, maxDelayMs: 30_000 }
 
 function nonNegative(value: unknown, name: string, integer: boolean): number {
@@ -80,6 +86,7 @@ export function backoffDelay(
   return Math.round(Math.min(options.maxDelayMs, wanted))
 }
 
+/** Settings of a {@link CircuitBreaker}; invalid values make the constructor throw `KcsValidationError`. */
 export interface CircuitBreakerOptions {
   /** Consecutive connection failures that open the breaker. Default 5. */
   failureThreshold?: number
@@ -87,6 +94,7 @@ export interface CircuitBreakerOptions {
   cooldownMs?: number
 }
 
+/** The state of a {@link CircuitBreaker}: requests pass (`closed`), fail fast (`open`), or one probe passes (`half-open`). */
 export type CircuitState = 'closed' | 'open' | 'half-open'
 
 /** True for failures that say "the portal is unreachable": network errors, timeouts, 5xx. */
@@ -158,12 +166,17 @@ export class CircuitBreaker {
     this.#probeInFlight = true
   }
 
+  /** Call after a request that reached the portal: resets the failure count and closes the breaker. */
   recordSuccess(): void {
     this.#failures = 0
     this.#state = 'closed'
     this.#probeInFlight = false
   }
 
+  /**
+   * Call after a connection failure: counts it, and opens the breaker (starting the cool-down) when
+   * the threshold is reached or the half-open probe failed.
+   */
   recordFailure(): void {
     this.#failures++
     if (this.#state === 'half-open' || this.#failures >= this.failureThreshold) {

@@ -88,6 +88,7 @@ function compressBlocks(state: Int32Array, data: Uint8Array, offset: number, end
   state[7] = h7
 }
 
+/** Incremental SHA-256 in plain JavaScript: feed bytes with `update`, finish with `digest` or `digestHex`. */
 export class Sha256 {
   readonly #state = new Int32Array(INITIAL)
   readonly #block = new Uint8Array(64)
@@ -100,6 +101,7 @@ export class Sha256 {
     return this.#bytes
   }
 
+  /** Hashes more bytes and returns `this` for chaining; throws once the digest has been taken. */
   update(data: Uint8Array): this {
     if (this.#finished) throw new Error('Sha256: update() after digest()')
     let offset = 0
@@ -131,6 +133,7 @@ export class Sha256 {
     return hex
   }
 
+  /** Finishes the hash and returns the 32-byte digest; later calls return the same digest. */
   digest(): Uint8Array {
     if (!this.#finished) {
       const bitsHigh = Math.floor(this.#bytes / 0x20000000)
@@ -173,7 +176,9 @@ export function sha256Hex(data: Uint8Array | string): string {
 
 /** What the body parser needs of a hash: bytes in, hex out. */
 export interface IncrementalHash {
+  /** Hashes more bytes. */
   update(data: Uint8Array): unknown
+  /** Finishes the hash and returns it as 64 lower-case hex digits. */
   digestHex(): string
 }
 
