@@ -168,3 +168,29 @@ describe('processSlice', () => {
     expect(calls).toHaveLength(4)
   })
 })
+
+describe('quota reservations for calls never sent', () => {
+  it('gives the call back when the circuit breaker refuses before any request', async () => {
+    const { deps } = fakeDeps(() => named('KcsCircuitOpenError', { retryAt: new Date(60_000) }))
+    const outcome = await processSlice(year, deps, { attempt: 1, maxAttempts: 3 })
+    expect(outcome).toMatchObject({ status: 'wait', reason: 'circuit_open', called: false })
+    expect((await deps.quota.snapshot()).used).toBe(0)
+  })
+
+  it('gives the call back when the wait for the per-second limiter is aborted', async () => {
+    const { deps, calls } = fakeDeps(() => 1)
+    const stop = new AbortController()
+    stop.abort(new Error('shutting down'))
+    deps.rate = {
+      perSecond: 5,
+      async acquire(signal?: AbortSignal) {
+        signal?.throwIfAborted()
+      },
+    }
+    await expect(
+      processSlice(year, deps, { attempt: 1, maxAttempts: 3, signal: stop.signal }),
+    ).rejects.toThrow('shutting down')
+    expect(calls).toEqual([])
+    expect((await deps.quota.snapshot()).used).toBe(0)
+  })
+})

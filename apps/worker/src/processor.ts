@@ -4,7 +4,7 @@ import { redactKey } from './config.js'
 import { causes, errorMessage } from './errors.js'
 import type { QuotaGate, RateLimiter } from './limits.js'
 import type { Logger } from './logger.js'
-import type { CallOutcome, MetricsSink } from './metrics.js'
+import type { MetricsSink } from './metrics.js'
 import { describeSlice, type Slice, splitSlice } from './slices.js'
 
 /** What the API's answer for a slice carried besides rows (the client's `meta`). */
@@ -242,7 +242,15 @@ export async function processSlice(
     )
     return { status: 'wait', slice, reason: 'quota_exceeded', until: decision.resetAt, called: false }
   }
-  if (!deps.fetcher.limitsRate) await deps.rate.acquire(options.signal)
+  if (!deps.fetcher.limitsRate) {
+    try {
+      await deps.rate.acquire(options.signal)
+    } catch (error) {
+      // Stopped while waiting for the per-second limiter: no request was sent, so the call goes back.
+      await deps.quota.release(decision.day)
+      throw error
+    }
+  }
   const started = performance.now()
   const timing: SliceTiming = { fetchMs: 0, parseMs: 0, writeMs: 0 }
   try {
@@ -274,7 +282,7 @@ export async function processSlice(
   } catch (error) {
     const durationMs = Math.round(performance.now() - started)
     const c = classifyError(error)
-    deps.metrics.call(callOutcome(c.kind))
+    deps.metrics.call(c.kind)
     const message = redactKey(errorMessage(error), deps.serviceKey)
     if (c.kind === 'quota_exceeded') {
       await deps.quota.exhaust()
@@ -291,6 +299,8 @@ export async function processSlice(
       return { status: 'wait', slice, reason: 'rate_limited', until: clock.now() + delayMs, called: true }
     }
     if (c.kind === 'circuit_open') {
+      // The breaker refused before any request was sent: give the reserved call back.
+      await deps.quota.release(decision.day)
       return {
         status: 'wait',
         slice,
@@ -340,10 +350,6 @@ export async function processSlice(
       )
     return { status: 'failed', slice, error, kind: c.kind, message }
   }
-}
-
-function callOutcome(kind: ErrorKind): CallOutcome {
-  return kind
 }
 
 /** Measure time spent waiting on the answer (first row = fetch, the rest = parse); the remainder is the writer's. */
