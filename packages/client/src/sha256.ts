@@ -188,7 +188,7 @@ interface NativeHash {
 }
 type NativeCreateHash = (algorithm: 'sha256') => NativeHash
 
-// Runtimes with Node's built-ins (Node ≥ 20.16, Bun, Deno) expose them through
+// Runtimes with Node's built-ins (Node ≥ 20.16, and others that mimic it) expose them through
 // `process.getBuiltinModule`, which is a property look-up, not an import: bundles for browsers stay
 // free of `node:crypto`, and where it is missing the portable implementation above takes over.
 let nativeCreateHash: NativeCreateHash | null | undefined
