@@ -34,6 +34,7 @@ export {
   mirroredCountries,
   monthlySeries,
   type PartnerTotal,
+  periodRange,
   type RankBy,
   type Revision,
   type RevisionsQuery,

@@ -632,3 +632,16 @@ export async function tradeRows(
   for await (const row of iterateTradeRows(db, query, options)) out.push(row)
   return out
 }
+
+/** The first and last month the mirror has rows for (`YYYY-MM`), null when it is empty. */
+export async function periodRange(
+  db: KcsDatabase,
+): Promise<{ earliest: string | null; latest: string | null }> {
+  // Two probes of the rollup's (digits, period) index: no scan of trade_rows.
+  const r = rowsOf<{ earliest: string | null; latest: string | null }>(
+    await db.execute(sql`
+      select (select to_char(period, 'YYYY-MM') from trade_monthly where digits = 2 order by period limit 1) as earliest,
+             (select to_char(period, 'YYYY-MM') from trade_monthly where digits = 2 order by period desc limit 1) as latest`),
+  )[0]
+  return { earliest: r?.earliest ?? null, latest: r?.latest ?? null }
+}
