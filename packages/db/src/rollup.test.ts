@@ -7,7 +7,7 @@ import { connect } from './connect.js'
 import { InvalidQueryError } from './errors.js'
 import type { KcsDatabase, Slice, TradeRow } from './index.js'
 import { migrate, migrationsFolder } from './migrate.js'
-import { monthlySeries, revisions, topItems, topPartners } from './read.js'
+import { monthlySeries, periodRange, revisions, topItems, topPartners } from './read.js'
 import { replaceSlice } from './replace.js'
 import { rebuildRollup, rollupDigitsFor } from './rollup.js'
 import { rowsOf } from './sql.js'
@@ -118,6 +118,7 @@ describe.each(backends)('trade_monthly rollup on $name', (backend) => {
         [{ country: 'VN', from: '2025-08', to: '2025-08', hs: '0201' }, 6],
         [{ country: 'US', from: '2025-01', to: '2025-06' }, 2], // unchanged re-write
       ]
+      expect(await periodRange(t.db)).toEqual({ earliest: null, latest: null })
       for (const [slice, revision] of steps) {
         const rows = answer(slice, revision)
         await replaceSlice(t.db, slice, rows, { ...META, rowCount: rows.length })
@@ -125,7 +126,16 @@ describe.each(backends)('trade_monthly rollup on $name', (backend) => {
         expect(stored.length).toBeGreaterThan(0)
         expect(stored, JSON.stringify(slice)).toEqual(expected)
       }
-      expect((await revisions(t.db, { since: new Date(0) })).length).toBeGreaterThan(0)
+      expect(await periodRange(t.db)).toEqual({ earliest: '2025-01', latest: '2025-08' })
+      const applied = await revisions(t.db, { since: new Date(0) })
+      expect(applied.length).toBeGreaterThan(0)
+      const newest = await revisions(t.db, { since: new Date(0), order: 'desc', limit: 3 })
+      expect(newest.map((r) => r.id)).toEqual(
+        applied
+          .map((r) => r.id)
+          .reverse()
+          .slice(0, 3),
+      )
       // An empty answer withdraws everything in its scope, and the groups go with it.
       await replaceSlice(t.db, { country: 'JP', from: '2025-01', to: '2025-06' }, [], {
         ...META,

@@ -51,6 +51,7 @@ const I18N = {
     'trade.series': 'Monthly export, import and balance (USD)',
     'trade.partners': 'Top partners (export + import, USD)',
     'trade.items': 'Top items by HS heading (export + import, USD)',
+    'trade.chapters': 'Top items by HS chapter, all countries (export + import, USD)',
     'trade.noResults': 'no match',
     'trade.selection': '{country} · HS {hs} · {from} – {to}',
     'trade.allHs': 'all',
@@ -127,6 +128,7 @@ const I18N = {
     'trade.series': '월별 수출·수입·무역수지 (미국 달러)',
     'trade.partners': '주요 교역국 (수출+수입, 달러)',
     'trade.items': '주요 품목, HS 4단위 (수출+수입, 달러)',
+    'trade.chapters': '주요 품목, HS 2단위 전체 국가 (수출+수입, 달러)',
     'trade.noResults': '결과 없음',
     'trade.selection': '{country} · HS {hs} · {from} – {to}',
     'trade.allHs': '전체',
@@ -267,9 +269,10 @@ function dataTable(columns, rows) {
 function lineChart(box, periods, series) {
   box.replaceChildren()
   if (periods.length === 0) return box.append(el('p', { class: 'empty', text: t('trade.empty') }))
-  const W = 760,
-    H = 300,
-    L = 64,
+  // Drawn at the box's own width, so text keeps its size on a phone.
+  const W = Math.max(300, box.clientWidth || 760),
+    H = W < 500 ? 240 : 300,
+    L = 56,
     R = 12,
     T = 12,
     B = 34
@@ -296,7 +299,7 @@ function lineChart(box, periods, series) {
       }),
     )
   }
-  const step = Math.max(1, Math.ceil(periods.length / 8))
+  const step = Math.max(1, Math.ceil(periods.length / Math.max(2, Math.floor((W - L) / 90))))
   periods.forEach((p, i) => {
     if (i % step === 0 || i === periods.length - 1)
       svg.append(el('svg:text', { class: 'tick', x: x(i), y: H - 12, 'text-anchor': 'middle', text: p }))
@@ -345,17 +348,18 @@ function lineChart(box, periods, series) {
 function barChart(box, rows, keyLabel) {
   box.replaceChildren()
   if (rows.length === 0) return box.append(el('p', { class: 'empty', text: t('trade.empty') }))
-  const W = 560,
+  const W = Math.max(300, box.clientWidth || 560),
     rowH = 26,
-    L = 190,
-    R = 64
+    L = Math.min(190, Math.round(W * 0.4)),
+    R = 56
+  const chars = Math.floor(L / 6.8)
   const H = rows.length * rowH + 6
   const max = Math.max(1, ...rows.map((r) => Math.abs(r.value)))
   const svg = el('svg:svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' })
   rows.forEach((r, i) => {
     const w = (Math.abs(r.value) * (W - L - R)) / max
     const yy = i * rowH + 4
-    const label = r.label.length > 27 ? `${r.label.slice(0, 26)}…` : r.label
+    const label = r.label.length > chars ? `${r.label.slice(0, chars - 1)}…` : r.label
     svg.append(
       el('svg:text', { class: 'barlabel', x: L - 6, y: yy + 15, 'text-anchor': 'end', text: label }),
       el(
@@ -519,7 +523,7 @@ async function loadQuota() {
 /** Vertical bars of calls per minute. */
 function barColumns(box, minutes) {
   box.replaceChildren()
-  const W = 760,
+  const W = Math.max(300, box.clientWidth || 760),
     H = 180,
     L = 40,
     B = 26,
@@ -557,7 +561,7 @@ function barColumns(box, minutes) {
         el('svg:title', { text: `${time(m.minute)}: ${m.calls}` }),
       ),
     )
-    if (i % 10 === 0 || i === minutes.length - 1)
+    if (i % (W < 500 ? 20 : 10) === 0)
       svg.append(
         el('svg:text', {
           class: 'tick',
@@ -689,7 +693,9 @@ async function loadTrade() {
   })
   const seriesQ = query({ country, hs, from, to })
   const partnersQ = query({ hs, from, to, limit: 10 })
-  const itemsQ = query({ country, from, to, limit: 10, digits: 4 })
+  // Headings for one country; chapters for the whole market (a small part of the rollup either way).
+  const itemsQ = query({ country, from, to, limit: 10, digits: country ? 4 : 2 })
+  $('items-title').textContent = t(country ? 'trade.items' : 'trade.chapters')
   $('csv-series').href = `/api/series?${seriesQ}&format=csv`
   $('csv-partners').href = `/api/top-partners?${partnersQ}&format=csv`
   $('csv-items').href = `/api/top-items?${itemsQ}&format=csv`
