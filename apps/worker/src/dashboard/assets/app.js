@@ -226,6 +226,16 @@ function applyLabels() {
 
 /* ------------------------------------------------------------------ charts ------------------------------------------------------------------ */
 
+/** Cuts a label to about `px` pixels at 12px (Hangul and other wide characters count double). */
+function fit(text, px) {
+  let used = 0
+  for (let i = 0; i < text.length; i++) {
+    used += /[\u1100-\u11ff\u2e80-\uffdc]/.test(text[i]) ? 12 : 6.8
+    if (used > px) return `${text.slice(0, Math.max(1, i - 1))}…`
+  }
+  return text
+}
+
 function niceMax(v) {
   if (v <= 0) return 1
   const p = 10 ** Math.floor(Math.log10(v))
@@ -302,7 +312,15 @@ function lineChart(box, periods, series) {
   const step = Math.max(1, Math.ceil(periods.length / Math.max(2, Math.floor((W - L) / 90))))
   periods.forEach((p, i) => {
     if (i % step === 0 || i === periods.length - 1)
-      svg.append(el('svg:text', { class: 'tick', x: x(i), y: H - 12, 'text-anchor': 'middle', text: p }))
+      svg.append(
+        el('svg:text', {
+          class: 'tick',
+          x: x(i),
+          y: H - 12,
+          'text-anchor': i === periods.length - 1 && periods.length > 1 ? 'end' : 'middle',
+          text: p,
+        }),
+      )
   })
   for (const s of series) {
     svg.append(
@@ -352,14 +370,13 @@ function barChart(box, rows, keyLabel) {
     rowH = 26,
     L = Math.min(190, Math.round(W * 0.4)),
     R = 56
-  const chars = Math.floor(L / 6.8)
   const H = rows.length * rowH + 6
   const max = Math.max(1, ...rows.map((r) => Math.abs(r.value)))
   const svg = el('svg:svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' })
   rows.forEach((r, i) => {
     const w = (Math.abs(r.value) * (W - L - R)) / max
     const yy = i * rowH + 4
-    const label = r.label.length > chars ? `${r.label.slice(0, chars - 1)}…` : r.label
+    const label = fit(r.label, L - 10)
     svg.append(
       el('svg:text', { class: 'barlabel', x: L - 6, y: yy + 15, 'text-anchor': 'end', text: label }),
       el(
