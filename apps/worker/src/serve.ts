@@ -2,9 +2,9 @@
  * `kcs-trade serve`: the ops endpoint (/healthz, /readyz, /metrics, /api/status) and the web
  * dashboard (/, /assets/*, /api/*) in one HTTP server.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { extname } from 'node:path'
+import { extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { KcsDatabase } from '@kcs-trade/db'
 import type { Queue } from 'bullmq'
@@ -35,8 +35,14 @@ import type { RedisMetrics } from './metrics.js'
 import { isLoopbackHost, sessionCookie, tokenCheck } from './serve-auth.js'
 import { describeSlice } from './slices.js'
 
-/** Where the dashboard's static files live (served as they are: no build step, no CDN). */
-export const ASSETS_DIR = fileURLToPath(new URL('./dashboard/assets/', import.meta.url))
+/**
+ * Where the dashboard's static files live (served as they are: no build step, no CDN): next to this
+ * module in the sources; from a `dist/` build, the package's `src/dashboard/assets/`.
+ */
+export const ASSETS_DIR = [
+  fileURLToPath(new URL('./dashboard/assets/', import.meta.url)),
+  fileURLToPath(new URL('../src/dashboard/assets/', import.meta.url)),
+].find((dir) => existsSync(join(dir, 'index.html')))
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -100,9 +106,11 @@ async function statusData(o: DashboardServerOptions): Promise<DashboardData> {
 
 function loadAssets(): Map<string, { type: string; body: Buffer }> {
   const assets = new Map<string, { type: string; body: Buffer }>()
+  if (!ASSETS_DIR)
+    throw new Error('serve: the dashboard files (src/dashboard/assets/) are missing from the package')
   for (const name of readdirSync(ASSETS_DIR)) {
     const type = TYPES[extname(name)]
-    if (type) assets.set(name, { type, body: readFileSync(new URL(name, `file://${ASSETS_DIR}`)) })
+    if (type) assets.set(name, { type, body: readFileSync(join(ASSETS_DIR, name)) })
   }
   return assets
 }
