@@ -12,6 +12,7 @@ import { monthlySeries, revisions, tradeRows } from '@kcs-trade/db'
 import { createEmulator, type Emulator } from '@kcs-trade/emulator'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { manualClock } from './clock.js'
 import { runCli } from './commands.js'
 import { loadConfig } from './config.js'
 import { createClientFetcher, createDbStore, type KcsDatabase, openDatabase } from './engine.js'
@@ -67,9 +68,12 @@ describe.skipIf(!chromiumPresent || !available.redis || !available.postgres)('da
   let failing = ''
   let staleCountry = ''
   const external: string[] = []
+  // Noon KST on 2026-11-24 for the emulator, the quota, the per-minute counters and serve: the
+  // freshness window is 2025-11..2026-11 whatever day the test runs, so 2025 can be stale.
+  const clock = manualClock(Date.UTC(2026, 10, 24, 3, 0, 0))
 
   beforeAll(async () => {
-    emu = await createEmulator({ port: 0, seed: 9, keys: [KEY], revision: 1 })
+    emu = await createEmulator({ port: 0, seed: 9, keys: [KEY], revision: 1, now: () => clock.now() })
     pg = await createTestDatabase('dashboard')
     db = await openDatabase(pg.url)
     const env = {
@@ -83,13 +87,14 @@ describe.skipIf(!chromiumPresent || !available.redis || !available.postgres)('da
     const cfg = loadConfig(env)
     const redis = createRedis(REDIS_URL)
     try {
-      const limits = redisLimits(redis, cfg, KEY)
+      const limits = redisLimits(redis, cfg, KEY, clock)
       const deps: EngineDeps = {
         fetcher: createClientFetcher({ serviceKey: KEY, baseUrl: emu.url }),
         store: createDbStore(db, KEY),
         ...limits,
         logger,
         serviceKey: KEY,
+        clock,
       }
       const picked = smallCountries(emu, 4)
       countries = picked.slice(0, 2)
@@ -110,10 +115,10 @@ describe.skipIf(!chromiumPresent || !available.redis || !available.postgres)('da
       calls = emu.stats.total - before
       // The stale country's year was last fetched 3 days ago (older than two daily freshness runs).
       const client = db.$client as unknown as { query(q: string, p: unknown[]): Promise<unknown> }
-      await client.query(
-        `update sync_ledger set fetched_at = now() - interval '3 days' where country_code = $1`,
-        [staleCountry],
-      )
+      await client.query('update sync_ledger set fetched_at = $1 where country_code = $2', [
+        new Date(clock.now() - 3 * 86_400_000).toISOString(),
+        staleCountry,
+      ])
     } finally {
       redis.disconnect()
     }
@@ -128,6 +133,7 @@ describe.skipIf(!chromiumPresent || !available.redis || !available.postgres)('da
       }) as unknown as NodeJS.WriteStream,
       logDestination: quiet,
       shutdown: stop.signal,
+      clock,
     })
     await waitFor(() => base !== '', 30_000, 'serve to listen')
     const { chromium } = await import('playwright-core')
