@@ -276,10 +276,44 @@ describe('commands against the emulator: the service key never appears in output
         expect(metrics).toMatch(/kcs_quota_remaining \d+/)
         expect(metrics).toMatch(/kcs_job_duration_seconds_bucket\{le="\+Inf"\}/)
         expect(metrics).toMatch(/kcs_queue_jobs\{state="waiting"\} 0/)
-        const page = await (await fetch(`${base}/`)).text()
-        expect(page).toContain('<h1>kcs-trade sync</h1>')
-        expect(page).toContain('US:2025-01..2025-02') // the ledger failure of the previous test
-        for (const text of [metrics, page]) expect(text).not.toContain(WRONG)
+        const pageResponse = await fetch(`${base}/`)
+        expect(pageResponse.headers.get('content-security-policy')).toMatch(/default-src 'none'/)
+        const page = await pageResponse.text()
+        expect(page).toContain('<title>kcs-trade dashboard</title>')
+        expect(page).toContain('src="/assets/app.js"')
+        expect(page).not.toMatch(/(src|href)="(https?:)?\/\//) // no asset from elsewhere
+        for (const asset of ['/assets/app.js', '/assets/app.css'])
+          expect((await fetch(`${base}${asset}`)).status).toBe(200)
+        const status = await (await fetch(`${base}/api/status`)).text()
+        expect(status).toContain('US:2025-01..2025-02') // the ledger failure of the previous test
+        const coverage = (await (await fetch(`${base}/api/coverage`)).json()) as { cells: unknown[] }
+        expect(coverage.cells).toContainEqual(
+          expect.objectContaining({ country: 'US', year: 2025, status: 'failed' }),
+        )
+        const search = (await (
+          await fetch(`${base}/api/search?q=${encodeURIComponent('소고기')}`)
+        ).json()) as {
+          hs: Array<{ code: string }>
+        }
+        expect(search.hs.map((h: { code: string }) => h.code)).toEqual(
+          expect.arrayContaining(['0201', '0202']),
+        )
+        const quota = (await (await fetch(`${base}/api/quota`)).json()) as {
+          callsPerMinute: unknown[]
+          quota: unknown
+        }
+        expect(quota.callsPerMinute).toHaveLength(60)
+        expect(quota.quota).toMatchObject({ limit: expect.any(Number), resetInSeconds: expect.any(Number) })
+        const bad = await fetch(`${base}/api/series?from=2025-13`)
+        expect(bad.status).toBe(400)
+        expect(await bad.json()).toMatchObject({
+          error: expect.stringMatching(/from/),
+          hint: expect.any(String),
+        })
+        expect((await fetch(`${base}/api/top-items?digits=3`)).status).toBe(400)
+        expect((await fetch(`${base}/api/search?q=beef&format=csv`)).status).toBe(400)
+        expect((await fetch(`${base}/api/status`, { method: 'POST' })).status).toBe(405)
+        for (const text of [metrics, page, status]) expect(text).not.toContain(WRONG)
         expect((await fetch(`${base}/nope`)).status).toBe(404)
       } finally {
         stop.abort()
@@ -320,7 +354,15 @@ describe('commands against the emulator: the service key never appears in output
           await waitFor(() => port !== '', 30_000, 'serve to listen')
           const base = `http://127.0.0.1:${port}`
           expect(await (await fetch(`${base}/healthz`)).text()).toBe('ok\n')
-          for (const path of ['/', '/metrics', '/readyz', '/api/status', '/nope']) {
+          for (const path of [
+            '/',
+            '/metrics',
+            '/readyz',
+            '/api/status',
+            '/api/coverage',
+            '/assets/app.js',
+            '/nope',
+          ]) {
             const denied = await fetch(`${base}${path}`)
             expect(denied.status, path).toBe(401)
             expect(denied.headers.get('www-authenticate')).toMatch(/^Bearer/)
@@ -333,7 +375,20 @@ describe('commands against the emulator: the service key never appears in output
           }
           const page = await fetch(`${base}/`, { headers: { authorization: `Bearer ${TOKEN}` } })
           expect(page.status).toBe(200)
-          expect(await page.text()).toContain('<h1>kcs-trade sync</h1>')
+          expect(await page.text()).toContain('<title>kcs-trade dashboard</title>')
+          // A browser opens /?token= once: a session cookie (not the token) and a redirect without it.
+          const visit = await fetch(`${base}/?token=${TOKEN}`, { redirect: 'manual' })
+          expect(visit.status).toBe(303)
+          expect(visit.headers.get('location')).toBe('/')
+          const setCookie = visit.headers.get('set-cookie') ?? ''
+          expect(setCookie).toMatch(/^kcs_session=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=\//)
+          expect(setCookie).not.toContain(TOKEN)
+          await visit.text()
+          const withCookie = await fetch(`${base}/api/coverage`, {
+            headers: { cookie: setCookie.split(';')[0]! },
+          })
+          expect(withCookie.status).toBe(200)
+          await withCookie.text()
           const metrics = await fetch(`${base}/metrics?token=${TOKEN}`)
           expect(metrics.status).toBe(200)
           expect(await metrics.text()).toMatch(/# TYPE kcs_calls_total counter/)

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs'
-import { createServer } from 'node:http'
 import { resolve } from 'node:path'
 import type { KcsDatabase } from '@kcs-trade/db'
 import type { Queue } from 'bullmq'
@@ -110,10 +109,12 @@ re-fetches the last 13 months of every mirrored country; revisions are recorded 
 Coverage by country and year, queue counts, quota used today and when it resets, recent failures.`,
   serve: `Usage: kcs-trade serve [--port 9464] [--host 127.0.0.1] [--token T] [--allow-public]
 
-/healthz, /readyz (Redis and DB reachable), /metrics (Prometheus) and a queue dashboard at /.
+/healthz, /readyz (Redis and DB reachable), /metrics (Prometheus), /api/status, and the web
+dashboard at / (coverage, quota and rate, trade charts, revisions; JSON and CSV under /api/).
 Binds 127.0.0.1; a non-loopback --host is refused unless --allow-public is given.
 With a token (--token or KCS_SERVE_TOKEN) everything but /healthz needs
-"Authorization: Bearer <token>" or ?token=<token>.`,
+"Authorization: Bearer <token>" or ?token=<token>; opening /?token=<token> in a browser once
+sets an HttpOnly session cookie and drops the token from the address bar.`,
 }
 
 function write(stream: NodeJS.WritableStream, text: string): void {
@@ -138,7 +139,7 @@ function logger(ctx: CliContext, cfg: WorkerConfig, quietDefault = false): Logge
 }
 
 /** A PGlite directory that does not exist yet is not created by read-only commands. */
-function databaseExists(url: string): boolean {
+export function databaseExists(url: string): boolean {
   if (/^postgres(ql)?:\/\//i.test(url) || /^memory:/i.test(url)) return true
   const path = url.startsWith('file://') ? new URL(url).pathname : resolve(url)
   return existsSync(path)
@@ -824,7 +825,7 @@ export interface StatusReport {
   notes: string[]
 }
 
-async function collectStatus(
+export async function collectStatus(
   cfg: WorkerConfig,
   db: KcsDatabase | undefined,
   queue: Queue | undefined,
@@ -956,196 +957,10 @@ async function statusCommand(ctx: CliContext, argv: string[]): Promise<number> {
 
 /* ------------------------------------------------------------------- serve ----------------------------------------------------------------- */
 
+// The HTTP server and the dashboard live in serve.ts and dashboard/.
 async function serveCommand(ctx: CliContext, argv: string[]): Promise<number> {
-  const { values } = parse('serve', argv, {
-    port: { type: 'string' },
-    host: { type: 'string' },
-    token: { type: 'string' },
-    'allow-public': { type: 'boolean' },
-  })
-  if (values.help) return help(ctx, 'serve')
-  const { isLoopbackHost, tokenCheck } = await import('./serve-auth.js')
-  const { openDatabase } = await lazy.engine()
-  const { RedisQuota } = await lazy.limits()
-  const { RedisMetrics, createPrometheusRegistry } = await lazy.metrics()
-  const { createQueue } = await lazy.queue()
-  const { createRedis, requireRedis } = await lazy.runtime()
-  const port = values.port === undefined ? 9464 : Number(values.port)
-  if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new UsageError(
-      `serve: --port must be 0–65535, got ${JSON.stringify(values.port)}`,
-      'default 9464; 0 picks a free port',
-    )
-  const host = values.host ?? '127.0.0.1'
-  if (host.trim() === '') throw new UsageError('serve: --host is empty', 'default 127.0.0.1')
-  if (!isLoopbackHost(host) && values['allow-public'] !== true)
-    throw new UsageError(
-      `serve: refusing to listen on ${JSON.stringify(host)}, which is not a loopback address`,
-      'the dashboard shows the queue and the ledger: pass --allow-public to expose it, ideally with --token (or KCS_SERVE_TOKEN)',
-    )
-  const token = values.token ?? ctx.env.KCS_SERVE_TOKEN
-  if (token !== undefined && token.trim().length < 8)
-    throw new UsageError(
-      `serve: the token (--token or KCS_SERVE_TOKEN) must be at least 8 characters, got ${token.trim().length}`,
-      'e.g. KCS_SERVE_TOKEN=$(openssl rand -hex 24)',
-    )
-  const authorized = tokenCheck(token?.trim())
-  const cfg = config(ctx)
-  const log = logger(ctx, cfg)
-  if (!isLoopbackHost(host) && token === undefined)
-    write(
-      ctx.stderr,
-      `kcs-trade serve: warning: ${host} is public and no token is set (--token or KCS_SERVE_TOKEN)`,
-    )
-  await requireRedis(cfg.redisUrl, log)
-  const redis = createRedis(cfg.redisUrl)
-  const queue = createQueue(redis, cfg.queuePrefix) as unknown as Queue
-  const db = databaseExists(cfg.databaseUrl)
-    ? await openDatabase(cfg.databaseUrl).catch(() => undefined)
-    : undefined
-  const clock = ctx.clock ?? systemClock
-  const quota = cfg.serviceKey
-    ? new RedisQuota(redis, cfg.queuePrefix, keyFingerprint(cfg.serviceKey), cfg.dailyQuota, clock)
-    : undefined
-  const registry = createPrometheusRegistry({
-    metrics: new RedisMetrics(redis, cfg.queuePrefix),
-    ...(quota ? { quota } : {}),
-    queueCounts: () =>
-      queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'),
-  })
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x')
-    const send = (status: number, type: string, body: string) => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' })
-      res.end(redactKey(body, cfg.serviceKey))
-    }
-    void (async () => {
-      try {
-        if (url.pathname === '/healthz') return send(200, 'text/plain', 'ok\n')
-        if (!authorized(req, url)) {
-          res.setHeader('www-authenticate', 'Bearer realm="kcs-trade"')
-          return send(
-            401,
-            'text/plain',
-            'unauthorized: send "Authorization: Bearer <token>" or ?token=<token>\n',
-          )
-        }
-        if (url.pathname === '/readyz') {
-          const redisOk = await redis.ping().then(
-            () => true,
-            () => false,
-          )
-          const dbOk = db
-            ? await (db.$client as unknown as { query(q: string): Promise<unknown> }).query('select 1').then(
-                () => true,
-                () => false,
-              )
-            : false
-          return send(
-            redisOk && dbOk ? 200 : 503,
-            'application/json',
-            JSON.stringify({ redis: redisOk, database: dbOk }),
-          )
-        }
-        if (url.pathname === '/metrics') return send(200, registry.contentType, await registry.metrics())
-        if (url.pathname === '/api/status')
-          return send(200, 'application/json', JSON.stringify(await dashboardData(cfg, db, queue, quota)))
-        if (url.pathname === '/')
-          return send(
-            200,
-            'text/html; charset=utf-8',
-            dashboardHtml(await dashboardData(cfg, db, queue, quota)),
-          )
-        return send(404, 'text/plain', 'not found\n')
-      } catch (error) {
-        log.error({ err: redactKey((error as Error).message, cfg.serviceKey) }, 'serve: request failed')
-        return send(500, 'text/plain', 'internal error\n')
-      }
-    })()
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(
-        new UsageError(
-          `serve: cannot listen on ${host}:${port}: ${e.code ?? e.message}`,
-          'pick another --port',
-        ),
-      ),
-    )
-    server.listen(port, host, () => resolve())
-  })
-  const address = server.address()
-  const actual = typeof address === 'object' && address ? address.port : port
-  log.info({ url: `http://${host}:${actual}/` }, 'serving /healthz /readyz /metrics and the dashboard')
-  write(ctx.stderr, `kcs-trade serve: http://${host}:${actual}/ (dashboard), /metrics, /healthz, /readyz`)
-  await new Promise<void>((resolve) => {
-    if (ctx.shutdown.aborted) resolve()
-    ctx.shutdown.addEventListener('abort', () => resolve(), { once: true })
-  })
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  server.closeAllConnections?.()
-  await queue.close()
-  redis.disconnect()
-  await db?.close()
-  return 0
-}
-
-interface DashboardData extends StatusReport {
-  jobs: Array<{
-    id: string
-    name: string
-    state: string
-    slice: string
-    attempts: number
-    reason: string | null
-    at: string
-  }>
-}
-
-async function dashboardData(
-  cfg: WorkerConfig,
-  db: KcsDatabase | undefined,
-  queue: Queue,
-  quota: RedisQuota | undefined,
-): Promise<DashboardData> {
-  const report = await collectStatus(cfg, db, queue, quota)
-  const jobs = []
-  for (const state of ['active', 'failed', 'delayed', 'waiting', 'completed'] as const) {
-    for (const job of await queue.getJobs([state], 0, 9, false)) {
-      const data = job.data as { slice?: { country: string; from: string; to: string; hs?: string } }
-      jobs.push({
-        id: String(job.id),
-        name: job.name,
-        state,
-        slice: data.slice ? describeSlice(data.slice) : '',
-        attempts: job.attemptsMade,
-        reason: job.failedReason ? redactKey(job.failedReason, cfg.serviceKey) : null,
-        at: new Date(job.finishedOn ?? job.processedOn ?? job.timestamp).toISOString(),
-      })
-    }
-  }
-  return { ...report, jobs }
-}
-
-function esc(s: unknown): string {
-  return String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
-}
-
-function dashboardHtml(d: DashboardData): string {
-  const rows = (cells: unknown[][]) =>
-    cells.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')
-  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="10"><title>kcs-trade queue</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}th{background:#f4f4f4}.n{font-size:1.6em;font-weight:600}.card{display:inline-block;margin-right:2em}</style></head><body>
-<h1>kcs-trade sync</h1>
-<div>${Object.entries(d.queue ?? {})
-    .map(([k, v]) => `<span class="card"><div class="n">${esc(v)}</div>${esc(k)}</span>`)
-    .join('')}</div>
-<h2>Quota (KST day)</h2><p>${d.quota ? `${esc(d.quota.used)} / ${esc(d.quota.limit)} used on ${esc(d.quota.day)}, ${esc(d.quota.remaining)} left, resets ${esc(d.quota.resetsAt)}` : 'unknown (KCS_SERVICE_KEY not set)'}</p>
-<h2>Recent jobs</h2><table><tr><th>state</th><th>id</th><th>job</th><th>slice</th><th>attempts</th><th>reason</th><th>at</th></tr>${rows(d.jobs.map((j) => [j.state, j.id, j.name, j.slice, j.attempts, j.reason ?? '', j.at]))}</table>
-<h2>Recent failures (ledger)</h2><table><tr><th>slice</th><th>code</th><th>error</th><th>at</th></tr>${rows(d.failures.map((f) => [f.slice, f.code ?? '', f.error ?? '', f.at ?? '']))}</table>
-<h2>Coverage</h2><table><tr><th>country</th><th>year</th><th>months</th><th>rows</th><th>ok</th><th>failed</th><th>last fetched</th></tr>${rows(d.coverage.map((c) => [c.country ?? '(all)', c.year, c.months, c.rows, c.okSlices, c.failedSlices, c.lastFetchedAt ?? '']))}</table>
-${d.notes.map((n) => `<p><em>${esc(n)}</em></p>`).join('')}
-<p><a href="/metrics">/metrics</a> · <a href="/api/status">/api/status</a> · <a href="/readyz">/readyz</a></p></body></html>`
+  const serve = await import('./serve.js')
+  return serve.serveCommand(ctx, argv)
 }
 
 /* ---------------------------------------------------------------- dispatch ----------------------------------------------------------------- */

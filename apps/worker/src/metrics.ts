@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
 import { collectDefaultMetrics, Registry } from 'prom-client'
+import { type Clock, systemClock } from './clock.js'
 import type { QuotaGate } from './limits.js'
 
 /** Outcome of one API call, as counted in `kcs_calls_total{outcome}`. */
@@ -28,6 +29,31 @@ export interface MetricsSink {
   /** Wait until pending updates are stored. */
   flush(): Promise<void>
   read(): Promise<MetricsValues>
+  /**
+   * Requests sent to the API in each of the last `minutes` whole minutes (the current one last),
+   * every outcome but `circuit_open` (no request is sent then).
+   */
+  callsPerMinute(minutes?: number): Promise<MinuteCount[]>
+}
+
+/** Calls in one minute: `minute` is its start (ISO 8601, UTC). */
+export interface MinuteCount {
+  minute: string
+  calls: number
+}
+
+/** How long per-minute call counts are kept (the dashboard shows the last hour). */
+export const CALLS_PER_MINUTE_TTL_SECONDS = 2 * 3600
+
+const MINUTE_MS = 60_000
+
+function minuteSeries(clock: Clock, minutes: number, count: (minute: number) => number): MinuteCount[] {
+  const n = Math.max(1, Math.min(120, Math.floor(minutes)))
+  const current = Math.floor(clock.now() / MINUTE_MS)
+  const out: MinuteCount[] = []
+  for (let m = current - n + 1; m <= current; m++)
+    out.push({ minute: new Date(m * MINUTE_MS).toISOString(), calls: count(m) })
+  return out
 }
 
 export interface MetricsValues {
@@ -48,8 +74,18 @@ function emptyValues(): MetricsValues {
 
 export class MemoryMetrics implements MetricsSink {
   private readonly values = emptyValues()
+  private readonly minutes = new Map<number, number>()
+  constructor(private readonly clock: Clock = systemClock) {}
   call(outcome: CallOutcome): void {
     this.values.calls[outcome] = (this.values.calls[outcome] ?? 0) + 1
+    if (outcome === 'circuit_open') return
+    const minute = Math.floor(this.clock.now() / MINUTE_MS)
+    this.minutes.set(minute, (this.minutes.get(minute) ?? 0) + 1)
+    for (const m of this.minutes.keys())
+      if (m < minute - CALLS_PER_MINUTE_TTL_SECONDS / 60) this.minutes.delete(m)
+  }
+  async callsPerMinute(minutes = 60): Promise<MinuteCount[]> {
+    return minuteSeries(this.clock, minutes, (m) => this.minutes.get(m) ?? 0)
   }
   rows(written: number): void {
     this.values.rows += written
@@ -75,11 +111,15 @@ export class MemoryMetrics implements MetricsSink {
 export class RedisMetrics implements MetricsSink {
   readonly key: string
   private pending: Promise<unknown>[] = []
+  /** Per-minute call counters are `<minuteKey><epoch minute>` strings with a TTL. */
+  readonly minuteKey: string
   constructor(
     private readonly redis: Redis,
     prefix: string,
+    private readonly clock: Clock = systemClock,
   ) {
     this.key = `${prefix}:metrics`
+    this.minuteKey = `${prefix}:metrics:calls-minute:`
   }
   private incr(field: string, by: number): void {
     const p = this.redis.hincrbyfloat(this.key, field, by).catch(() => {})
@@ -88,6 +128,23 @@ export class RedisMetrics implements MetricsSink {
   }
   call(outcome: CallOutcome): void {
     this.incr(`calls:${outcome}`, 1)
+    if (outcome === 'circuit_open') return
+    const key = `${this.minuteKey}${Math.floor(this.clock.now() / MINUTE_MS)}`
+    const p = this.redis
+      .multi()
+      .incr(key)
+      .expire(key, CALLS_PER_MINUTE_TTL_SECONDS)
+      .exec()
+      .catch(() => {})
+    this.pending.push(p)
+  }
+  async callsPerMinute(minutes = 60): Promise<MinuteCount[]> {
+    const keys = minuteSeries(this.clock, minutes, () => 0).map(
+      (m) => `${this.minuteKey}${Date.parse(m.minute) / MINUTE_MS}`,
+    )
+    const values = await this.redis.mget(...keys)
+    const byKey = new Map(keys.map((k, i) => [k, Number(values[i] ?? 0)]))
+    return minuteSeries(this.clock, minutes, (m) => byKey.get(`${this.minuteKey}${m}`) ?? 0)
   }
   rows(written: number): void {
     if (written > 0) this.incr('rows', written)

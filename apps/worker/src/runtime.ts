@@ -59,7 +59,7 @@ export function redisLimits(
   return {
     quota: new RedisQuota(redis, config.queuePrefix, keyFingerprint(serviceKey), config.dailyQuota, clock),
     rate: new RedisRateLimiter(redis, config.queuePrefix, config.ratePerSecond),
-    metrics: new RedisMetrics(redis, config.queuePrefix),
+    metrics: new RedisMetrics(redis, config.queuePrefix, clock),
   }
 }
 
@@ -72,7 +72,7 @@ export function memoryLimits(
   return {
     quota: new MemoryQuota(config.dailyQuota, clock),
     rate: rate === 'off' ? unlimitedRate : new MemoryRateLimiter(config.ratePerSecond),
-    metrics: new MemoryMetrics(),
+    metrics: new MemoryMetrics(clock),
   }
 }
 

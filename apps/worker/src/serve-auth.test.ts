@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { describe, expect, it } from 'vitest'
-import { isLoopbackHost, tokenCheck } from './serve-auth.js'
+import { isLoopbackHost, SESSION_COOKIE, sessionCookie, sessionValue, tokenCheck } from './serve-auth.js'
 
 describe('isLoopbackHost', () => {
   it('accepts only loopback addresses', () => {
@@ -51,5 +51,23 @@ describe('tokenCheck', () => {
     expect(ok(req('Bearer s3cret-token-longer'), url())).toBe(false)
     expect(ok(req(), url('?token=s3cret'))).toBe(false)
     expect(ok(req(), url('?token='))).toBe(false)
+  })
+
+  it('the session cookie a ?token= visit sets works alone, holds no token, and a wrong one fails', () => {
+    const ok = tokenCheck('s3cret-token')
+    const cookieReq = (cookie: string) => ({ headers: { cookie } }) as unknown as IncomingMessage
+    const set = sessionCookie('s3cret-token')
+    expect(set).toMatch(/HttpOnly/)
+    expect(set).toMatch(/SameSite=Strict/)
+    expect(set).not.toContain('s3cret-token')
+    const pair = set.split(';')[0]!
+    expect(pair).toBe(`${SESSION_COOKIE}=${sessionValue('s3cret-token')}`)
+    expect(ok(cookieReq(`theme=dark; ${pair}`), url())).toBe(true)
+    expect(ok(cookieReq(`${SESSION_COOKIE}=${sessionValue('other-token')}`), url())).toBe(false)
+    expect(ok(cookieReq(`${SESSION_COOKIE}=s3cret-token`), url())).toBe(false)
+    // A wrong explicit credential is not rescued by a good cookie.
+    expect(
+      ok({ headers: { cookie: pair, authorization: 'Bearer wrong' } } as unknown as IncomingMessage, url()),
+    ).toBe(false)
   })
 })

@@ -23,17 +23,46 @@ export function isLoopbackHost(host: string): boolean {
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
 
+/** Name of the cookie the dashboard page gets after opening `/?token=…` once. */
+export const SESSION_COOKIE = 'kcs_session'
+
 /**
- * A check for the serve token: `Authorization: Bearer <token>` or `?token=<token>`, compared in
- * constant time. Without a token every request passes.
+ * The cookie value for a token: a hash of it, so the token itself is not stored in the browser.
+ * (It grants the same access as the token; it changes when the token does.)
+ */
+export function sessionValue(token: string): string {
+  return createHash('sha256').update(`kcs-trade-session\0${token}`).digest('hex')
+}
+
+/** `Set-Cookie` for a browser that proved it has the token: HttpOnly, SameSite=Strict, the whole site. */
+export function sessionCookie(token: string): string {
+  return `${SESSION_COOKIE}=${sessionValue(token)}; HttpOnly; SameSite=Strict; Path=/`
+}
+
+function cookie(req: IncomingMessage, name: string): string | undefined {
+  const header = req.headers.cookie
+  if (typeof header !== 'string') return undefined
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=')
+    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim()
+  }
+  return undefined
+}
+
+/**
+ * A check for the serve token: `Authorization: Bearer <token>`, `?token=<token>`, or the session
+ * cookie set after a `?token=` visit, compared in constant time. Without a token every request passes.
  */
 export function tokenCheck(token: string | undefined): (req: IncomingMessage, url: URL) => boolean {
   if (token === undefined) return () => true
   const expected = digest(token)
+  const expectedSession = digest(sessionValue(token))
   return (req, url) => {
     const header = req.headers.authorization
     const bearer = typeof header === 'string' ? /^Bearer\s+(.+)$/i.exec(header.trim())?.[1] : undefined
     const given = bearer ?? url.searchParams.get('token') ?? undefined
-    return given !== undefined && timingSafeEqual(digest(given), expected)
+    if (given !== undefined) return timingSafeEqual(digest(given), expected)
+    const session = cookie(req, SESSION_COOKIE)
+    return session !== undefined && timingSafeEqual(digest(session), expectedSession)
   }
 }

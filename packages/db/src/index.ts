@@ -34,6 +34,7 @@ export {
   mirroredCountries,
   monthlySeries,
   type PartnerTotal,
+  periodRange,
   type RankBy,
   type Revision,
   type RevisionsQuery,
@@ -56,7 +57,8 @@ export {
   replaceSlice,
   type SliceFailure,
 } from './replace.js'
-/** The Drizzle table definitions of the mirror (`tradeRows`, `syncLedger`, `revisions`), for typed queries with drizzle-orm. */
+export { ROLLUP_DIGITS, rebuildRollup, refreshRollup } from './rollup.js'
+/** The Drizzle table definitions of the mirror (`tradeRows`, `syncLedger`, `revisions`, `tradeMonthly`), for typed queries with drizzle-orm. */
 export * as schema from './schema.js'
 export { normalizeSlice, sliceKey } from './slice.js'
 export type { FetchMeta, NormalizedSlice, Slice, TradeRow, TradeTotals } from './types.js'

@@ -23,12 +23,12 @@ describe('migrations', () => {
     const db = await connect('memory://')
     try {
       const first = await migrate(db)
-      expect(first.applied).toEqual(['0000_initial'])
+      expect(first.applied).toEqual(['0000_initial', '0001_monthly_rollup'])
       expect(await migrate(db)).toEqual({ applied: [] })
       const tables = rowsOf<{ t: string }>(
         await db.execute(sql`select tablename as t from pg_tables where schemaname = 'public' order by 1`),
       )
-      expect(tables.map((r) => r.t)).toEqual(['revisions', 'sync_ledger', 'trade_rows'])
+      expect(tables.map((r) => r.t)).toEqual(['revisions', 'sync_ledger', 'trade_monthly', 'trade_rows'])
       await expect(migrate(db, { migrationsFolder: '/nonexistent/drizzle' })).rejects.toBeInstanceOf(
         MigrationError,
       )
@@ -44,12 +44,12 @@ describe('migrations', () => {
       const dbs = await Promise.all(Array.from({ length: 4 }, () => connect(url, { poolSize: 1 })))
       try {
         const results = await Promise.all(dbs.map((db) => migrate(db)))
-        expect(results.flatMap((r) => r.applied)).toEqual(['0000_initial'])
+        expect(results.flatMap((r) => r.applied)).toEqual(['0000_initial', '0001_monthly_rollup'])
         expect(await migrate(dbs[0]!)).toEqual({ applied: [] })
         const count = rowsOf<{ n: number }>(
           await dbs[0]!.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`),
         )
-        expect(count[0]?.n).toBe(1)
+        expect(count[0]?.n).toBe(2)
       } finally {
         await Promise.all(dbs.map((db) => db.close()))
         await drop()
@@ -65,7 +65,7 @@ describe('migrations', () => {
       const rows = rowsOf<{ n: number }>(
         await db.execute(sql`select count(*)::int as n from kcs_meta.applied`),
       )
-      expect(rows[0]?.n).toBe(1)
+      expect(rows[0]?.n).toBe(2)
     } finally {
       await db.close()
       await drop()

@@ -2,7 +2,15 @@ import { type SQL, sql } from 'drizzle-orm'
 import type { KcsDatabase } from './connect.js'
 import { InvalidQueryError } from './errors.js'
 import { hsPrefixCondition } from './replace.js'
-import { normalizePeriod, periodToDate, queryCountry, queryHsPrefix, queryWindow } from './slice.js'
+import { rollupDigitsFor } from './rollup.js'
+import {
+  normalizePeriod,
+  periodToDate,
+  prefixUpperBound,
+  queryCountry,
+  queryHsPrefix,
+  queryWindow,
+} from './slice.js'
 import { rowsOf, toDate, toNullableNumber, toSafeNumber } from './sql.js'
 import type { Slice, TradeRow, TradeTotals } from './types.js'
 
@@ -50,6 +58,12 @@ export interface TopItemsQuery {
   by?: RankBy | undefined
   /** Only codes of this many digits (e.g. 10 for tariff lines); by default every code counts. */
   hsLength?: number | undefined
+  /**
+   * Rank HS chapters (2) or headings (4) instead of codes: every code counts towards the group of its
+   * first digits, read from the monthly rollup (fast on a large mirror). `itemName` is then `''`:
+   * name the groups with `@kcs-trade/reference`. Not combinable with `hsLength`.
+   */
+  hsDigits?: 2 | 4 | undefined
 }
 
 /** One partner country in `topPartners`: its summed measures over the window. */
@@ -90,6 +104,14 @@ function totalsOf(r: SumRow): TradeTotals {
   }
 }
 
+/** A prefix of `trade_monthly.hs_prefix` (alias `t`) as an index range. */
+function rollupPrefixCondition(prefix: string): SQL {
+  const upper = prefixUpperBound(prefix)
+  return upper === null
+    ? sql`t.hs_prefix >= ${prefix}`
+    : sql`(t.hs_prefix >= ${prefix} and t.hs_prefix < ${upper})`
+}
+
 function windowCondition(from: string, to: string): SQL {
   return sql`t.period between ${periodToDate(from)}::date and ${periodToDate(to)}::date`
 }
@@ -104,11 +126,15 @@ export async function monthlySeries(db: KcsDatabase, query: SeriesQuery): Promis
   const prefix = queryHsPrefix(query.hsPrefix)
   const where = [windowCondition(from, to)]
   if (country) where.push(sql`t.country_code = ${country}`)
-  if (prefix) where.push(hsPrefixCondition(prefix))
+  // Prefixes of up to 4 digits (and none) are answered from the monthly rollup: the same sums.
+  const digits = rollupDigitsFor(prefix)
+  if (digits !== null) where.push(sql`t.digits = ${digits}::int2`)
+  if (prefix) where.push(digits === null ? hsPrefixCondition(prefix) : rollupPrefixCondition(prefix))
   const rows = rowsOf<SumRow & { period: string }>(
     await db.execute(sql`
       select to_char(t.period, 'YYYY-MM') as period, ${SUMS}
-      from trade_rows t where ${sql.join(where, sql` and `)}
+      from ${digits === null ? sql.raw('trade_rows') : sql.raw('trade_monthly')} t
+      where ${sql.join(where, sql` and `)}
       group by t.period order by t.period`),
   )
   return rows.map((r) => ({ period: r.period, ...totalsOf(r) }))
@@ -145,12 +171,15 @@ export async function topPartners(db: KcsDatabase, query: TopPartnersQuery): Pro
   const prefix = queryHsPrefix(query.hsPrefix)
   const limit = limitOf(query.limit)
   const where = [windowCondition(from, to)]
-  if (prefix) where.push(hsPrefixCondition(prefix))
+  const digits = rollupDigitsFor(prefix)
+  if (digits !== null) where.push(sql`t.digits = ${digits}::int2`)
+  if (prefix) where.push(digits === null ? hsPrefixCondition(prefix) : rollupPrefixCondition(prefix))
   const rows = rowsOf<SumRow & { country: string; country_name: string; trade_usd: string }>(
     await db.execute(sql`
       select t.country_code as country, max(t.country_name) as country_name, ${SUMS},
         (sum(t.export_usd) + sum(t.import_usd))::text as trade_usd
-      from trade_rows t where ${sql.join(where, sql` and `)}
+      from ${digits === null ? sql.raw('trade_rows') : sql.raw('trade_monthly')} t
+      where ${sql.join(where, sql` and `)}
       group by t.country_code
       order by ${rankOf(query.by)} desc, t.country_code
       limit ${limit}`),
@@ -170,6 +199,14 @@ export async function topItems(db: KcsDatabase, query: TopItemsQuery): Promise<I
   const limit = limitOf(query.limit)
   const where = [windowCondition(from, to)]
   if (country) where.push(sql`t.country_code = ${country}`)
+  const grouped = query.hsDigits !== undefined
+  if (grouped) {
+    if (query.hsDigits !== 2 && query.hsDigits !== 4) {
+      throw new InvalidQueryError(`hsDigits must be 2 or 4, got ${String(query.hsDigits)}`)
+    }
+    if (query.hsLength !== undefined) throw new InvalidQueryError('give hsDigits or hsLength, not both')
+    where.push(sql`t.digits = ${query.hsDigits}::int2`)
+  }
   if (query.hsLength !== undefined) {
     if (!Number.isInteger(query.hsLength) || query.hsLength < 1 || query.hsLength > 10) {
       throw new InvalidQueryError(`hsLength must be an integer from 1 to 10, got ${String(query.hsLength)}`)
@@ -178,11 +215,11 @@ export async function topItems(db: KcsDatabase, query: TopItemsQuery): Promise<I
   }
   const rows = rowsOf<SumRow & { hs_code: string; item_name: string; trade_usd: string }>(
     await db.execute(sql`
-      select t.hs_code, max(t.item_name) as item_name, ${SUMS},
-        (sum(t.export_usd) + sum(t.import_usd))::text as trade_usd
-      from trade_rows t where ${sql.join(where, sql` and `)}
-      group by t.hs_code
-      order by ${rankOf(query.by)} desc, t.hs_code
+      select ${grouped ? sql.raw(`t.hs_prefix as hs_code, '' as item_name`) : sql.raw('t.hs_code, max(t.item_name) as item_name')},
+        ${SUMS}, (sum(t.export_usd) + sum(t.import_usd))::text as trade_usd
+      from ${grouped ? sql.raw('trade_monthly') : sql.raw('trade_rows')} t where ${sql.join(where, sql` and `)}
+      group by 1
+      order by ${rankOf(query.by)} desc, 1
       limit ${limit}`),
   )
   return rows.map((r) => ({
@@ -314,6 +351,8 @@ export interface RevisionsQuery {
   limit?: number | undefined
   /** Continue after this revision id (paging). */
   afterId?: number | undefined
+  /** `'desc'`: the newest first (the latest `limit` changes); default `'asc'`, the order applied. */
+  order?: 'asc' | 'desc' | undefined
 }
 
 /**
@@ -342,6 +381,10 @@ export async function revisions(db: KcsDatabase, query: RevisionsQuery): Promise
     where.push(sql`r.id > ${query.afterId}::int8`)
   }
   const limit = limitOf(query.limit ?? 100_000)
+  if (query.order !== undefined && query.order !== 'asc' && query.order !== 'desc') {
+    throw new InvalidQueryError(`order must be 'asc' or 'desc', got ${String(query.order)}`)
+  }
+  const order = sql.raw(query.order === 'desc' ? 'desc' : 'asc')
   const rows = rowsOf<{
     id: string
     kind: Revision['kind']
@@ -357,7 +400,7 @@ export async function revisions(db: KcsDatabase, query: RevisionsQuery): Promise
       select r.id::text as id, r.kind, to_char(r.period, 'YYYY-MM') as period, r.country_code, r.hs_code,
         r.before::text as before, r.after::text as after, r.at, r.slice_key
       from revisions r where ${sql.join(where, sql` and `)}
-      order by r.id limit ${limit}`),
+      order by r.id ${order} limit ${limit}`),
   )
   return rows.map((r) => ({
     id: toSafeNumber('id', r.id),
@@ -588,4 +631,17 @@ export async function tradeRows(
   const out: TradeRow[] = []
   for await (const row of iterateTradeRows(db, query, options)) out.push(row)
   return out
+}
+
+/** The first and last month the mirror has rows for (`YYYY-MM`), null when it is empty. */
+export async function periodRange(
+  db: KcsDatabase,
+): Promise<{ earliest: string | null; latest: string | null }> {
+  // Two probes of the rollup's (digits, period) index: no scan of trade_rows.
+  const r = rowsOf<{ earliest: string | null; latest: string | null }>(
+    await db.execute(sql`
+      select (select to_char(period, 'YYYY-MM') from trade_monthly where digits = 2 order by period limit 1) as earliest,
+             (select to_char(period, 'YYYY-MM') from trade_monthly where digits = 2 order by period desc limit 1) as latest`),
+  )[0]
+  return { earliest: r?.earliest ?? null, latest: r?.latest ?? null }
 }

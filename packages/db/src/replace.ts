@@ -8,6 +8,7 @@ import {
   RowValidationError,
 } from './errors.js'
 import { SLICE_LOCK_SPACE, sliceLockId } from './locks.js'
+import { refreshRollup } from './rollup.js'
 import { monthIndex, normalizePeriod, normalizeSlice, periodToDate, prefixUpperBound } from './slice.js'
 import { rowsOf } from './sql.js'
 import type { FetchMeta, NormalizedSlice, Slice, TradeRow, TradeTotals } from './types.js'
@@ -130,6 +131,7 @@ export async function replaceSlice(
         const rowCount = await stageRows(tx, s, rows, batchSize, at)
         const meta = resolveMeta(rowCount)
         const change = { added: rowCount, changed: 0, withdrawn: 0 }
+        if (rowCount > 0) await refreshRollup(tx, s)
         await writeLedgerSuccess(tx, s, meta, at, rowCount, change)
         return {
           sliceKey: s.key,
@@ -221,6 +223,8 @@ export async function replaceSlice(
         }
         await tx.execute(sql`drop table kcs_diff`)
       }
+      // Keep trade_monthly equal to trade_rows: the groups this slice touches are recomputed.
+      if (added + changed + withdrawn > 0) await refreshRollup(tx, s)
       await writeLedgerSuccess(tx, s, meta, at, rowCount, { added, changed, withdrawn })
       return {
         sliceKey: s.key,

@@ -7,8 +7,10 @@ import {
   index,
   integer,
   jsonb,
+  numeric,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   varchar,
@@ -101,5 +103,38 @@ export const revisions = pgTable(
     check('revisions_kind_check', sql`${t.kind} in ('added', 'changed', 'withdrawn')`),
     index('revisions_at_idx').on(t.at, t.id),
     index('revisions_key_idx').on(t.countryCode, t.hsCode, t.period),
+  ],
+)
+
+/**
+ * Monthly rollup of trade_rows by country, month and the first `digits` (2 or 4) digits of the HS
+ * code: the sums of the five measures and the row count of every group that has rows. replaceSlice
+ * keeps it equal to trade_rows in the same transaction; whole-market reads (series, top partners,
+ * top chapters/headings) read it instead of millions of base rows.
+ */
+export const tradeMonthly = pgTable(
+  'trade_monthly',
+  {
+    digits: smallint('digits').notNull(),
+    countryCode: varchar('country_code', { length: 2 }).notNull(),
+    period: date('period', { mode: 'string' }).notNull(),
+    hsPrefix: varchar('hs_prefix', { length: 4 }).notNull(),
+    /** max(country_name) of the group's rows (what topPartners reports). */
+    countryName: text('country_name').notNull(),
+    rowCount: integer('row_count').notNull(),
+    exportKg: numeric('export_kg', { mode: 'string' }).notNull(),
+    exportUsd: numeric('export_usd', { mode: 'string' }).notNull(),
+    importKg: numeric('import_kg', { mode: 'string' }).notNull(),
+    importUsd: numeric('import_usd', { mode: 'string' }).notNull(),
+    balanceUsd: numeric('balance_usd', { mode: 'string' }).notNull(),
+  },
+  (t) => [
+    // One country's series and top items: a contiguous range.
+    primaryKey({ name: 'trade_monthly_pkey', columns: [t.digits, t.countryCode, t.period, t.hsPrefix] }),
+    // Whole-market reads over a window.
+    index('trade_monthly_period_idx').on(t.digits, t.period),
+    // An HS prefix across all countries.
+    index('trade_monthly_hs_period_idx').on(t.digits, t.hsPrefix, t.period),
+    check('trade_monthly_digits_check', sql`${t.digits} in (2, 4)`),
   ],
 )

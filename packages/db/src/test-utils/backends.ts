@@ -98,7 +98,7 @@ export function useTestDb(backend: Backend): TestDb {
     async reset() {
       if (!db) throw new Error('test database not open')
       const { sql } = await import('drizzle-orm')
-      await db.execute(sql`truncate trade_rows, revisions, sync_ledger`)
+      await db.execute(sql`truncate trade_rows, trade_monthly, revisions, sync_ledger`)
     },
   }
 }

@@ -1,0 +1,349 @@
+/**
+ * `kcs-trade serve`: the ops endpoint (/healthz, /readyz, /metrics, /api/status) and the web
+ * dashboard (/, /assets/*, /api/*) in one HTTP server.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { extname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { KcsDatabase } from '@kcs-trade/db'
+import type { Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { parse } from './cli-args.js'
+import { type Clock, systemClock } from './clock.js'
+import { type CliContext, collectStatus, databaseExists, HELP, type StatusReport } from './commands.js'
+import { keyFingerprint, loadConfig, redactKey, type WorkerConfig } from './config.js'
+import {
+  type ApiResult,
+  BadRequest,
+  coverageGrid,
+  csvOf,
+  type DashboardSources,
+  items,
+  latestRevisions,
+  meta,
+  partners,
+  QUEUE_STATES,
+  quotaRate,
+  search,
+  series,
+} from './dashboard/api.js'
+import { UsageError } from './errors.js'
+import type { RedisQuota } from './limits.js'
+import { createLogger, type Logger } from './logger.js'
+import type { RedisMetrics } from './metrics.js'
+import { isLoopbackHost, sessionCookie, tokenCheck } from './serve-auth.js'
+import { describeSlice } from './slices.js'
+
+/**
+ * Where the dashboard's static files live (served as they are: no build step, no CDN): next to this
+ * module in the sources; from a `dist/` build, the package's `src/dashboard/assets/`.
+ */
+export const ASSETS_DIR = [
+  fileURLToPath(new URL('./dashboard/assets/', import.meta.url)),
+  fileURLToPath(new URL('../src/dashboard/assets/', import.meta.url)),
+].find((dir) => existsSync(join(dir, 'index.html')))
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+}
+
+/** Everything the page loads comes from this server; the browser is told so, too. */
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+/** A synced year inside the freshness window is stale when its last fetch is older than this (two daily runs). */
+export const STALE_AFTER_HOURS = 48
+
+export interface DashboardServerOptions {
+  cfg: WorkerConfig
+  db: KcsDatabase | undefined
+  redis: Redis
+  queue: Queue
+  quota: RedisQuota | undefined
+  metrics: RedisMetrics
+  registry: { contentType: string; metrics(): Promise<string> }
+  token: string | undefined
+  log: Logger
+  clock?: Clock
+}
+
+interface DashboardData extends StatusReport {
+  jobs: Array<{
+    id: string
+    name: string
+    state: string
+    slice: string
+    attempts: number
+    reason: string | null
+    at: string
+  }>
+}
+
+async function statusData(o: DashboardServerOptions): Promise<DashboardData> {
+  const report = await collectStatus(o.cfg, o.db, o.queue, o.quota)
+  const jobs = []
+  for (const state of ['active', 'failed', 'delayed', 'waiting', 'completed'] as const) {
+    for (const job of await o.queue.getJobs([state], 0, 9, false)) {
+      const data = job.data as { slice?: { country: string; from: string; to: string; hs?: string } }
+      jobs.push({
+        id: String(job.id),
+        name: job.name,
+        state,
+        slice: data.slice ? describeSlice(data.slice) : '',
+        attempts: job.attemptsMade,
+        reason: job.failedReason ? redactKey(job.failedReason, o.cfg.serviceKey) : null,
+        at: new Date(job.finishedOn ?? job.processedOn ?? job.timestamp).toISOString(),
+      })
+    }
+  }
+  return { ...report, jobs }
+}
+
+function loadAssets(): Map<string, { type: string; body: Buffer }> {
+  const assets = new Map<string, { type: string; body: Buffer }>()
+  if (!ASSETS_DIR)
+    throw new Error('serve: the dashboard files (src/dashboard/assets/) are missing from the package')
+  for (const name of readdirSync(ASSETS_DIR)) {
+    const type = TYPES[extname(name)]
+    if (type) assets.set(name, { type, body: readFileSync(join(ASSETS_DIR, name)) })
+  }
+  return assets
+}
+
+/** The HTTP server of `kcs-trade serve` (not listening yet). */
+export function createDashboardServer(o: DashboardServerOptions): Server {
+  const clock = o.clock ?? systemClock
+  const authorized = tokenCheck(o.token)
+  const assets = loadAssets()
+  const sources: DashboardSources = {
+    db: o.db,
+    quota: o.quota,
+    metrics: o.metrics,
+    queueCounts: () => o.queue.getJobCounts(...QUEUE_STATES),
+    clock,
+    staleAfterHours: STALE_AFTER_HOURS,
+  }
+  const api: Record<string, (url: URL) => Promise<ApiResult>> = {
+    '/api/meta': () => meta(sources),
+    '/api/coverage': () => coverageGrid(sources),
+    '/api/quota': () => quotaRate(sources),
+    '/api/search': (url) => search(url),
+    '/api/series': (url) => series(sources, url),
+    '/api/top-partners': (url) => partners(sources, url),
+    '/api/top-items': (url) => items(sources, url),
+    '/api/revisions': (url) => latestRevisions(sources, url),
+  }
+  const handle = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const send = (
+      status: number,
+      type: string,
+      body: string | Buffer,
+      headers: Record<string, string> = {},
+    ) => {
+      res.writeHead(status, {
+        'content-type': type,
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+        'x-content-type-options': 'nosniff',
+        ...headers,
+      })
+      res.end(typeof body === 'string' ? redactKey(body, o.cfg.serviceKey) : body)
+    }
+    const sendJson = (status: number, value: unknown) =>
+      send(status, 'application/json', JSON.stringify(value))
+    if (url.pathname === '/healthz') return send(200, 'text/plain', 'ok\n')
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return send(405, 'text/plain', 'method not allowed: the dashboard is read-only\n', {
+        allow: 'GET, HEAD',
+      })
+    if (!authorized(req, url)) {
+      res.setHeader('www-authenticate', 'Bearer realm="kcs-trade"')
+      return send(
+        401,
+        'text/plain',
+        'unauthorized: send "Authorization: Bearer <token>" or open /?token=<token> once\n',
+      )
+    }
+    if (url.pathname === '/' && o.token !== undefined && url.searchParams.has('token')) {
+      // The page was opened with ?token=: keep a session cookie and drop the token from the address bar.
+      return send(303, 'text/plain', 'see /\n', { location: '/', 'set-cookie': sessionCookie(o.token) })
+    }
+    if (url.pathname === '/readyz') {
+      const redisOk = await o.redis.ping().then(
+        () => true,
+        () => false,
+      )
+      const dbOk = o.db
+        ? await (o.db.$client as unknown as { query(q: string): Promise<unknown> }).query('select 1').then(
+            () => true,
+            () => false,
+          )
+        : false
+      return sendJson(redisOk && dbOk ? 200 : 503, { redis: redisOk, database: dbOk })
+    }
+    if (url.pathname === '/metrics') return send(200, o.registry.contentType, await o.registry.metrics())
+    if (url.pathname === '/api/status') return sendJson(200, await statusData(o))
+    if (url.pathname === '/' || url.pathname === '/index.html') {
+      const page = assets.get('index.html')
+      if (page) return send(200, page.type, page.body, { 'content-security-policy': CSP })
+    }
+    if (url.pathname.startsWith('/assets/')) {
+      const asset = assets.get(url.pathname.slice('/assets/'.length))
+      if (asset) return send(200, asset.type, asset.body, { 'content-security-policy': CSP })
+    }
+    const endpoint = api[url.pathname]
+    if (endpoint) {
+      const format = url.searchParams.get('format') ?? 'json'
+      if (format !== 'json' && format !== 'csv')
+        return sendJson(400, {
+          error: `format: ${JSON.stringify(format)}`,
+          hint: 'format=json (default) or format=csv',
+        })
+      const result = await endpoint(url)
+      if (format === 'csv') {
+        const csv = csvOf(result)
+        if (!csv) return sendJson(400, { error: `${url.pathname} has no CSV form`, hint: 'drop format=csv' })
+        return send(200, 'text/csv; charset=utf-8', csv.text, {
+          'content-disposition': `attachment; filename="${csv.filename}"`,
+        })
+      }
+      return sendJson(200, result.json)
+    }
+    return send(404, 'text/plain', 'not found\n')
+  }
+  return createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x')
+    handle(req, res, url).catch((error: unknown) => {
+      if (res.headersSent) return res.destroy()
+      const status =
+        error instanceof BadRequest || (error as { code?: string }).code === 'INVALID_QUERY' ? 400 : 500
+      const message = redactKey((error as Error).message ?? String(error), o.cfg.serviceKey)
+      if (status === 500) o.log.error({ err: message, path: url.pathname }, 'serve: request failed')
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      res.end(
+        JSON.stringify(
+          status === 400
+            ? { error: message, hint: (error as { hint?: string }).hint ?? 'check the query parameters' }
+            : { error: 'internal error', hint: 'see the serve log' },
+        ),
+      )
+    })
+  })
+}
+
+function write(stream: NodeJS.WritableStream, text: string): void {
+  stream.write(text.endsWith('\n') ? text : `${text}\n`)
+}
+
+/** `kcs-trade serve`: parses flags, opens Redis and the database, listens until shutdown. */
+export async function serveCommand(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values } = parse('serve', argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    token: { type: 'string' },
+    'allow-public': { type: 'boolean' },
+  })
+  if (values.help) {
+    write(ctx.stdout, HELP.serve)
+    return 0
+  }
+  const { openDatabase } = await import('./engine.js')
+  const { RedisQuota } = await import('./limits.js')
+  const { RedisMetrics, createPrometheusRegistry } = await import('./metrics.js')
+  const { createQueue } = await import('./queue.js')
+  const { createRedis, requireRedis } = await import('./runtime.js')
+  const port = values.port === undefined ? 9464 : Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new UsageError(
+      `serve: --port must be 0–65535, got ${JSON.stringify(values.port)}`,
+      'default 9464; 0 picks a free port',
+    )
+  const host = values.host ?? '127.0.0.1'
+  if (host.trim() === '') throw new UsageError('serve: --host is empty', 'default 127.0.0.1')
+  if (!isLoopbackHost(host) && values['allow-public'] !== true)
+    throw new UsageError(
+      `serve: refusing to listen on ${JSON.stringify(host)}, which is not a loopback address`,
+      'the dashboard shows the queue and the ledger: pass --allow-public to expose it, ideally with --token (or KCS_SERVE_TOKEN)',
+    )
+  const token = values.token ?? ctx.env.KCS_SERVE_TOKEN
+  if (token !== undefined && token.trim().length < 8)
+    throw new UsageError(
+      `serve: the token (--token or KCS_SERVE_TOKEN) must be at least 8 characters, got ${token.trim().length}`,
+      'e.g. KCS_SERVE_TOKEN=$(openssl rand -hex 24)',
+    )
+  const cfg = loadConfig(ctx.env)
+  const log = createLogger({
+    level: cfg.logLevel,
+    serviceKey: cfg.serviceKey,
+    ...(ctx.logDestination ? { destination: ctx.logDestination, pretty: false } : {}),
+  })
+  if (!isLoopbackHost(host) && token === undefined)
+    write(
+      ctx.stderr,
+      `kcs-trade serve: warning: ${host} is public and no token is set (--token or KCS_SERVE_TOKEN)`,
+    )
+  await requireRedis(cfg.redisUrl, log)
+  const clock = ctx.clock ?? systemClock
+  const redis = createRedis(cfg.redisUrl)
+  const queue = createQueue(redis, cfg.queuePrefix) as unknown as Queue
+  const db = databaseExists(cfg.databaseUrl)
+    ? await openDatabase(cfg.databaseUrl).catch(() => undefined)
+    : undefined
+  const quota = cfg.serviceKey
+    ? new RedisQuota(redis, cfg.queuePrefix, keyFingerprint(cfg.serviceKey), cfg.dailyQuota, clock)
+    : undefined
+  const metrics = new RedisMetrics(redis, cfg.queuePrefix, clock)
+  const registry = createPrometheusRegistry({
+    metrics,
+    ...(quota ? { quota } : {}),
+    queueCounts: () =>
+      queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'),
+  })
+  const server = createDashboardServer({
+    cfg,
+    db,
+    redis,
+    queue,
+    quota,
+    metrics,
+    registry,
+    token: token?.trim(),
+    log,
+    clock,
+  })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) =>
+        reject(
+          new UsageError(
+            `serve: cannot listen on ${host}:${port}: ${e.code ?? e.message}`,
+            'pick another --port',
+          ),
+        ),
+      )
+      server.listen(port, host, () => resolve())
+    })
+    const address = server.address()
+    const actual = typeof address === 'object' && address ? address.port : port
+    log.info({ url: `http://${host}:${actual}/` }, 'serving /healthz /readyz /metrics and the dashboard')
+    write(ctx.stderr, `kcs-trade serve: http://${host}:${actual}/ (dashboard), /metrics, /healthz, /readyz`)
+    await new Promise<void>((resolve) => {
+      if (ctx.shutdown.aborted) resolve()
+      ctx.shutdown.addEventListener('abort', () => resolve(), { once: true })
+    })
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      server.closeAllConnections?.()
+    })
+  } finally {
+    await queue.close()
+    redis.disconnect()
+    await db?.close()
+  }
+  return 0
+}
