@@ -2,11 +2,14 @@ import { type SQL, sql } from 'drizzle-orm'
 import type { KcsDatabase } from './connect.js'
 import {
   DuplicateRowError,
+  describeValue,
+  InvalidArgumentError,
   KcsDbError,
   ReplaceSliceError,
   RowSourceError,
   RowValidationError,
 } from './errors.js'
+import { assertDatabase, assertObject, optionsObject, positiveInteger } from './guards.js'
 import { SLICE_LOCK_SPACE, sliceLockId } from './locks.js'
 import { monthIndex, normalizePeriod, normalizeSlice, periodToDate, prefixUpperBound } from './slice.js'
 import { rowsOf } from './sql.js'
@@ -90,7 +93,26 @@ export async function replaceSlice(
   fetchMeta: FetchMeta | (() => FetchMeta),
   options: ReplaceOptions = {},
 ): Promise<ReplaceSummary> {
+  assertDatabase(db)
   const s = normalizeSlice(slice)
+  const rowsOk =
+    rows !== null &&
+    typeof rows === 'object' &&
+    (typeof (rows as Iterable<TradeRow>)[Symbol.iterator] === 'function' ||
+      typeof (rows as AsyncIterable<TradeRow>)[Symbol.asyncIterator] === 'function')
+  if (!rowsOk)
+    throw new InvalidArgumentError(
+      'rows',
+      `expected an array or an (async) iterable of rows, got ${describeValue(rows)}`,
+      'Pass the rows of the answer, e.g. result.rows or the client stream.',
+    )
+  if (typeof fetchMeta !== 'function' && (fetchMeta === null || typeof fetchMeta !== 'object'))
+    throw new InvalidArgumentError(
+      'fetchMeta',
+      `expected an object or a function returning one, got ${describeValue(fetchMeta)}`,
+      'Pass { total, bodySha256, durationMs, attempts } (from the client’s meta), or () => meta.',
+    )
+  options = optionsObject(options, 'options', 'Pass { batchSize } or nothing.')
   const early = typeof fetchMeta === 'function' ? null : fetchMeta
   if (early) validateMeta(s.key, early)
   const resolveMeta = (rowCount: number): FetchMeta => {
@@ -101,7 +123,7 @@ export async function replaceSlice(
     }
     return meta
   }
-  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 10_000))
+  const batchSize = positiveInteger(options.batchSize, 'options.batchSize', 10_000, 1_000_000)
   const fetchedAt = early?.fetchedAt ?? new Date()
   const started = performance.now()
   try {
@@ -545,12 +567,29 @@ export async function recordSliceFailure(
   slice: Slice,
   failure: SliceFailure,
 ): Promise<void> {
+  assertDatabase(db)
   const s = normalizeSlice(slice)
-  const error = redactSecrets(String(failure.error ?? ''), failure.redact ?? []).slice(0, MAX_ERROR_LENGTH)
+  assertObject(failure, 'failure', 'Pass { error, attempts, durationMs, errorCode?, redact?, failedAt? }.')
+  if (
+    failure.failedAt !== undefined &&
+    !(failure.failedAt instanceof Date && !Number.isNaN(failure.failedAt.getTime()))
+  )
+    throw new InvalidArgumentError(
+      'failure.failedAt',
+      `expected a valid Date, got ${describeValue(failure.failedAt)}`,
+      'Leave it out for the current time.',
+    )
+  if (failure.redact !== undefined && !Array.isArray(failure.redact))
+    throw new InvalidArgumentError(
+      'failure.redact',
+      `expected an array of secrets, got ${describeValue(failure.redact)}`,
+      'Pass e.g. redact: [serviceKey].',
+    )
+  const error = redactSecrets(textOf(failure.error), failure.redact ?? []).slice(0, MAX_ERROR_LENGTH)
   const errorCode =
     failure.errorCode === undefined
       ? null
-      : redactSecrets(String(failure.errorCode), failure.redact ?? []).slice(0, 200)
+      : redactSecrets(textOf(failure.errorCode), failure.redact ?? []).slice(0, 200)
   const failedAt = (failure.failedAt ?? new Date()).toISOString()
   const attempts = Number.isInteger(failure.attempts) && failure.attempts >= 0 ? failure.attempts : 0
   const durationMs =
@@ -570,8 +609,32 @@ export async function recordSliceFailure(
   }
 }
 
-/** Replaces every occurrence of each secret (raw, percent-encoded, percent-decoded) with `***`. */
+/** Text of an error field for the ledger: strings as they are, anything else described (never throws). */
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (value === undefined || value === null) return ''
+  if (value instanceof Error) return value.message
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : describeValue(value)
+}
+
+/**
+ * Replaces every occurrence of each secret (raw, percent-encoded, percent-decoded) with `***`.
+ * `text` must be a string and `secrets` an array (non-string or empty entries are skipped); anything
+ * else is an InvalidArgumentError.
+ */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
+  if (typeof text !== 'string')
+    throw new InvalidArgumentError(
+      'text',
+      `expected a string, got ${describeValue(text)}`,
+      'Convert the value to text first.',
+    )
+  if (!Array.isArray(secrets))
+    throw new InvalidArgumentError(
+      'secrets',
+      `expected an array of strings, got ${describeValue(secrets)}`,
+      'Pass e.g. [serviceKey].',
+    )
   let out = text
   for (const secret of secrets) {
     if (typeof secret !== 'string' || secret.length === 0) continue
