@@ -450,9 +450,14 @@ export async function ledger(db: KcsDatabase, filter: LedgerFilter = {}): Promis
       `status must be 'ok' or 'failed', got ${describeValue(filter.status)}`,
       "Leave status out for every slice, or pass 'ok' or 'failed'.",
     )
-  if (filter.sliceKey !== undefined && (typeof filter.sliceKey !== 'string' || filter.sliceKey.length > 200))
+  if (
+    filter.sliceKey !== undefined &&
+    (typeof filter.sliceKey !== 'string' ||
+      filter.sliceKey.length > 200 ||
+      filter.sliceKey.includes('\u0000'))
+  )
     throw new InvalidQueryError(
-      `sliceKey must be a slice key string (at most 200 characters), got ${describeValue(filter.sliceKey)}`,
+      `sliceKey must be a slice key string (at most 200 characters, no NUL), got ${describeValue(filter.sliceKey)}`,
       'Slice keys look like "US:2025-01..2025-12"; sliceKey() makes one.',
     )
   const where: SQL[] = [sql`true`]

@@ -275,7 +275,22 @@ const DIFFERS = sql.raw(
    (s.country_name, s.item_name, s.export_kg, s.export_usd, s.import_kg, s.import_usd, s.balance_usd)`,
 )
 
+/**
+ * A table alias spliced into SQL text. Aliases are literals of this module ('t', 's'); the check makes
+ * sure no caller can ever turn one into an injection.
+ */
+function rawAlias(alias: string): SQL {
+  if (typeof alias !== 'string' || !/^[a-z_][a-z0-9_]{0,15}$/.test(alias))
+    throw new InvalidArgumentError(
+      'alias',
+      `not a plain SQL alias: ${describeValue(alias)}`,
+      "Use 't' or 's'.",
+    )
+  return sql.raw(alias)
+}
+
 function afterJson(alias: string): SQL {
+  rawAlias(alias)
   return sql.raw(
     `jsonb_build_object('countryName', ${alias}.country_name, 'itemName', ${alias}.item_name,
       'exportKg', ${alias}.export_kg, 'exportUsd', ${alias}.export_usd, 'importKg', ${alias}.import_kg,
@@ -290,7 +305,7 @@ function counts(result: unknown): { n: number; r: number } {
 
 /** The rows of trade_rows (aliased `t`) that belong to the slice. */
 export function scopeOf(s: NormalizedSlice, alias = 't'): SQL {
-  const a = sql.raw(alias)
+  const a = rawAlias(alias)
   const parts: SQL[] = [
     sql`${a}.period between ${periodToDate(s.from)}::date and ${periodToDate(s.to)}::date`,
   ]
@@ -301,7 +316,7 @@ export function scopeOf(s: NormalizedSlice, alias = 't'): SQL {
 
 /** An index-friendly prefix match: a range on hs_code (uses the btree) plus LIKE for exactness. */
 export function hsPrefixCondition(prefix: string, alias = 't'): SQL {
-  const a = sql.raw(alias)
+  const a = rawAlias(alias)
   const upper = prefixUpperBound(prefix)
   const range =
     upper === null
@@ -471,6 +486,21 @@ function validateRow(
     throw new RowValidationError(index, 'countryName', 'must be a string', row)
   if (typeof row.itemName !== 'string')
     throw new RowValidationError(index, 'itemName', 'must be a string', row)
+  // PostgreSQL text cannot hold NUL: refuse it here, with the row, instead of a driver error mid-write.
+  if (row.countryName.includes('\u0000'))
+    throw new RowValidationError(
+      index,
+      'countryName',
+      'contains a NUL character, which PostgreSQL text cannot store',
+      row,
+    )
+  if (row.itemName.includes('\u0000'))
+    throw new RowValidationError(
+      index,
+      'itemName',
+      'contains a NUL character, which PostgreSQL text cannot store',
+      row,
+    )
   for (const field of MEASURES) {
     if (!Number.isSafeInteger(row[field])) {
       throw new RowValidationError(index, field, `must be a safe integer, got ${String(row[field])}`, row)
@@ -611,9 +641,10 @@ export async function recordSliceFailure(
 
 /** Text of an error field for the ledger: strings as they are, anything else described (never throws). */
 function textOf(value: unknown): string {
-  if (typeof value === 'string') return value
+  // Diagnostic text: a NUL (which PostgreSQL text cannot store) is written as \0.
+  if (typeof value === 'string') return value.replaceAll('\u0000', '\\0')
   if (value === undefined || value === null) return ''
-  if (value instanceof Error) return value.message
+  if (value instanceof Error) return value.message.replaceAll('\u0000', '\\0')
   return typeof value === 'number' || typeof value === 'boolean' ? String(value) : describeValue(value)
 }
 
