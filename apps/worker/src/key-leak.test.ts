@@ -190,17 +190,32 @@ describe.skipIf(!available.redis || !available.postgres)('the service key never 
     const [a, b, c, d, e] = countries as [string, string, string, string, string]
 
     // 1. Inline sync with faults on the way.
-    emu.faults.next({ kind: 'http5xx', count: 2 })
+    // At most three retryable faults: each slice has four attempts, so both slices succeed.
+    emu.faults.next({ kind: 'http5xx', count: 1 })
     emu.faults.next({ kind: 'hang', count: 1 })
-    emu.faults.next({ kind: 'truncate', count: 1 })
     emu.faults.next({ kind: 'reset', count: 1 })
-    emu.faults.next({ kind: 'text401', count: 1 })
     const inline = await inProcess(
-      ['sync', '--inline', '--country', `${a},${b}`, '--from', '2025-01', '--to', '2025-03', '--json'],
+      ['sync', '--inline', '--country', `${a},${b}`, '--from', '2026-01', '--to', '2026-03', '--json'],
       env,
     )
     collect('sync --inline', inline)
-    expect(JSON.parse(inline.stdout)).toMatchObject({ mode: 'inline', slices: 2 })
+    expect(JSON.parse(inline.stdout), JSON.stringify(JSON.parse(inline.stdout).failures)).toMatchObject({
+      mode: 'inline',
+      slices: 2,
+      failed: 0,
+    })
+
+    // 1b. The provider revises its data; a refresh records revision rows.
+    emu.setRevision(2)
+    expect(
+      [a, b].flatMap((country) => emu.truth.changes(1, 2, { country, from: '2026-01', to: '2026-03' }))
+        .length,
+    ).toBeGreaterThan(0)
+    const refresh = await inProcess(
+      ['sync', '--inline', '--refresh', '--country', `${a},${b}`, '--from', '2026-01', '--to', '2026-03'],
+      env,
+    )
+    collect('sync --inline --refresh', refresh)
 
     // 2. The wrong key (it carries the canary too): an auth failure, recorded in the ledger.
     const wrong = await inProcess(
@@ -214,7 +229,6 @@ describe.skipIf(!available.redis || !available.postgres)('the service key never 
     const stopWorker = new AbortController()
     const worker = inProcess(['worker', '--concurrency', '2'], env, stopWorker.signal)
     emu.faults.next({ kind: 'http5xx', count: 1 })
-    emu.faults.next({ kind: 'hang', count: 1 })
     emu.faults.next({ kind: 'gateway', code: '30', count: 1 })
     const queued = await inProcess(
       ['sync', '--country', `${d},${e}`, '--from', '2025-01', '--to', '2025-02', '--json'],
@@ -255,6 +269,21 @@ describe.skipIf(!available.redis || !available.postgres)('the service key never 
     )
     collect('fetch', fetched)
     expect(fetched.code, fetched.stderr).toBe(0)
+    // A body cut short after rows have streamed: fetch fails (rows are not retried once sent).
+    emu.faults.next({ kind: 'truncate', count: 1, afterBytes: 6000 })
+    const truncated = await inProcess(
+      ['fetch', '--country', c, '--from', '2025-01', '--to', '2025-03', '--format', 'csv'],
+      env,
+    )
+    collect('fetch (truncated)', truncated)
+    expect(truncated.code).toBe(1)
+    emu.faults.next({ kind: 'text401', count: 1 })
+    const unauthorized = await inProcess(
+      ['fetch', '--country', b, '--from', '2025-01', '--to', '2025-01', '--json'],
+      env,
+    )
+    collect('fetch (plain-text 401)', unauthorized)
+    expect(unauthorized.code).toBe(1)
     collect(
       'fetch (wrong key)',
       await inProcess(['fetch', '--country', a, '--from', '2025-01', '--to', '2025-01', '--json'], {
@@ -306,6 +335,7 @@ describe.skipIf(!available.redis || !available.postgres)('the service key never 
     const all = texts.map(([, t]) => t).join('\n')
     expect(emu.stats.total).toBeGreaterThan(8)
     expect(all).toMatch(/"error_code":"30"/) // the wrong key's ledger failure
+    expect(texts.find(([source]) => source === 'table public.revisions')?.[1]).toMatch(/"hs_code"/)
     expect(texts.some(([s, t]) => s.startsWith('redis') && /failedReason/.test(t))).toBe(true)
     expect(texts.some(([s, t]) => s.startsWith('redis') && /stacktrace/.test(t))).toBe(true)
     expect(all).toMatch(/kcs_calls_total/)

@@ -192,6 +192,14 @@ function describeRow(row: unknown): string {
   return `period=${text(r.period)} country=${text(r.countryCode)} hs=${text(r.hsCode)}`
 }
 
+/**
+ * The message of a cause, for a wrapping error's message. A cause's own ` Hint: …` tail (the client's
+ * errors end that way) is left out: the wrapper adds the hint that applies to it.
+ */
 export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  if (!(error instanceof Error)) return String(error)
+  const hint = (error as { hint?: unknown }).hint
+  if (typeof hint === 'string' && hint !== '' && error.message.endsWith(` Hint: ${hint}`))
+    return error.message.slice(0, -` Hint: ${hint}`.length)
+  return error.message
 }
