@@ -5,7 +5,7 @@ import type { Queue } from 'bullmq'
 import { parse, parseCountries, parseHsList, parseMonth, parsePositiveInt } from './cli-args.js'
 import { type Clock, systemClock } from './clock.js'
 import { keyFingerprint, loadConfig, redactKey, requireServiceKey, type WorkerConfig } from './config.js'
-import { UsageError } from './errors.js'
+import { clip, UsageError } from './errors.js'
 import { csvLine, formatNumber, table } from './format.js'
 import type { SyncSummary } from './inline.js'
 import type { MemoryQuota, RedisQuota } from './limits.js'
@@ -358,6 +358,12 @@ async function demoCommand(ctx: CliContext, argv: string[]): Promise<number> {
       "use 'kcs-trade sync --inline --country all' instead",
     )
   const seed = parsePositiveInt(values.seed, 'seed', 'demo', 1, 2 ** 31)
+  // An empty --dir would resolve to the current directory and put a database there.
+  if (values.dir !== undefined && values.dir.trim() === '')
+    throw new UsageError(
+      'demo: --dir is empty',
+      'give a directory for the demo database, e.g. --dir ./.kcs-trade/demo',
+    )
   const dir = resolve(values.dir ?? './.kcs-trade/demo')
   const clock = ctx.clock ?? systemClock
   const serviceKey = `demo-${keyFingerprint(String(Math.random()))}`
@@ -593,6 +599,11 @@ async function lookupCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const { countries, hs, hsk } = await lazy.reference()
   const [kind, ...rest] = positionals
   const text = rest.join(' ').trim()
+  if (text.length > 200)
+    throw new UsageError(
+      `lookup: the text to look up is ${text.length} characters long (at most 200)`,
+      'give a code or a few words of a name, e.g. kcs-trade lookup hs beef',
+    )
   if (kind !== 'hs' && kind !== 'country')
     throw new UsageError(
       `lookup: what to look up? got ${JSON.stringify(kind ?? '')}`,
@@ -757,6 +768,9 @@ async function scheduleCommand(ctx: CliContext, argv: string[]): Promise<number>
     json: { type: 'boolean' },
   })
   if (values.help) return help(ctx, 'schedule')
+  // An empty --cron would fall back to the default pattern and install it.
+  if (values.cron !== undefined && values.cron.trim() === '')
+    throw new UsageError('schedule: --cron is empty', "e.g. --cron '0 0 6 * * *' (06:00 KST daily)")
   const { FRESHNESS_SCHEDULER_ID, createQueue, installFreshnessScheduler, triggerFreshness } =
     await lazy.queue()
   const { createRedis, requireRedis } = await lazy.runtime()
@@ -764,6 +778,16 @@ async function scheduleCommand(ctx: CliContext, argv: string[]): Promise<number>
     ...ctx.env,
     ...(values.cron !== undefined ? { KCS_FRESHNESS_CRON: values.cron } : {}),
   })
+  // Check the pattern before touching Redis: BullMQ writes the queue's keys before it parses the cron.
+  try {
+    const { default: cronParser } = await import('cron-parser')
+    cronParser.parseExpression(cfg.freshnessCron, { tz: 'Asia/Seoul' })
+  } catch (error) {
+    throw new UsageError(
+      `schedule: invalid cron ${JSON.stringify(cfg.freshnessCron)}: ${(error as Error).message}`,
+      "e.g. --cron '0 0 6 * * *' (06:00 KST daily)",
+    )
+  }
   await requireRedis(cfg.redisUrl)
   const redis = createRedis(cfg.redisUrl)
   const queue = createQueue(redis, cfg.queuePrefix)
@@ -975,8 +999,20 @@ async function emulatorCommand(ctx: CliContext, argv: string[]): Promise<number>
   const code = await runEmulatorCli(argv, {
     signal: ctx.shutdown,
     handleSignals: false,
-    io: { out: (line) => write(ctx.stdout, line), err: (line) => write(ctx.stderr, line) },
+    io: {
+      out: (line) => write(ctx.stdout, line),
+      // The emulator's own pointer to its help becomes this CLI's hint line.
+      err: (line) =>
+        write(
+          ctx.stderr,
+          /^Run kcs-emulator --help/.test(line)
+            ? "hint: see 'kcs-trade emulator --help' for the options"
+            : clip(line.replace(/^kcs-emulator: /, 'kcs-trade emulator: ')),
+        ),
+    },
   })
+  if (code === 1)
+    write(ctx.stderr, 'hint: pick a free --port (0 = any free port) and a local --host such as 127.0.0.1')
   return typeof code === 'number' ? code : 0
 }
 

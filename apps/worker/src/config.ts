@@ -19,11 +19,26 @@ const envSchema = z.object({
     z
       .string()
       .default(DEFAULT_BASE_URL)
-      .refine((v) => /^https?:\/\/[^\s/]+/.test(v), {
-        message: 'must be an http:// or https:// URL, e.g. http://apis.data.go.kr or an emulator URL',
+      .refine((v) => v.length <= 2048 && /^https?:\/\/[^\s/]+/.test(v), {
+        message:
+          'must be an http:// or https:// URL of at most 2048 characters, e.g. http://apis.data.go.kr or an emulator URL',
       }),
   ),
-  DATABASE_URL: z.preprocess(emptyToUndefined, z.string().default(DEFAULT_DATABASE_URL)),
+  DATABASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(DEFAULT_DATABASE_URL)
+      .refine(
+        (v) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(v) || /^(postgres|postgresql|memory|file):\/\//i.test(v),
+        {
+          message: 'must be postgres://…, postgresql://…, memory://, file://… or a directory path for PGlite',
+        },
+      )
+      .refine((v) => v.length <= 4096 && !v.includes('\u0000'), {
+        message: 'must be at most 4096 characters, without NUL',
+      }),
+  ),
   REDIS_URL: z.preprocess(
     emptyToUndefined,
     z

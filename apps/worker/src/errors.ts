@@ -35,3 +35,12 @@ export function* causes(error: unknown): Generator<unknown> {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
+
+/**
+ * Shortens what an error repeats of the user's input: a run of more than 200 non-space characters
+ * (a 1 MB argument) keeps its first 60, and the whole text at most 4000 characters.
+ */
+export function clip(text: string): string {
+  const short = text.replace(/\S{201,}/g, (run) => `${run.slice(0, 60)}…(${run.length} characters)`)
+  return short.length > 4000 ? `${short.slice(0, 4000)}…` : short
+}

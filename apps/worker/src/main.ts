@@ -1,6 +1,6 @@
 import { type CliContext, runCli } from './commands.js'
 import { loadConfig, redactKey } from './config.js'
-import { UsageError } from './errors.js'
+import { clip, UsageError } from './errors.js'
 
 /**
  * Run one CLI invocation and report any error on stderr: usage errors (bad flags, bad config) exit 2 with a hint, other
@@ -18,16 +18,16 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
   } catch (error) {
     const e = error as { message?: string; hint?: string; name?: string }
     if (error instanceof UsageError) {
-      ctx.stderr.write(`kcs-trade: ${redactKey(error.message, key)}\n`)
-      if (error.hint) ctx.stderr.write(`hint: ${redactKey(error.hint, key)}\n`)
+      ctx.stderr.write(`kcs-trade: ${clip(redactKey(error.message, key))}\n`)
+      if (error.hint) ctx.stderr.write(`hint: ${clip(redactKey(error.hint, key))}\n`)
       return 2
     }
     const hint = typeof e.hint === 'string' && e.hint ? e.hint : undefined
     let message = e.message ?? String(error)
     // The client's errors end their message with ` Hint: …`; the hint gets its own line here.
     if (hint && message.endsWith(` Hint: ${hint}`)) message = message.slice(0, -` Hint: ${hint}`.length)
-    ctx.stderr.write(`kcs-trade: ${redactKey(`${e.name ?? 'Error'}: ${message}`, key)}\n`)
-    if (hint) ctx.stderr.write(`hint: ${redactKey(hint, key)}\n`)
+    ctx.stderr.write(`kcs-trade: ${clip(redactKey(`${e.name ?? 'Error'}: ${message}`, key))}\n`)
+    if (hint) ctx.stderr.write(`hint: ${clip(redactKey(hint, key))}\n`)
     return 1
   }
 }

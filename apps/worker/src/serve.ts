@@ -257,7 +257,9 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
   const { RedisMetrics, createPrometheusRegistry } = await import('./metrics.js')
   const { createQueue } = await import('./queue.js')
   const { createRedis, requireRedis } = await import('./runtime.js')
-  const port = values.port === undefined ? 9464 : Number(values.port)
+  // Digits only: Number('') is 0 (any free port) and Number('0x10') is 16.
+  const port =
+    values.port === undefined ? 9464 : /^\d{1,5}$/.test(values.port) ? Number(values.port) : Number.NaN
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new UsageError(
       `serve: --port must be 0–65535, got ${JSON.stringify(values.port)}`,

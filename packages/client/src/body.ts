@@ -1,6 +1,7 @@
 import { classifyBody } from './classify.js'
 import { type CompiledEndpoint, compileEndpoint, type EndpointLayout } from './endpoint.js'
-import { isKcsError, type KcsError, KcsResponseFormatError } from './errors.js'
+import { isKcsError, type KcsError, KcsResponseFormatError, KcsValidationError } from './errors.js'
+import { assertBytes, describeValue, optionsObject } from './guards.js'
 import { createSha256, type IncrementalHash } from './sha256.js'
 import { XmlItemScanner } from './xml/scanner.js'
 
@@ -54,6 +55,57 @@ export interface BodyParserOptions {
 }
 
 const identity = (s: string) => s
+
+/** The parts of an endpoint layout the parser reads; a wrong value is a KcsValidationError, not a crash. */
+export function assertEndpointLayout(endpoint: unknown): void {
+  const e = endpoint as Partial<EndpointLayout<unknown, unknown>> | null
+  const ok =
+    e !== null &&
+    typeof e === 'object' &&
+    e.fields !== null &&
+    typeof e.fields === 'object' &&
+    e.totals !== null &&
+    typeof e.totals === 'object' &&
+    Array.isArray(e.exactSums) &&
+    Array.isArray(e.approximateSums)
+  if (!ok)
+    throw new KcsValidationError(
+      'endpoint',
+      `the endpoint must be an endpoint definition, got ${describeValue(endpoint)}.`,
+      'Pass nitemtradeEndpoint (or a definition of the same shape).',
+    )
+}
+
+function checkParserOptions(options: unknown): BodyParserOptions {
+  const o = optionsObject(
+    options as BodyParserOptions | undefined,
+    'options',
+    'Pass { status?, redact?, url?, maxBytes? } or nothing.',
+  )
+  const hint =
+    'See BodyParserOptions: status is an HTTP status (100–599), redact a function, maxBytes a positive integer.'
+  if (o.status !== undefined && !(Number.isInteger(o.status) && o.status >= 100 && o.status <= 599))
+    throw new KcsValidationError(
+      'options',
+      `status must be an HTTP status 100–599, got ${describeValue(o.status)}.`,
+      hint,
+    )
+  if (o.redact !== undefined && typeof o.redact !== 'function')
+    throw new KcsValidationError(
+      'options',
+      `redact must be a function, got ${describeValue(o.redact)}.`,
+      hint,
+    )
+  if (o.maxBytes !== undefined && !(Number.isSafeInteger(o.maxBytes) && o.maxBytes > 0))
+    throw new KcsValidationError(
+      'options',
+      `maxBytes must be a positive integer, got ${describeValue(o.maxBytes)}.`,
+      hint,
+    )
+  if (o.now !== undefined && !(o.now instanceof Date && !Number.isNaN(o.now.getTime())))
+    throw new KcsValidationError('options', `now must be a valid Date, got ${describeValue(o.now)}.`, hint)
+  return o
+}
 const NO_ROWS: never[] = []
 
 /**
@@ -87,7 +139,10 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
   #inconsistent = 0
   #ended = false
 
+  /** Throws `KcsValidationError` for an endpoint that is not a definition or malformed options. */
   constructor(endpoint: EndpointLayout<TRow, TTotals>, options: BodyParserOptions = {}) {
+    assertEndpointLayout(endpoint)
+    options = checkParserOptions(options)
     this.#def = endpoint
     this.#compiled = compileEndpoint(endpoint)
     this.#options = options
@@ -144,7 +199,13 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
 
   /** Feeds the next chunk of raw bytes; returns the data rows completed by it (possibly none). */
   write(chunk: Uint8Array): TRow[] {
-    if (this.#ended) throw new Error('ResponseBodyParser: write() after end()')
+    if (this.#ended)
+      throw new KcsValidationError(
+        'chunk',
+        'write() was called after end(): the body is already complete.',
+        'Make a new ResponseBodyParser for each response body.',
+      )
+    assertBytes(chunk, 'chunk')
     this.#hash?.update(chunk)
     this.#bytes += chunk.length
     const max = this.#options.maxBytes
@@ -272,7 +333,12 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
    * for (gateway/provider error, truncated or malformed XML, …).
    */
   end(): { rows: TRow[]; summary: BodySummary<TTotals> } {
-    if (this.#ended) throw new Error('ResponseBodyParser: end() called twice')
+    if (this.#ended)
+      throw new KcsValidationError(
+        'end',
+        'end() was called twice.',
+        'Call end() once per body; make a new ResponseBodyParser for the next response.',
+      )
     this.#ended = true
     const bodySha256 = this.#hash?.digestHex() ?? ''
     const bytes = this.#bytes
@@ -398,6 +464,7 @@ export function parseResponseBody<TRow, TTotals>(
   options: BodyParserOptions = {},
 ): ParsedBody<TRow, TTotals> {
   const parser = new ResponseBodyParser(endpoint, options)
+  if (typeof body !== 'string') assertBytes(body, 'body')
   const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body
   const rows = parser.write(bytes).slice()
   const last = parser.end()

@@ -1,5 +1,5 @@
 import ky from 'ky'
-import { type BodySummary, ResponseBodyParser } from './body.js'
+import { assertEndpointLayout, type BodySummary, ResponseBodyParser } from './body.js'
 import { type EndpointDefinition, nitemtradeEndpoint, type TradeRow, type TradeTotals } from './endpoint.js'
 import {
   isKcsError,
@@ -9,6 +9,7 @@ import {
   KcsTimeoutError,
   KcsValidationError,
 } from './errors.js'
+import { describeValue, optionsObject } from './guards.js'
 import { type ParsedTradeQuery, parseTradeQuery, splitIntoWindows, type TradeQuery } from './query.js'
 import {
   backoffDelay,
@@ -206,20 +207,26 @@ export interface KcsClient {
 
 function resolveBaseUrl(baseUrl: string | undefined): string {
   const raw = baseUrl ?? DEFAULT_BASE_URL
+  if (typeof raw !== 'string' || raw.length > 2048)
+    throw new KcsValidationError(
+      'baseUrl',
+      `baseUrl must be a URL string of at most 2048 characters, got ${describeValue(raw)}.`,
+      'Use an origin such as http://apis.data.go.kr.',
+    )
   let url: URL
   try {
     url = new URL(raw)
   } catch {
     throw new KcsValidationError(
       'baseUrl',
-      `"${raw}" is not a URL.`,
+      `${describeValue(raw)} is not a URL.`,
       'Use an origin such as http://apis.data.go.kr.',
     )
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new KcsValidationError(
       'baseUrl',
-      `"${raw}" is not http(s).`,
+      `${describeValue(raw)} is not http(s).`,
       'Use an origin such as http://apis.data.go.kr.',
     )
   }
@@ -236,6 +243,12 @@ function resolveBaseUrl(baseUrl: string | undefined): string {
 function resolveHeaders(headers: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = { accept: 'application/xml, text/xml;q=0.9, */*;q=0.1' }
   if (headers === undefined) return out
+  if (headers === null || typeof headers !== 'object' || Array.isArray(headers))
+    throw new KcsValidationError(
+      'headers',
+      `headers must be an object of name → value, got ${describeValue(headers)}.`,
+      "Pass e.g. headers: { 'user-agent': 'my-app/1.0' }.",
+    )
   for (const [name, value] of Object.entries(headers)) {
     if (typeof value !== 'string') {
       throw new KcsValidationError(
@@ -257,6 +270,56 @@ function resolveHeaders(headers: Record<string, string> | undefined): Record<str
     out[name.toLowerCase()] = value
   }
   return out
+}
+
+const HOOK_NAMES = ['onRequest', 'onResponse', 'onRetry'] as const
+
+function resolveHooks(hooks: KcsHooks | undefined): KcsHooks {
+  if (hooks === undefined || hooks === null) return {}
+  const hint = 'Pass { onRequest?, onResponse?, onRetry? } with functions as values.'
+  if (typeof hooks !== 'object' || Array.isArray(hooks))
+    throw new KcsValidationError('hooks', `hooks must be an object, got ${describeValue(hooks)}.`, hint)
+  for (const name of HOOK_NAMES) {
+    const fn = hooks[name]
+    if (fn !== undefined && typeof fn !== 'function')
+      throw new KcsValidationError(
+        'hooks',
+        `hooks.${name} must be a function, got ${describeValue(fn)}.`,
+        hint,
+      )
+  }
+  return hooks
+}
+
+/** Per-call options: an object whose `signal`, if given, is an AbortSignal. */
+function resolveCallOptions(options: CallOptions | undefined): CallOptions {
+  const o = optionsObject(options, 'options', 'Pass { signal } (an AbortSignal) or nothing.')
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    throw new KcsValidationError(
+      'signal',
+      `signal must be an AbortSignal, got ${describeValue(o.signal)}.`,
+      'Pass AbortSignal.timeout(ms) or an AbortController’s signal.',
+    )
+  return o
+}
+
+/** An endpoint definition must have the parts the client calls; otherwise a KcsValidationError. */
+function assertEndpoint(endpoint: unknown): void {
+  const e = endpoint as Partial<EndpointDefinition<unknown, unknown, unknown>> | null
+  if (
+    e === null ||
+    typeof e !== 'object' ||
+    typeof e.parseQuery !== 'function' ||
+    typeof e.toParams !== 'function' ||
+    typeof e.path !== 'string' ||
+    typeof e.name !== 'string'
+  )
+    throw new KcsValidationError(
+      'endpoint',
+      `the endpoint must be an endpoint definition, got ${describeValue(endpoint)}.`,
+      'Pass nitemtradeEndpoint (or a definition of the same shape).',
+    )
+  assertEndpointLayout(endpoint)
 }
 
 function parseHeaderInt(value: string | null): number | null {
@@ -358,6 +421,16 @@ class Client implements KcsClient {
     }
     this.#maxBodyBytes = maxBody
     this.#retry = resolveRetry(options.retry)
+    if (
+      options.circuitBreaker !== undefined &&
+      options.circuitBreaker !== false &&
+      (options.circuitBreaker === null || typeof options.circuitBreaker !== 'object')
+    )
+      throw new KcsValidationError(
+        'circuitBreaker',
+        `circuitBreaker must be options, a CircuitBreaker or false, got ${describeValue(options.circuitBreaker)}.`,
+        'Pass { failureThreshold: 5, cooldownMs: 30000 }, a shared CircuitBreaker, or false to disable it.',
+      )
     this.circuitBreaker =
       options.circuitBreaker === false
         ? null
@@ -369,7 +442,7 @@ class Client implements KcsClient {
       throw new KcsValidationError('fetch', 'no fetch implementation is available.', 'Pass options.fetch.')
     }
     this.#fetch = f
-    this.#hooks = options.hooks ?? {}
+    this.#hooks = resolveHooks(options.hooks)
     this.#headers = resolveHeaders(options.headers)
   }
 
@@ -569,6 +642,8 @@ class Client implements KcsClient {
     options: CallOptions = {},
   ): Promise<TradeResult<TRow, TTotals>> {
     return (async () => {
+      assertEndpoint(endpoint)
+      options = resolveCallOptions(options)
       const parsed = endpoint.parseQuery(query)
       const rows: TRow[] = []
       const gen = this.#run(
@@ -589,6 +664,8 @@ class Client implements KcsClient {
     query: unknown,
     options: CallOptions = {},
   ): RowStream<TRow, TTotals> {
+    assertEndpoint(endpoint)
+    options = resolveCallOptions(options)
     const parsed = endpoint.parseQuery(query)
     return new RowStreamImpl(() =>
       this.#run(endpoint as EndpointDefinition<unknown, TRow, TTotals>, parsed, options.signal),
@@ -604,6 +681,7 @@ class Client implements KcsClient {
   }
 
   tradeByItemCountryRange(query: TradeQuery, options: CallOptions = {}): AsyncIterable<TradeWindowResult> {
+    options = resolveCallOptions(options)
     const parsed = parseTradeQuery(query, { range: true })
     const windows = splitIntoWindows(parsed.from, parsed.to)
     const self = this

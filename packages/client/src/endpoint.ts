@@ -131,7 +131,9 @@ export const nitemtradeEndpoint: EndpointDefinition<ParsedTradeQuery, TradeRow, 
   path: '/1220000/nitemtrade/getNitemtradeList',
   datasetId: '15100475',
   parseQuery: parseTradeQuery,
-  toParams: (q) => {
+  // Validates again (cheap): a caller may hand a query that never went through parseQuery.
+  toParams: (query) => {
+    const q = parseTradeQuery(query, { range: true })
     const params: Record<string, string> = { strtYymm: toYyyymm(q.from), endYymm: toYyyymm(q.to) }
     if (q.hs !== undefined) params.hsSgn = q.hs
     if (q.country !== undefined) params.cntyCd = q.country
@@ -162,7 +164,9 @@ export const nitemtradeEndpoint: EndpointDefinition<ParsedTradeQuery, TradeRow, 
   },
   exactSums: ['exportUsd', 'importUsd', 'balanceUsd'],
   approximateSums: ['exportKg', 'importKg'],
-  rowInvariant: (row) => row.balanceUsd === row.exportUsd - row.importUsd,
+  // Total: anything that is not a row object is simply not a consistent row.
+  rowInvariant: (row) =>
+    row !== null && typeof row === 'object' && row.balanceUsd === row.exportUsd - row.importUsd,
 }
 
 // ---------------------------------------------------------------------------------------------

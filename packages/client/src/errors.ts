@@ -1,3 +1,5 @@
+import { describeValue } from './guards.js'
+
 /**
  * Every failure the client reports is a `KcsError`. `retryable` says whether the same request may
  * succeed later without any change (network trouble, timeouts, 5xx, gateway 01/05/23); `hint` says
@@ -32,7 +34,9 @@ export class KcsError extends Error {
   declare attempts?: number
 
   constructor(message: string, options: KcsErrorOptions = {}) {
-    const hint = options.hint ?? ''
+    options ??= {}
+    const hint = typeof options.hint === 'string' ? capText(options.hint) : ''
+    message = capText(typeof message === 'string' ? message : String(message ?? ''))
     super(
       hint ? `${message} Hint: ${hint}` : message,
       options.cause === undefined ? undefined : { cause: options.cause },
@@ -50,11 +54,26 @@ export class KcsError extends Error {
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = { name: this.name, message: this.message }
     for (const [k, v] of Object.entries(this)) {
-      if (v instanceof Date) out[k] = v.toISOString()
+      if (v instanceof Date) out[k] = Number.isNaN(v.getTime()) ? null : v.toISOString()
+      else if (typeof v === 'bigint') out[k] = v.toString()
       else out[k] = v
     }
     return out
   }
+}
+
+/** Longest message or hint an error keeps: an oversized input must not become an oversized error. */
+const MAX_TEXT = 16_384
+
+/** Options as given when they are an object; anything else (a string, a number) counts as none. */
+function plainOptions<T>(options: T): T | Record<string, never> {
+  return options !== null && typeof options === 'object' ? options : {}
+}
+
+function capText(text: string): string {
+  return text.length > MAX_TEXT
+    ? `${text.slice(0, MAX_TEXT)}… (${text.length - MAX_TEXT} more characters)`
+    : text
 }
 
 /** True when `error` is a {@link KcsError} (any subclass), by `instanceof`. */
@@ -138,9 +157,11 @@ export class KcsServiceError extends KcsError {
     resultMsg: string,
     options: KcsErrorOptions & { reason?: KcsServiceErrorReason } = {},
   ) {
+    resultCode = String(resultCode ?? '')
+    resultMsg = typeof resultMsg === 'string' ? resultMsg : ''
     const reason = options.reason ?? serviceReasonFromMessage(resultMsg, resultCode)
     super(`KCS service error ${resultCode}: ${resultMsg || '(no message)'} [${reason}].`, {
-      ...options,
+      ...plainOptions(options),
       hint: options.hint ?? REASON_HINTS[reason],
     })
     this.resultCode = resultCode
@@ -235,8 +256,14 @@ const TOKEN_ALIASES: Readonly<Record<string, number>> = { SERVICE_KEY_IS_NULL: 2
 
 /** Finds the reason code for a gateway token such as `SERVICE_KEY_IS_NOT_REGISTERED_ERROR`. */
 export function gatewayCodeForToken(token: string): number | undefined {
+  if (typeof token !== 'string')
+    throw new KcsValidationError(
+      'token',
+      `a gateway token must be a string, got ${describeValue(token)}.`,
+      'Pass the text of <returnReasonCode> or <errMsg>, e.g. "SERVICE_KEY_IS_NOT_REGISTERED_ERROR".',
+    )
   const t = token.trim().toUpperCase()
-  if (t in TOKEN_ALIASES) return TOKEN_ALIASES[t]
+  if (Object.hasOwn(TOKEN_ALIASES, t)) return TOKEN_ALIASES[t]
   for (const [code, r] of Object.entries(GATEWAY_REASONS)) if (r.token === t) return Number(code)
   return undefined
 }
@@ -271,7 +298,7 @@ export class KcsGatewayError extends KcsError {
     super(
       `KCS ${options.layer === 'provider' ? 'provider' : 'gateway'} error ${code} ${tok}${meaning}${status}${description ? `: ${description}` : ''}.`,
       {
-        ...options,
+        ...plainOptions(options),
         retryable: options.retryable ?? RETRYABLE_GATEWAY_CODES.has(reasonCode),
         hint: options.hint ?? known?.hint ?? 'See the gateway reason code.',
       },
@@ -288,8 +315,14 @@ export class KcsAuthError extends KcsGatewayError {
   override name = 'KcsAuthError'
 }
 
-/** The next midnight in Korea (KST, UTC+9, no daylight saving): 15:00 UTC. */
+/** The next midnight in Korea (KST, UTC+9, no daylight saving): 15:00 UTC. `now` must be a valid Date. */
 export function nextKstMidnight(now: Date = new Date()): Date {
+  if (!(now instanceof Date) || Number.isNaN(now.getTime()))
+    throw new KcsValidationError(
+      'now',
+      `now must be a valid Date, got ${describeValue(now)}.`,
+      'Pass a Date (e.g. new Date()) or nothing for the current time.',
+    )
   const t = now.getTime()
   const d = new Date(t)
   let reset = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 15, 0, 0, 0)
@@ -304,8 +337,9 @@ export class KcsQuotaExceededError extends KcsGatewayError {
   readonly resetsAt: Date
 
   constructor(reasonCode: number, token: string, options: KcsGatewayErrorOptions & { now?: Date } = {}) {
-    super(reasonCode, token, { ...options, retryable: false })
-    this.resetsAt = nextKstMidnight(options.now)
+    super(reasonCode, token, { ...plainOptions(options), retryable: false })
+    const now = options?.now
+    this.resetsAt = nextKstMidnight(now instanceof Date && !Number.isNaN(now.getTime()) ? now : new Date())
   }
 }
 
@@ -319,7 +353,7 @@ export class KcsRateLimitError extends KcsGatewayError {
     token: string,
     options: KcsGatewayErrorOptions & { retryAfterMs?: number } = {},
   ) {
-    super(reasonCode, token, { ...options, retryable: true })
+    super(reasonCode, token, { ...plainOptions(options), retryable: true })
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs
   }
 }
@@ -330,10 +364,21 @@ export function createGatewayError(
   token: string,
   options: KcsGatewayErrorOptions & { retryAfterMs?: number } = {},
 ): KcsGatewayError {
+  const hint = 'Pass a reason code 0–9999 (e.g. 30), its token as a string (or ""), and an options object.'
+  if (!Number.isInteger(reasonCode) || reasonCode < 0 || reasonCode > 9999)
+    throw new KcsValidationError(
+      'reasonCode',
+      `reasonCode must be an integer 0–9999, got ${describeValue(reasonCode)}.`,
+      hint,
+    )
+  if (typeof token !== 'string')
+    throw new KcsValidationError('token', `token must be a string, got ${describeValue(token)}.`, hint)
+  if (options === null || typeof options !== 'object')
+    throw new KcsValidationError('options', `options must be an object, got ${describeValue(options)}.`, hint)
   if (reasonCode === 22) return new KcsQuotaExceededError(reasonCode, token, options)
   if (reasonCode === 23) return new KcsRateLimitError(reasonCode, token, options)
   if (AUTH_GATEWAY_CODES.has(reasonCode))
-    return new KcsAuthError(reasonCode, token, { ...options, retryable: false })
+    return new KcsAuthError(reasonCode, token, { ...plainOptions(options), retryable: false })
   return new KcsGatewayError(reasonCode, token, options)
 }
 
@@ -344,7 +389,7 @@ export class KcsHttpError extends KcsError {
   constructor(status: number, message: string, options: KcsErrorOptions = {}) {
     const retryable = options.retryable ?? (status >= 500 || status === 408 || status === 429)
     super(`HTTP ${status}: ${message}`, {
-      ...options,
+      ...plainOptions(options),
       status,
       retryable,
       hint:
@@ -360,7 +405,7 @@ export class KcsTimeoutError extends KcsError {
   readonly timeoutMs: number
   constructor(timeoutMs: number, options: KcsErrorOptions = {}) {
     super(`No complete response within ${timeoutMs} ms.`, {
-      ...options,
+      ...plainOptions(options),
       retryable: true,
       hint:
         options.hint ??
@@ -375,7 +420,7 @@ export class KcsNetworkError extends KcsError {
   override name = 'KcsNetworkError'
   constructor(message: string, options: KcsErrorOptions = {}) {
     super(`Network error: ${message}`, {
-      ...options,
+      ...plainOptions(options),
       retryable: options.retryable ?? true,
       hint: options.hint ?? 'Connection failures to the portal come in bursts; retry later.',
     })
@@ -387,7 +432,7 @@ export class KcsResponseFormatError extends KcsError {
   override name = 'KcsResponseFormatError'
   constructor(message: string, options: KcsErrorOptions = {}) {
     super(`Malformed response: ${message}`, {
-      ...options,
+      ...plainOptions(options),
       retryable: options.retryable ?? false,
       hint:
         options.hint ?? 'The answer does not match the documented layout; keep the body for a bug report.',
@@ -401,10 +446,12 @@ export class KcsCircuitOpenError extends KcsError {
   /** When the breaker will let a probe request through. */
   readonly retryAt: Date
   constructor(retryAt: Date, options: KcsErrorOptions = {}) {
+    // An error must not fail to construct: a missing or invalid retryAt means "now".
+    if (!(retryAt instanceof Date) || Number.isNaN(retryAt.getTime())) retryAt = new Date()
     super(
       `Circuit breaker open after repeated connection failures; not sending until ${retryAt.toISOString()}.`,
       {
-        ...options,
+        ...plainOptions(options),
         retryable: true,
         hint: options.hint ?? 'The portal looks unreachable; wait for the cool-down before retrying.',
       },

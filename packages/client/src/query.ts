@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { KcsValidationError, type KcsValidationField } from './errors.js'
+import { describeValue, optionsObject } from './guards.js'
 
 /** A request for trade statistics. Months are `'YYYY-MM'` or `'YYYYMM'`. */
 export interface TradeQuery {
@@ -33,7 +34,8 @@ export const MAX_WINDOW_MONTHS = 12
 const MONTH = /^(\d{4})-?(\d{2})$/
 
 /** Parses `'YYYY-MM'` or `'YYYYMM'` into a month index (year*12 + month-1), or undefined. */
-function monthIndex(value: string): number | undefined {
+function monthIndex(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined
   const m = MONTH.exec(value)
   if (!m) return undefined
   const year = Number(m[1])
@@ -51,15 +53,35 @@ function formatMonth(index: number, separator = '-'): string {
 /** `'2025-01'` → `'202501'`, as the API wants it. */
 export function toYyyymm(month: string): string {
   const index = monthIndex(month)
-  if (index === undefined) throw new KcsValidationError('from', `"${month}" is not a month.`, 'Use YYYY-MM.')
+  if (index === undefined)
+    throw new KcsValidationError(
+      'month',
+      `${describeValue(month)} is not a month written YYYY-MM or YYYYMM (months 01–12, years from 1900).`,
+      'Use YYYY-MM, e.g. "2025-01".',
+    )
   return formatMonth(index, '')
 }
 
-/** Number of months from `from` to `to`, both included. */
+/**
+ * Number of months from `from` to `to`, both included (0 or negative when `to` is before `from`).
+ * Throws `KcsValidationError` when either is not a month written `YYYY-MM` or `YYYYMM` (it returned
+ * NaN before 0.x: a NaN travelled on silently into loops and comparisons).
+ */
 export function monthsBetween(from: string, to: string): number {
   const a = monthIndex(from)
   const b = monthIndex(to)
-  if (a === undefined || b === undefined) return Number.NaN
+  if (a === undefined)
+    throw new KcsValidationError(
+      'from',
+      `${describeValue(from)} is not a month written YYYY-MM or YYYYMM.`,
+      FIELD_HINTS.from!,
+    )
+  if (b === undefined)
+    throw new KcsValidationError(
+      'to',
+      `${describeValue(to)} is not a month written YYYY-MM or YYYYMM.`,
+      FIELD_HINTS.to!,
+    )
   return b - a + 1
 }
 
@@ -89,8 +111,10 @@ const baseSchema = z.strictObject({
 })
 
 function checkRange(value: z.infer<typeof baseSchema>, ctx: z.RefinementCtx, maxMonths: number | null): void {
-  const span = monthsBetween(value.from, value.to)
-  if (Number.isNaN(span)) return
+  const a = monthIndex(value.from)
+  const b = monthIndex(value.to)
+  if (a === undefined || b === undefined) return // already reported by the field's own check
+  const span = b - a + 1
   if (span < 1) {
     ctx.addIssue({
       code: 'custom',
@@ -163,7 +187,8 @@ export function validateTradeQuery(
   input: unknown,
   options: ParseTradeQueryOptions = {},
 ): ValidateTradeQueryResult {
-  const schema = options.range ? tradeRangeQuerySchema : tradeQuerySchema
+  const opts = optionsObject(options, 'options', 'Pass { range: true } or leave the options out.')
+  const schema = opts.range ? tradeRangeQuerySchema : tradeQuerySchema
   const result = schema.safeParse(input)
   if (!result.success) {
     const errors = toValidationErrors(result.error)
@@ -196,11 +221,15 @@ export function splitIntoWindows(from: string, to: string): TradeWindow[] {
   if (a === undefined)
     throw new KcsValidationError(
       'from',
-      `"${from}" is not a month written YYYY-MM or YYYYMM.`,
+      `${describeValue(from)} is not a month written YYYY-MM or YYYYMM.`,
       FIELD_HINTS.from!,
     )
   if (b === undefined)
-    throw new KcsValidationError('to', `"${to}" is not a month written YYYY-MM or YYYYMM.`, FIELD_HINTS.to!)
+    throw new KcsValidationError(
+      'to',
+      `${describeValue(to)} is not a month written YYYY-MM or YYYYMM.`,
+      FIELD_HINTS.to!,
+    )
   if (b < a)
     throw new KcsValidationError(
       'to',

@@ -6,6 +6,7 @@ import {
   KcsTimeoutError,
   KcsValidationError,
 } from './errors.js'
+import { describeValue, optionsObject } from './guards.js'
 
 /** Retry settings as a caller gives them; each omitted field takes its {@link DEFAULT_RETRY} value. */
 export interface RetryOptions {
@@ -80,6 +81,27 @@ export function backoffDelay(
   retryAfterMs?: number,
   random: () => number = Math.random,
 ): number {
+  if (!Number.isSafeInteger(retryNumber) || retryNumber < 1)
+    throw new KcsValidationError(
+      'retry',
+      `retryNumber must be an integer ≥ 1 (1 for the first retry), got ${describeValue(retryNumber)}.`,
+      'Count retries from 1.',
+    )
+  if (options === null || typeof options !== 'object')
+    throw new KcsValidationError(
+      'retry',
+      `options must be resolved retry settings, got ${describeValue(options)}.`,
+      'Pass DEFAULT_RETRY or { limit, baseDelayMs, maxDelayMs }.',
+    )
+  nonNegative(options.baseDelayMs, 'baseDelayMs', false)
+  nonNegative(options.maxDelayMs, 'maxDelayMs', false)
+  if (retryAfterMs !== undefined) nonNegative(retryAfterMs, 'retryAfterMs', false)
+  if (typeof random !== 'function')
+    throw new KcsValidationError(
+      'retry',
+      `random must be a function, got ${describeValue(random)}.`,
+      'Leave it out for Math.random.',
+    )
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (retryNumber - 1))
   const jittered = ceiling / 2 + (random() * ceiling) / 2
   const wanted = retryAfterMs === undefined ? jittered : Math.max(jittered, retryAfterMs)
@@ -122,6 +144,17 @@ export class CircuitBreaker {
   readonly #now: () => number
 
   constructor(options: CircuitBreakerOptions = {}, now: () => number = Date.now) {
+    options = optionsObject(
+      options,
+      'circuitBreaker',
+      'Pass { failureThreshold: 5, cooldownMs: 30000 }, a CircuitBreaker, or false.',
+    )
+    if (typeof now !== 'function')
+      throw new KcsValidationError(
+        'circuitBreaker',
+        `now must be a function, got ${describeValue(now)}.`,
+        'Leave it out for Date.now.',
+      )
     const threshold = options.failureThreshold ?? 5
     const cooldown = options.cooldownMs ?? 30_000
     if (!Number.isInteger(threshold) || threshold < 1) {

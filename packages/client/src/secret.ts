@@ -1,4 +1,5 @@
 import { KcsValidationError } from './errors.js'
+import { describeValue } from './guards.js'
 
 /** What every redacted secret is replaced with. */
 export const REDACTED = '***'
@@ -96,9 +97,23 @@ function secretPattern(key: string): RegExp {
 
 /**
  * Replaces every occurrence of the key in `text` with `***`: raw, percent-encoded once or twice,
- * form-encoded, in either hex case.
+ * form-encoded, in either hex case. An absent key (`undefined`, `null` or `''`) redacts nothing; a
+ * `text` that is not a string, or a key that is neither a string nor absent, is a `KcsValidationError`
+ * (before, a non-string key crashed with a TypeError and a non-string text was returned unredacted).
  */
 export function redactSecret(text: string, key: string | undefined | null): string {
-  if (!key || typeof text !== 'string' || text === '') return text
+  if (typeof text !== 'string')
+    throw new KcsValidationError(
+      'text',
+      `the text to redact must be a string, got ${describeValue(text)}.`,
+      'Convert the value to text first (String(value) or JSON.stringify(value)).',
+    )
+  if (key !== undefined && key !== null && typeof key !== 'string')
+    throw new KcsValidationError(
+      'serviceKey',
+      `the key to redact must be a string, got ${describeValue(key)}.`,
+      'Pass the service key as a string (or nothing).',
+    )
+  if (!key || text === '') return text
   return text.replace(secretPattern(key), REDACTED)
 }

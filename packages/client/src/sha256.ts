@@ -1,3 +1,6 @@
+import { KcsValidationError } from './errors.js'
+import { assertBytes, describeValue, optionsObject } from './guards.js'
+
 /**
  * Incremental SHA-256 (FIPS 180-4) in plain JavaScript. The client hashes the raw body while it
  * streams, and must run on any standard fetch (Node, Deno, Bun, browsers): WebCrypto's digest is
@@ -103,7 +106,13 @@ export class Sha256 {
 
   /** Hashes more bytes and returns `this` for chaining; throws once the digest has been taken. */
   update(data: Uint8Array): this {
-    if (this.#finished) throw new Error('Sha256: update() after digest()')
+    if (this.#finished)
+      throw new KcsValidationError(
+        'data',
+        'update() was called after digest(): the hash is finished.',
+        'Make a new Sha256 for the next input.',
+      )
+    assertBytes(data, 'data')
     let offset = 0
     const length = data.length
     this.#bytes += length
@@ -171,6 +180,7 @@ export class Sha256 {
 
 /** One-shot SHA-256 of bytes or a UTF-8 string, as hex. */
 export function sha256Hex(data: Uint8Array | string): string {
+  if (typeof data !== 'string') assertBytes(data, 'data')
   return new Sha256().update(typeof data === 'string' ? new TextEncoder().encode(data) : data).digestHex()
 }
 
@@ -212,8 +222,21 @@ function findNativeCreateHash(): NativeCreateHash | null {
  * portable {@link Sha256}. Both give the same digest.
  */
 export function createSha256(options: { native?: boolean } = {}): IncrementalHash {
-  const createHash = options.native === false ? null : findNativeCreateHash()
+  const o = optionsObject(options, 'options', 'Pass { native: false } for the portable hash, or nothing.')
+  if (o.native !== undefined && typeof o.native !== 'boolean')
+    throw new KcsValidationError(
+      'options',
+      `native must be true or false, got ${describeValue(o.native)}.`,
+      'Pass { native: false } for the portable hash, or nothing.',
+    )
+  const createHash = o.native === false ? null : findNativeCreateHash()
   if (createHash === null) return new Sha256()
   const hash = createHash('sha256')
-  return { update: (data) => hash.update(data), digestHex: () => hash.digest('hex') }
+  return {
+    update: (data) => {
+      assertBytes(data, 'data')
+      return hash.update(data)
+    },
+    digestHex: () => hash.digest('hex'),
+  }
 }

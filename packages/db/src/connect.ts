@@ -6,7 +6,14 @@ import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import pg from 'pg'
-import { DatabaseConnectionError, InvalidDatabaseUrlError, messageOf } from './errors.js'
+import {
+  DatabaseConnectionError,
+  describeValue,
+  InvalidArgumentError,
+  InvalidDatabaseUrlError,
+  messageOf,
+} from './errors.js'
+import { optionsObject, positiveInteger } from './guards.js'
 import * as schema from './schema.js'
 
 /** The type of the Drizzle table definitions (`trade_rows`, `sync_ledger`, `revisions`) a KcsDatabase is typed with. */
@@ -39,6 +46,12 @@ export interface ConnectOptions {
 
 /** Replaces the password of a URL (and any `password=` parameter) with `***`. */
 export function redactUrl(url: string): string {
+  if (typeof url !== 'string')
+    throw new InvalidArgumentError(
+      'url',
+      `expected a string, got ${describeValue(url)}`,
+      'Pass the database URL as text.',
+    )
   let out = url
   try {
     const parsed = new URL(url)
@@ -67,6 +80,29 @@ export async function connect(
   url: string = DEFAULT_DATABASE_URL,
   options: ConnectOptions = {},
 ): Promise<KcsDatabase> {
+  if (typeof url !== 'string')
+    throw new InvalidDatabaseUrlError(describeValue(url), 'the URL must be a string')
+  if (url.length > 4096)
+    throw new InvalidDatabaseUrlError(`${redactUrl(url.slice(0, 60))}…`, 'longer than 4096 characters')
+  if (url.includes('\u0000'))
+    throw new InvalidDatabaseUrlError(redactUrl(url.replaceAll('\u0000', '\\0')), 'contains a NUL character')
+  options = optionsObject(
+    options,
+    'options',
+    'Pass { poolSize?, connectionTimeoutMillis?, applicationName? } or nothing.',
+  )
+  if (options.poolSize !== undefined) positiveInteger(options.poolSize, 'options.poolSize', 10, 1000)
+  if (options.connectionTimeoutMillis !== undefined)
+    positiveInteger(options.connectionTimeoutMillis, 'options.connectionTimeoutMillis', 10_000, 3_600_000)
+  if (
+    options.applicationName !== undefined &&
+    (typeof options.applicationName !== 'string' || options.applicationName.length > 63)
+  )
+    throw new InvalidArgumentError(
+      'options.applicationName',
+      `must be a string of at most 63 characters, got ${describeValue(options.applicationName)}`,
+      'Leave it out for "kcs-trade".',
+    )
   const safeUrl = redactUrl(url)
   if (url.trim() === '') throw new InvalidDatabaseUrlError(safeUrl, 'empty')
   if (POSTGRES_URL.test(url)) return connectPostgres(url, safeUrl, options)

@@ -1,10 +1,85 @@
-/** Base class of every error this package throws on purpose; `code` is stable for programs. */
+/** What to do about each kind of error, when the thrower gives no more specific hint. */
+const DEFAULT_HINTS: Record<string, string> = {
+  INVALID_DATABASE_URL: 'Use postgres://user@host:5432/db, memory:// or a directory path for PGlite.',
+  DATABASE_UNREACHABLE: 'Check that the server runs and the URL (host, port, database, user) is right.',
+  MIGRATION_FAILED: 'Check the migrations folder and that the database user may create tables.',
+  INVALID_SLICE:
+    'A slice is { country?: "US", hs?: "0202", from: "2025-01", to: "2025-12" }: at least one of country and hs, 1–12 months.',
+  INVALID_QUERY:
+    'Months are "YYYY-MM" (or "YYYYMM"), countries two upper-case letters ("US"), HS prefixes 1–10 digits, limits 1–100000.',
+  INVALID_ARGUMENT: 'See the function’s documentation for the expected argument.',
+  INVALID_ROW: 'Nothing was written. Pass the rows of the API answer for this slice, unchanged.',
+  DUPLICATE_ROW:
+    'Nothing was written. An answer lists each (month, country, HS code) once: fetch the slice again.',
+  ROW_SOURCE_FAILED: 'Nothing was written; the previous state of the slice is intact. Fetch the slice again.',
+  REPLACE_FAILED: 'Nothing was written; the previous state of the slice is intact. See `cause`, then retry.',
+  UNSAFE_INTEGER: 'Query a narrower window, fewer countries or a longer HS prefix.',
+  ROW_COUNT_MISMATCH:
+    'Nothing was written. The answer was cut short or fetchMeta.rowCount is wrong: fetch it again.',
+}
+
+/**
+ * Base class of every error this package throws on purpose; `code` is stable for programs and
+ * `hint` says what to do about it (it is also appended to `message` as ` Hint: …`).
+ */
 export class KcsDbError extends Error {
   readonly code: string
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+  /** What to do about the error, in a sentence. */
+  readonly hint: string
+  constructor(code: string, message: string, options?: { cause?: unknown; hint?: string }) {
+    const hint = options?.hint ?? DEFAULT_HINTS[code] ?? ''
+    // An oversized input must not become an oversized error.
+    if (typeof message === 'string' && message.length > 16_384)
+      message = `${message.slice(0, 16_384)}… (${message.length - 16_384} more characters)`
+    super(
+      hint ? `${message} Hint: ${hint}` : message,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    )
     this.name = new.target.name
     this.code = code
+    this.hint = hint
+  }
+}
+
+/**
+ * An argument of the wrong type or shape (not a database made by `connect`, options that are not an
+ * object, a batch size that is not a positive integer, …). Nothing was read or written.
+ */
+export class InvalidArgumentError extends KcsDbError {
+  /** The parameter that was wrong, e.g. `db`, `options.batchSize`. */
+  readonly argument: string
+  constructor(argument: string, message: string, hint?: string) {
+    super('INVALID_ARGUMENT', `${argument}: ${message}`, hint === undefined ? undefined : { hint })
+    this.argument = argument
+  }
+}
+
+/**
+ * A short description of any value for an error message: never throws (symbols, bigints, cycles) and
+ * never copies a long string in full.
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return `an array of ${value.length}`
+  switch (typeof value) {
+    case 'undefined':
+      return 'undefined'
+    case 'number':
+    case 'boolean':
+      return String(value)
+    case 'bigint':
+      return `${value.toString()}n`
+    case 'symbol':
+      return 'a symbol'
+    case 'function':
+      return 'a function'
+    default:
+      return value instanceof Date
+        ? Number.isNaN(value.getTime())
+          ? 'an invalid Date'
+          : 'a Date'
+        : 'an object'
   }
 }
 
@@ -33,15 +108,15 @@ export class MigrationError extends KcsDbError {
 }
 
 export class InvalidSliceError extends KcsDbError {
-  constructor(message: string) {
-    super('INVALID_SLICE', message)
+  constructor(message: string, hint?: string) {
+    super('INVALID_SLICE', message, hint === undefined ? undefined : { hint })
   }
 }
 
 /** Invalid read-helper arguments (a bad period, HS prefix, limit...). */
 export class InvalidQueryError extends KcsDbError {
-  constructor(message: string) {
-    super('INVALID_QUERY', message)
+  constructor(message: string, hint?: string) {
+    super('INVALID_QUERY', message, hint === undefined ? undefined : { hint })
   }
 }
 
@@ -73,7 +148,7 @@ export class DuplicateRowError extends KcsDbError {
   constructor(rowIndex: number, key: RowKey) {
     super(
       'DUPLICATE_ROW',
-      `Row ${rowIndex} repeats the key period=${key.period} country=${key.countryCode} hs=${key.hsCode}`,
+      `Row ${rowIndex} repeats the key period=${key?.period} country=${key?.countryCode} hs=${key?.hsCode}`,
     )
     this.rowIndex = rowIndex
     this.key = key
@@ -110,11 +185,21 @@ export class UnsafeIntegerError extends KcsDbError {
 }
 
 function describeRow(row: unknown): string {
-  if (row === null || typeof row !== 'object') return String(row)
+  if (row === null || typeof row !== 'object') return describeValue(row)
   const r = row as Record<string, unknown>
-  return `period=${String(r.period)} country=${String(r.countryCode)} hs=${String(r.hsCode)}`
+  const text = (v: unknown) =>
+    typeof v === 'string' ? (v.length > 60 ? `${v.slice(0, 60)}…` : v) : describeValue(v)
+  return `period=${text(r.period)} country=${text(r.countryCode)} hs=${text(r.hsCode)}`
 }
 
+/**
+ * The message of a cause, for a wrapping error's message. A cause's own ` Hint: …` tail (the client's
+ * errors end that way) is left out: the wrapper adds the hint that applies to it.
+ */
 export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  if (!(error instanceof Error)) return String(error)
+  const hint = (error as { hint?: unknown }).hint
+  if (typeof hint === 'string' && hint !== '' && error.message.endsWith(` Hint: ${hint}`))
+    return error.message.slice(0, -` Hint: ${hint}`.length)
+  return error.message
 }

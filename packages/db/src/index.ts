@@ -9,6 +9,7 @@ export {
 export {
   DatabaseConnectionError,
   DuplicateRowError,
+  InvalidArgumentError,
   InvalidDatabaseUrlError,
   InvalidQueryError,
   InvalidSliceError,

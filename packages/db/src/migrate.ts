@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url'
 import { sql } from 'drizzle-orm'
 import { readMigrationFiles } from 'drizzle-orm/migrator'
 import type { KcsDatabase } from './connect.js'
-import { MigrationError, messageOf } from './errors.js'
+import { describeValue, InvalidArgumentError, MigrationError, messageOf } from './errors.js'
+import { assertDatabase, optionsObject } from './guards.js'
 import { MIGRATION_LOCK } from './locks.js'
 import { rowsOf } from './sql.js'
 
@@ -32,6 +33,24 @@ export const migrationsFolder: string = fileURLToPath(new URL('../drizzle', impo
  * bookkeeping table, so `drizzle-kit migrate` and this function agree.
  */
 export async function migrate(db: KcsDatabase, options: MigrateOptions = {}): Promise<MigrateResult> {
+  assertDatabase(db)
+  options = optionsObject(
+    options,
+    'options',
+    'Pass { migrationsFolder?, migrationsSchema?, migrationsTable? } or nothing.',
+  )
+  for (const key of ['migrationsFolder', 'migrationsSchema', 'migrationsTable'] as const) {
+    const value = options[key]
+    if (
+      value !== undefined &&
+      (typeof value !== 'string' || value === '' || value.length > 4096 || value.includes('\u0000'))
+    )
+      throw new InvalidArgumentError(
+        `options.${key}`,
+        `must be a non-empty string without NUL, got ${describeValue(value)}`,
+        'Leave it out for the drizzle-kit default.',
+      )
+  }
   const folder = options.migrationsFolder ?? migrationsFolder
   if (!existsSync(folder)) throw new MigrationError(`Migrations folder not found: ${folder}`)
   let migrations: ReturnType<typeof readMigrationFiles>

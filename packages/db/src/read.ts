@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { KcsDatabase } from './connect.js'
-import { InvalidQueryError } from './errors.js'
+import { describeValue, InvalidQueryError } from './errors.js'
+import { assertDatabase, assertObject, optionsObject, positiveInteger } from './guards.js'
 import { hsPrefixCondition } from './replace.js'
 import { rollupDigitsFor } from './rollup.js'
 import {
@@ -121,6 +122,12 @@ function windowCondition(from: string, to: string): SQL {
  * one point per month that has rows, oldest first.
  */
 export async function monthlySeries(db: KcsDatabase, query: SeriesQuery): Promise<MonthlyPoint[]> {
+  assertDatabase(db)
+  assertObject(
+    query,
+    'query',
+    'Pass { from: "2025-01", to: "2025-12", ... } (see the query type of this function).',
+  )
   const { from, to } = queryWindow(query)
   const country = queryCountry(query.country)
   const prefix = queryHsPrefix(query.hsPrefix)
@@ -160,13 +167,19 @@ function rankOf(by: RankBy | undefined): SQL {
 
 function limitOf(limit: unknown): number {
   if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 100_000) {
-    throw new InvalidQueryError(`limit must be an integer from 1 to 100000, got ${String(limit)}`)
+    throw new InvalidQueryError(`limit must be an integer from 1 to 100000, got ${describeValue(limit)}`)
   }
   return limit as number
 }
 
 /** Partner countries ranked by total trade (or `by`) for an HS prefix (or everything) in the window. */
 export async function topPartners(db: KcsDatabase, query: TopPartnersQuery): Promise<PartnerTotal[]> {
+  assertDatabase(db)
+  assertObject(
+    query,
+    'query',
+    'Pass { from: "2025-01", to: "2025-12", ... } (see the query type of this function).',
+  )
   const { from, to } = queryWindow(query)
   const prefix = queryHsPrefix(query.hsPrefix)
   const limit = limitOf(query.limit)
@@ -194,6 +207,12 @@ export async function topPartners(db: KcsDatabase, query: TopPartnersQuery): Pro
 
 /** HS codes ranked by total trade (or `by`) with one country (or all) in the window. */
 export async function topItems(db: KcsDatabase, query: TopItemsQuery): Promise<ItemTotal[]> {
+  assertDatabase(db)
+  assertObject(
+    query,
+    'query',
+    'Pass { from: "2025-01", to: "2025-12", ... } (see the query type of this function).',
+  )
   const { from, to } = queryWindow(query)
   const country = queryCountry(query.country)
   const limit = limitOf(query.limit)
@@ -209,7 +228,9 @@ export async function topItems(db: KcsDatabase, query: TopItemsQuery): Promise<I
   }
   if (query.hsLength !== undefined) {
     if (!Number.isInteger(query.hsLength) || query.hsLength < 1 || query.hsLength > 10) {
-      throw new InvalidQueryError(`hsLength must be an integer from 1 to 10, got ${String(query.hsLength)}`)
+      throw new InvalidQueryError(
+        `hsLength must be an integer from 1 to 10, got ${describeValue(query.hsLength)}`,
+      )
     }
     where.push(sql`length(t.hs_code) = ${query.hsLength}::int`)
   }
@@ -255,6 +276,7 @@ export interface CoverageEntry {
 
 /** For each country and year: what is synced, when, and with which result (from the ledger). */
 export async function coverage(db: KcsDatabase): Promise<CoverageEntry[]> {
+  assertDatabase(db)
   const rows = rowsOf<{
     country: string | null
     year: number
@@ -362,6 +384,8 @@ export interface RevisionsQuery {
  * mirror's state, and `afterId` pages through them without gaps.
  */
 export async function revisions(db: KcsDatabase, query: RevisionsQuery): Promise<Revision[]> {
+  assertDatabase(db)
+  assertObject(query, 'query', 'Pass { since: new Date(...) } (see RevisionsQuery).')
   if (!(query.since instanceof Date) || Number.isNaN(query.since.getTime())) {
     throw new InvalidQueryError('since must be a valid Date')
   }
@@ -376,7 +400,9 @@ export async function revisions(db: KcsDatabase, query: RevisionsQuery): Promise
   if (country) where.push(sql`r.country_code = ${country}`)
   if (query.afterId !== undefined) {
     if (!Number.isSafeInteger(query.afterId) || query.afterId < 0) {
-      throw new InvalidQueryError(`afterId must be a non-negative integer, got ${String(query.afterId)}`)
+      throw new InvalidQueryError(
+        `afterId must be a non-negative integer, got ${describeValue(query.afterId)}`,
+      )
     }
     where.push(sql`r.id > ${query.afterId}::int8`)
   }
@@ -456,6 +482,27 @@ export interface LedgerFilter {
 
 /** Ledger rows, ordered by country (all-country slices first), window start, prefix. */
 export async function ledger(db: KcsDatabase, filter: LedgerFilter = {}): Promise<LedgerEntry[]> {
+  assertDatabase(db)
+  filter = optionsObject(
+    filter,
+    'filter',
+    'Pass { country?, hs?, from?, to?, status?, sliceKey? } or nothing.',
+  )
+  if (filter.status !== undefined && filter.status !== 'ok' && filter.status !== 'failed')
+    throw new InvalidQueryError(
+      `status must be 'ok' or 'failed', got ${describeValue(filter.status)}`,
+      "Leave status out for every slice, or pass 'ok' or 'failed'.",
+    )
+  if (
+    filter.sliceKey !== undefined &&
+    (typeof filter.sliceKey !== 'string' ||
+      filter.sliceKey.length > 200 ||
+      filter.sliceKey.includes('\u0000'))
+  )
+    throw new InvalidQueryError(
+      `sliceKey must be a slice key string (at most 200 characters, no NUL), got ${describeValue(filter.sliceKey)}`,
+      'Slice keys look like "US:2025-01..2025-12"; sliceKey() makes one.',
+    )
   const where: SQL[] = [sql`true`]
   if (filter.country === null) where.push(sql`l.country_code is null`)
   else if (filter.country !== undefined) where.push(sql`l.country_code = ${queryCountry(filter.country)}`)
@@ -464,12 +511,12 @@ export async function ledger(db: KcsDatabase, filter: LedgerFilter = {}): Promis
   if (filter.from !== undefined) {
     const from = normalizePeriod(filter.from)
     if (!from)
-      throw new InvalidQueryError(`from must be YYYY-MM or YYYYMM, got ${JSON.stringify(filter.from)}`)
+      throw new InvalidQueryError(`from must be YYYY-MM or YYYYMM, got ${describeValue(filter.from)}`)
     where.push(sql`l.period_to >= ${periodToDate(from)}::date`)
   }
   if (filter.to !== undefined) {
     const to = normalizePeriod(filter.to)
-    if (!to) throw new InvalidQueryError(`to must be YYYY-MM or YYYYMM, got ${JSON.stringify(filter.to)}`)
+    if (!to) throw new InvalidQueryError(`to must be YYYY-MM or YYYYMM, got ${describeValue(filter.to)}`)
     where.push(sql`l.period_from <= ${periodToDate(to)}::date`)
   }
   if (filter.status !== undefined) where.push(sql`l.status = ${filter.status}`)
@@ -529,6 +576,7 @@ export async function ledger(db: KcsDatabase, filter: LedgerFilter = {}): Promis
 
 /** Country codes that have at least one row in the mirror, sorted. */
 export async function mirroredCountries(db: KcsDatabase): Promise<string[]> {
+  assertDatabase(db)
   // A loose index scan over the primary key: one probe per country instead of reading 22M entries.
   const rows = rowsOf<{ c: string }>(
     await db.execute(sql`
@@ -568,10 +616,17 @@ export async function* iterateTradeRows(
   query: TradeRowsQuery,
   options: IterateOptions = {},
 ): AsyncGenerator<TradeRow> {
+  assertDatabase(db)
+  assertObject(
+    query,
+    'query',
+    'Pass { from: "2025-01", to: "2025-12", ... } (see the query type of this function).',
+  )
+  options = optionsObject(options, 'options', 'Pass { pageSize: 10000 } or nothing.')
   const { from, to } = queryWindow(query)
   const country = queryCountry(query.country)
   const prefix = queryHsPrefix(query.hsPrefix)
-  const pageSize = Math.max(1, Math.floor(options.pageSize ?? 10_000))
+  const pageSize = positiveInteger(options.pageSize, 'options.pageSize', 10_000, 1_000_000)
   let after: { c: string; p: string; h: string } | null = null
   while (true) {
     const where = [windowCondition(from, to)]

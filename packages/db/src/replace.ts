@@ -2,11 +2,14 @@ import { type SQL, sql } from 'drizzle-orm'
 import type { KcsDatabase } from './connect.js'
 import {
   DuplicateRowError,
+  describeValue,
+  InvalidArgumentError,
   KcsDbError,
   ReplaceSliceError,
   RowSourceError,
   RowValidationError,
 } from './errors.js'
+import { assertDatabase, assertObject, optionsObject, positiveInteger } from './guards.js'
 import { SLICE_LOCK_SPACE, sliceLockId } from './locks.js'
 import { refreshRollup } from './rollup.js'
 import { monthIndex, normalizePeriod, normalizeSlice, periodToDate, prefixUpperBound } from './slice.js'
@@ -91,7 +94,26 @@ export async function replaceSlice(
   fetchMeta: FetchMeta | (() => FetchMeta),
   options: ReplaceOptions = {},
 ): Promise<ReplaceSummary> {
+  assertDatabase(db)
   const s = normalizeSlice(slice)
+  const rowsOk =
+    rows !== null &&
+    typeof rows === 'object' &&
+    (typeof (rows as Iterable<TradeRow>)[Symbol.iterator] === 'function' ||
+      typeof (rows as AsyncIterable<TradeRow>)[Symbol.asyncIterator] === 'function')
+  if (!rowsOk)
+    throw new InvalidArgumentError(
+      'rows',
+      `expected an array or an (async) iterable of rows, got ${describeValue(rows)}`,
+      'Pass the rows of the answer, e.g. result.rows or the client stream.',
+    )
+  if (typeof fetchMeta !== 'function' && (fetchMeta === null || typeof fetchMeta !== 'object'))
+    throw new InvalidArgumentError(
+      'fetchMeta',
+      `expected an object or a function returning one, got ${describeValue(fetchMeta)}`,
+      'Pass { total, bodySha256, durationMs, attempts } (from the client’s meta), or () => meta.',
+    )
+  options = optionsObject(options, 'options', 'Pass { batchSize } or nothing.')
   const early = typeof fetchMeta === 'function' ? null : fetchMeta
   if (early) validateMeta(s.key, early)
   const resolveMeta = (rowCount: number): FetchMeta => {
@@ -102,7 +124,7 @@ export async function replaceSlice(
     }
     return meta
   }
-  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 10_000))
+  const batchSize = positiveInteger(options.batchSize, 'options.batchSize', 10_000, 1_000_000)
   const fetchedAt = early?.fetchedAt ?? new Date()
   const started = performance.now()
   try {
@@ -257,7 +279,22 @@ const DIFFERS = sql.raw(
    (s.country_name, s.item_name, s.export_kg, s.export_usd, s.import_kg, s.import_usd, s.balance_usd)`,
 )
 
+/**
+ * A table alias spliced into SQL text. Aliases are literals of this module ('t', 's'); the check makes
+ * sure no caller can ever turn one into an injection.
+ */
+function rawAlias(alias: string): SQL {
+  if (typeof alias !== 'string' || !/^[a-z_][a-z0-9_]{0,15}$/.test(alias))
+    throw new InvalidArgumentError(
+      'alias',
+      `not a plain SQL alias: ${describeValue(alias)}`,
+      "Use 't' or 's'.",
+    )
+  return sql.raw(alias)
+}
+
 function afterJson(alias: string): SQL {
+  rawAlias(alias)
   return sql.raw(
     `jsonb_build_object('countryName', ${alias}.country_name, 'itemName', ${alias}.item_name,
       'exportKg', ${alias}.export_kg, 'exportUsd', ${alias}.export_usd, 'importKg', ${alias}.import_kg,
@@ -272,7 +309,7 @@ function counts(result: unknown): { n: number; r: number } {
 
 /** The rows of trade_rows (aliased `t`) that belong to the slice. */
 export function scopeOf(s: NormalizedSlice, alias = 't'): SQL {
-  const a = sql.raw(alias)
+  const a = rawAlias(alias)
   const parts: SQL[] = [
     sql`${a}.period between ${periodToDate(s.from)}::date and ${periodToDate(s.to)}::date`,
   ]
@@ -283,7 +320,7 @@ export function scopeOf(s: NormalizedSlice, alias = 't'): SQL {
 
 /** An index-friendly prefix match: a range on hs_code (uses the btree) plus LIKE for exactness. */
 export function hsPrefixCondition(prefix: string, alias = 't'): SQL {
-  const a = sql.raw(alias)
+  const a = rawAlias(alias)
   const upper = prefixUpperBound(prefix)
   const range =
     upper === null
@@ -453,6 +490,21 @@ function validateRow(
     throw new RowValidationError(index, 'countryName', 'must be a string', row)
   if (typeof row.itemName !== 'string')
     throw new RowValidationError(index, 'itemName', 'must be a string', row)
+  // PostgreSQL text cannot hold NUL: refuse it here, with the row, instead of a driver error mid-write.
+  if (row.countryName.includes('\u0000'))
+    throw new RowValidationError(
+      index,
+      'countryName',
+      'contains a NUL character, which PostgreSQL text cannot store',
+      row,
+    )
+  if (row.itemName.includes('\u0000'))
+    throw new RowValidationError(
+      index,
+      'itemName',
+      'contains a NUL character, which PostgreSQL text cannot store',
+      row,
+    )
   for (const field of MEASURES) {
     if (!Number.isSafeInteger(row[field])) {
       throw new RowValidationError(index, field, `must be a safe integer, got ${String(row[field])}`, row)
@@ -549,12 +601,29 @@ export async function recordSliceFailure(
   slice: Slice,
   failure: SliceFailure,
 ): Promise<void> {
+  assertDatabase(db)
   const s = normalizeSlice(slice)
-  const error = redactSecrets(String(failure.error ?? ''), failure.redact ?? []).slice(0, MAX_ERROR_LENGTH)
+  assertObject(failure, 'failure', 'Pass { error, attempts, durationMs, errorCode?, redact?, failedAt? }.')
+  if (
+    failure.failedAt !== undefined &&
+    !(failure.failedAt instanceof Date && !Number.isNaN(failure.failedAt.getTime()))
+  )
+    throw new InvalidArgumentError(
+      'failure.failedAt',
+      `expected a valid Date, got ${describeValue(failure.failedAt)}`,
+      'Leave it out for the current time.',
+    )
+  if (failure.redact !== undefined && !Array.isArray(failure.redact))
+    throw new InvalidArgumentError(
+      'failure.redact',
+      `expected an array of secrets, got ${describeValue(failure.redact)}`,
+      'Pass e.g. redact: [serviceKey].',
+    )
+  const error = redactSecrets(textOf(failure.error), failure.redact ?? []).slice(0, MAX_ERROR_LENGTH)
   const errorCode =
     failure.errorCode === undefined
       ? null
-      : redactSecrets(String(failure.errorCode), failure.redact ?? []).slice(0, 200)
+      : redactSecrets(textOf(failure.errorCode), failure.redact ?? []).slice(0, 200)
   const failedAt = (failure.failedAt ?? new Date()).toISOString()
   const attempts = Number.isInteger(failure.attempts) && failure.attempts >= 0 ? failure.attempts : 0
   const durationMs =
@@ -574,8 +643,33 @@ export async function recordSliceFailure(
   }
 }
 
-/** Replaces every occurrence of each secret (raw, percent-encoded, percent-decoded) with `***`. */
+/** Text of an error field for the ledger: strings as they are, anything else described (never throws). */
+function textOf(value: unknown): string {
+  // Diagnostic text: a NUL (which PostgreSQL text cannot store) is written as \0.
+  if (typeof value === 'string') return value.replaceAll('\u0000', '\\0')
+  if (value === undefined || value === null) return ''
+  if (value instanceof Error) return value.message.replaceAll('\u0000', '\\0')
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : describeValue(value)
+}
+
+/**
+ * Replaces every occurrence of each secret (raw, percent-encoded, percent-decoded) with `***`.
+ * `text` must be a string and `secrets` an array (non-string or empty entries are skipped); anything
+ * else is an InvalidArgumentError.
+ */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
+  if (typeof text !== 'string')
+    throw new InvalidArgumentError(
+      'text',
+      `expected a string, got ${describeValue(text)}`,
+      'Convert the value to text first.',
+    )
+  if (!Array.isArray(secrets))
+    throw new InvalidArgumentError(
+      'secrets',
+      `expected an array of strings, got ${describeValue(secrets)}`,
+      'Pass e.g. [serviceKey].',
+    )
   let out = text
   for (const secret of secrets) {
     if (typeof secret !== 'string' || secret.length === 0) continue

@@ -1,4 +1,4 @@
-import { InvalidQueryError, InvalidSliceError } from './errors.js'
+import { describeValue, InvalidQueryError, InvalidSliceError } from './errors.js'
 import type { NormalizedSlice, Slice } from './types.js'
 
 const PERIOD = /^(\d{4})-?(0[1-9]|1[0-2])$/
@@ -32,8 +32,8 @@ export function normalizeSlice(slice: Slice): NormalizedSlice {
   const from = normalizePeriod(slice.from)
   const to = normalizePeriod(slice.to)
   if (!from)
-    throw new InvalidSliceError(`slice.from must be YYYY-MM or YYYYMM, got ${JSON.stringify(slice.from)}`)
-  if (!to) throw new InvalidSliceError(`slice.to must be YYYY-MM or YYYYMM, got ${JSON.stringify(slice.to)}`)
+    throw new InvalidSliceError(`slice.from must be YYYY-MM or YYYYMM, got ${describeValue(slice.from)}`)
+  if (!to) throw new InvalidSliceError(`slice.to must be YYYY-MM or YYYYMM, got ${describeValue(slice.to)}`)
   const months = monthIndex(to) - monthIndex(from) + 1
   if (months < 1) throw new InvalidSliceError(`slice window ${from}..${to} ends before it starts`)
   if (months > 12)
@@ -41,13 +41,11 @@ export function normalizeSlice(slice: Slice): NormalizedSlice {
   const country =
     slice.country === undefined || slice.country === null || slice.country === '' ? null : slice.country
   if (country !== null && (typeof country !== 'string' || !COUNTRY.test(country))) {
-    throw new InvalidSliceError(
-      `slice.country must be two upper-case letters, got ${JSON.stringify(country)}`,
-    )
+    throw new InvalidSliceError(`slice.country must be two upper-case letters, got ${describeValue(country)}`)
   }
   const hs = slice.hs === undefined || slice.hs === null || slice.hs === '' ? null : slice.hs
   if (hs !== null && (typeof hs !== 'string' || !HS_PREFIX.test(hs))) {
-    throw new InvalidSliceError(`slice.hs must be a 2, 4, 6 or 10-digit HS prefix, got ${JSON.stringify(hs)}`)
+    throw new InvalidSliceError(`slice.hs must be a 2, 4, 6 or 10-digit HS prefix, got ${describeValue(hs)}`)
   }
   if (country === null && hs === null) {
     throw new InvalidSliceError('a slice needs a country, an HS prefix or both (as the API requires)')
@@ -55,14 +53,35 @@ export function normalizeSlice(slice: Slice): NormalizedSlice {
   return { key: sliceKey({ country, hs, from, to }), country, hs, from, to }
 }
 
-/** `US:2025-01..2025-12`, `*:2025-01..2025-01:85`, `KR:2024-01..2024-06:8542`. */
+/**
+ * `US:2025-01..2025-12`, `*:2025-01..2025-01:85`, `KR:2024-01..2024-06:8542`. Months may be given as
+ * `YYYYMM` too (the key always uses `YYYY-MM`); a malformed part throws InvalidSliceError.
+ */
 export function sliceKey(slice: {
   country: string | null
   hs: string | null
   from: string
   to: string
 }): string {
-  return `${slice.country ?? '*'}:${slice.from}..${slice.to}${slice.hs ? `:${slice.hs}` : ''}`
+  if (slice === null || typeof slice !== 'object')
+    throw new InvalidSliceError(`a slice must be an object, got ${describeValue(slice)}`)
+  const from = normalizePeriod(slice.from)
+  const to = normalizePeriod(slice.to)
+  if (!from || !to)
+    throw new InvalidSliceError(
+      `slice.from and slice.to must be YYYY-MM or YYYYMM, got ${describeValue(slice.from)} and ${describeValue(slice.to)}`,
+    )
+  const country = slice.country ?? null
+  const hs = slice.hs ?? null
+  if (country !== null && (typeof country !== 'string' || !COUNTRY.test(country)))
+    throw new InvalidSliceError(
+      `slice.country must be two upper-case letters or null, got ${describeValue(country)}`,
+    )
+  if (hs !== null && (typeof hs !== 'string' || !(hs === '' || HS_PREFIX.test(hs))))
+    throw new InvalidSliceError(
+      `slice.hs must be a 2, 4, 6 or 10-digit HS prefix or null, got ${describeValue(hs)}`,
+    )
+  return `${country ?? '*'}:${from}..${to}${hs ? `:${hs}` : ''}`
 }
 
 /** The smallest string greater than every string starting with `prefix` (digits only), or null. */
@@ -76,14 +95,14 @@ export function prefixUpperBound(prefix: string): string | null {
 
 export function queryPeriod(name: string, value: unknown): string {
   const period = normalizePeriod(value)
-  if (!period) throw new InvalidQueryError(`${name} must be YYYY-MM or YYYYMM, got ${JSON.stringify(value)}`)
+  if (!period) throw new InvalidQueryError(`${name} must be YYYY-MM or YYYYMM, got ${describeValue(value)}`)
   return period
 }
 
 export function queryCountry(value: unknown): string | null {
   if (value === undefined || value === null || value === '') return null
   if (typeof value !== 'string' || !COUNTRY.test(value)) {
-    throw new InvalidQueryError(`country must be two upper-case letters, got ${JSON.stringify(value)}`)
+    throw new InvalidQueryError(`country must be two upper-case letters, got ${describeValue(value)}`)
   }
   return value
 }
@@ -91,7 +110,7 @@ export function queryCountry(value: unknown): string | null {
 export function queryHsPrefix(value: unknown): string | null {
   if (value === undefined || value === null || value === '') return null
   if (typeof value !== 'string' || !/^\d{1,10}$/.test(value)) {
-    throw new InvalidQueryError(`hsPrefix must be 1 to 10 digits, got ${JSON.stringify(value)}`)
+    throw new InvalidQueryError(`hsPrefix must be 1 to 10 digits, got ${describeValue(value)}`)
   }
   return value
 }

@@ -83,8 +83,20 @@ function readEdition(value: unknown, what = 'edition'): HsEdition {
   })
 }
 
+/** Options must be an object (or absent): `hs.get('0202', 2017)` is a mistake, not the default edition. */
+function readOptions<T extends object>(options: T | undefined): Partial<T> {
+  if (options === undefined) return {}
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ReferenceInputError(`options must be an object, got ${describeInput(options)}`, {
+      hint: "pass e.g. { edition: '2017' }, or leave the options out",
+      input: options,
+    })
+  }
+  return options
+}
+
 function table(options?: EditionOption): EditionTable {
-  return editionTable(readEdition(options?.edition))
+  return editionTable(readEdition(readOptions(options).edition))
 }
 
 /** The HS code itself at 2/4/6 digits; `undefined` when it does not exist in the edition. */
@@ -96,6 +108,7 @@ export function get(code: string, options?: EditionOption): HsEntry | undefined 
 /** `true` when `code` is a 2-, 4- or 6-digit code of the edition. Never throws; 10-digit HSK codes are `false` (see `hsk.isValid`). */
 export function isValid(code: unknown, options?: EditionOption): boolean {
   if (typeof code !== 'string' || !/^(\d{2}|\d{4}|\d{6})$/.test(code)) return false
+  if (options !== undefined && (options === null || typeof options !== 'object')) return false
   const edition = options?.edition ?? '2022'
   if (!(EDITIONS as readonly string[]).includes(edition)) return false
   return editionTable(edition).entries.has(code)
@@ -144,6 +157,12 @@ export function ancestors(code: string, options?: EditionOption): HsEntry[] {
 export function all(options?: EditionOption & { level?: 2 | 4 | 6 | undefined }): HsEntry[] {
   const list = table(options).list
   const lvl = options?.level
+  if (lvl !== undefined && lvl !== 2 && lvl !== 4 && lvl !== 6) {
+    throw new ReferenceInputError(`level must be 2, 4 or 6, got ${describeInput(lvl)}`, {
+      hint: 'for 10-digit lines use hsk.all',
+      input: lvl,
+    })
+  }
   return lvl === undefined ? [...list] : list.filter((e) => e.level === lvl)
 }
 
@@ -157,11 +176,23 @@ export function sections(): HsSection[] {
   return [...sectionTable().byCode.values()]
 }
 
-/** A section by Roman numeral (`'XVI'`) or number (`16`). */
+/**
+ * A section by Roman numeral (`'XVI'`) or number (`16`); `undefined` for a well-formed one that does
+ * not exist (`22`, `'XXX'`). Anything else (not a positive integer, not a Roman numeral) throws
+ * ReferenceInputError.
+ */
 export function section(id: string | number): HsSection | undefined {
   const { byCode } = sectionTable()
-  if (typeof id === 'number') return [...byCode.values()][id - 1]
-  if (typeof id === 'string') return byCode.get(id.toUpperCase())
+  if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 1) return [...byCode.values()][id - 1]
+  if (typeof id === 'string' && /^[IVXLC]{1,8}$/i.test(id)) return byCode.get(id.toUpperCase())
+  if (typeof id === 'number' || typeof id === 'string')
+    throw new ReferenceInputError(
+      `section ${describeInput(id)} is neither a Roman numeral nor a positive integer`,
+      {
+        hint: "use e.g. section('XVI') or section(16)",
+        input: id,
+      },
+    )
   throw new ReferenceInputError(`section must be a Roman numeral or a number, got ${describeInput(id)}`, {
     hint: "use e.g. section('XVI') or section(16)",
     input: id,
@@ -254,6 +285,7 @@ function readLevels(value: HsSearchOptions['level']): ReadonlySet<number> | unde
  * lines below (so `'소고기'` finds 0201/0202). Exact and prefix matches rank first.
  */
 export function search(text: string, options: HsSearchOptions = {}): HsSearchResult[] {
+  options = readOptions(options)
   const edition = readEdition(options.edition)
   const levels = readLevels(options.level)
   const t = editionTable(edition)
@@ -340,6 +372,12 @@ export function convert(code: string, options: ConvertOptions): ConversionTarget
   }
   if (typeof options !== 'object' || options === null) {
     throw new ReferenceInputError('convert needs { from, to }', {
+      hint: "e.g. convert('020230', { from: '2017', to: '2022' })",
+      input: options,
+    })
+  }
+  if (options.from === undefined || options.to === undefined) {
+    throw new ReferenceInputError('convert needs both { from, to }', {
       hint: "e.g. convert('020230', { from: '2017', to: '2022' })",
       input: options,
     })

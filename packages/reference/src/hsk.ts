@@ -315,6 +315,12 @@ function searchIndex(): SearchIndex {
  * English words in the line's own name first, then in its path and KCS classification name.
  */
 export function search(text: string, options: HskSearchOptions = {}): HskSearchResult[] {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ReferenceInputError(`options must be an object, got ${describeInput(options)}`, {
+      hint: "pass e.g. { limit: 20, lang: 'en' }, or leave the options out",
+      input: options,
+    })
+  }
   const t = hskTable()
   return searchIndex()
     .search(text, options)
