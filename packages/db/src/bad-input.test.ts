@@ -406,8 +406,34 @@ const TABLE: Record<string, Case[]> = {
       ],
       (v) => pkg.topItems(db(), { ...WINDOW, limit: 5, hsLength: v as Any }),
     ),
+    ...each(
+      'hsDigits',
+      [
+        ['3', 3],
+        ['6', 6],
+        ['"2"', '2'],
+        ['NaN', Number.NaN],
+        ['null', null],
+      ],
+      (v) => pkg.topItems(db(), { ...WINDOW, limit: 5, hsDigits: v as Any }),
+    ),
+    {
+      name: 'hsDigits with hsLength',
+      call: () => pkg.topItems(db(), { ...WINDOW, limit: 5, hsDigits: 2, hsLength: 4 }),
+      expect: 'error',
+    },
   ],
   coverage: dbCases((d) => pkg.coverage(d as Any)),
+  periodRange: dbCases((d) => pkg.periodRange(d as Any)),
+  rebuildRollup: dbCases((d) => pkg.rebuildRollup(d as Any)),
+  refreshRollup: [
+    ...each(
+      'tx',
+      NOT_A_DB.filter(([l]) => l !== 'an object with execute only'),
+      (t) => pkg.refreshRollup(t as Any, { ...SLICE, key: 'US:2025-01..2025-12', hs: null }),
+    ),
+    ...each('slice', BAD_SLICES, (v) => db().transaction((tx) => pkg.refreshRollup(tx, v as Any))),
+  ],
   mirroredCountries: dbCases((d) => pkg.mirroredCountries(d as Any)),
   revisions: [
     ...dbCases((d) => pkg.revisions(d as Any, { since: new Date(0) })),
@@ -436,6 +462,16 @@ const TABLE: Record<string, Case[]> = {
         ['"5"', '5'],
       ],
       (v) => pkg.revisions(db(), { since: new Date(0), afterId: v as Any }),
+    ),
+    ...each(
+      'order',
+      [
+        ['unknown', 'newest'],
+        ['upper case', 'DESC'],
+        ['injection', 'desc; drop table trade_rows'],
+        ['number', 1],
+      ],
+      (v) => pkg.revisions(db(), { since: new Date(0), order: v as Any }),
     ),
     ...BAD_LIMITS.filter((v) => v !== null).map(
       (v): Case => ({
@@ -557,7 +593,7 @@ for (const [name, make] of Object.entries(ERROR_CLASSES)) {
   )
 }
 
-const CONSTANTS = new Set(['DEFAULT_DATABASE_URL', 'migrationsFolder', 'schema'])
+const CONSTANTS = new Set(['DEFAULT_DATABASE_URL', 'migrationsFolder', 'schema', 'ROLLUP_DIGITS'])
 /** Functions that write: the database is compared before and after each of their cases. Readers are compared once, at the end. */
 const WRITERS = new Set(['replaceSlice', 'recordSliceFailure', 'migrate', 'connect'])
 

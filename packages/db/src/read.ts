@@ -692,6 +692,7 @@ export async function tradeRows(
 export async function periodRange(
   db: KcsDatabase,
 ): Promise<{ earliest: string | null; latest: string | null }> {
+  assertDatabase(db)
   // Two probes of the rollup's (digits, period) index: no scan of trade_rows.
   const r = rowsOf<{ earliest: string | null; latest: string | null }>(
     await db.execute(sql`

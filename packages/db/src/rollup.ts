@@ -1,7 +1,9 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { KcsDatabase } from './connect.js'
+import { describeValue, InvalidArgumentError, InvalidSliceError } from './errors.js'
+import { assertDatabase } from './guards.js'
 import { hsPrefixCondition } from './replace.js'
-import { periodToDate } from './slice.js'
+import { normalizeSlice, periodToDate } from './slice.js'
 import { rowsOf } from './sql.js'
 import type { NormalizedSlice } from './types.js'
 
@@ -25,7 +27,22 @@ const COLUMNS = sql.raw(
  * an HS prefix longer than a level's digits refreshes the one group containing it (its other rows are
  * outside the slice but in the same group).
  */
-export async function refreshRollup(tx: Executor, s: NormalizedSlice): Promise<void> {
+export async function refreshRollup(tx: Executor, slice: NormalizedSlice): Promise<void> {
+  const t = tx as { execute?: unknown } | null
+  if (t === null || typeof t !== 'object' || typeof t.execute !== 'function')
+    throw new InvalidArgumentError(
+      'tx',
+      `expected a database or a transaction, got ${describeValue(tx)}`,
+      "Call it inside `db.transaction(async (tx) => ...)` with `tx`, after changing the slice's rows.",
+    )
+  // Validated and normalised again: the prefix and window below become SQL parameters and ranges.
+  if (slice === null || typeof slice !== 'object') throw new InvalidSliceError('slice must be an object')
+  const s = normalizeSlice({
+    country: slice.country ?? undefined,
+    hs: slice.hs ?? undefined,
+    from: slice.from,
+    to: slice.to,
+  })
   const window = (alias: string) =>
     sql`${sql.raw(alias)}.period between ${periodToDate(s.from)}::date and ${periodToDate(s.to)}::date`
   const country = (alias: string): SQL[] =>
@@ -65,6 +82,7 @@ export async function refreshRollup(tx: Executor, s: NormalizedSlice): Promise<v
  * that bypassed replaceSlice, or to repair). Takes a while on a large mirror: one pass over every row.
  */
 export async function rebuildRollup(db: KcsDatabase): Promise<{ groups: number }> {
+  assertDatabase(db)
   return db.transaction(async (tx) => {
     await tx.execute(sql`lock table trade_monthly in exclusive mode`)
     await tx.execute(sql`delete from trade_monthly`)
