@@ -1,4 +1,12 @@
 export {
+  countTradeRows,
+  type HsLevel,
+  iterateTradeAggregates,
+  mirroredWindow,
+  type TradeAggregate,
+  type TradeSelection,
+} from './aggregate.js'
+export {
   type ConnectOptions,
   connect,
   DEFAULT_DATABASE_URL,
