@@ -13,7 +13,12 @@
  *   (retired before 2025) gets its HS subheading's English name and the Korean name KCS served in
  *   the mirror.
  */
-import type { HsEdition, hs as HsTable, hsk as HskTable, countries as CountryTable } from '@kcs-trade/reference'
+import type {
+  countries as CountryTable,
+  HsEdition,
+  hsk as HskTable,
+  hs as HsTable,
+} from '@kcs-trade/reference'
 
 export interface Names {
   en: string | null
@@ -62,7 +67,8 @@ export class NameResolver {
     const key = `${edition}:${code}`
     const hit = this.hsCache.get(key)
     if (hit) return hit
-    const names = code.length <= 6 ? this.hsNames(code, edition as HsEdition) : this.hskNames(code, period, mirrorName)
+    const names =
+      code.length <= 6 ? this.hsNames(code, edition as HsEdition) : this.hskNames(code, period, mirrorName)
     this.hsCache.set(key, names)
     return names
   }

@@ -27,7 +27,6 @@ import { formatNumber } from './format.js'
 import { formatSeconds } from './progress.js'
 import { monthIndex } from './slices.js'
 
-
 const FORMATS: Record<string, ExportFormat> = {
   csv: 'csv',
   parquet: 'parquet',
@@ -116,10 +115,7 @@ export async function exportRequest(argv: string[]): Promise<ExportRequest | 'he
     throw new UsageError('export: --out - needs --format csv or json', 'e.g. --out - --format csv | head')
   }
   if (toStdout && format === 'parquet')
-    throw new UsageError(
-      'export: Parquet is not written to stdout',
-      'give a file name: --out trade.parquet',
-    )
+    throw new UsageError('export: Parquet is not written to stdout', 'give a file name: --out trade.parquet')
   if (toStdout && values.json)
     throw new UsageError(
       'export: --json prints the summary on stdout, which --out - uses for the rows',
@@ -262,7 +258,10 @@ export async function runExport(
   db: KcsDatabase,
   req: ExportRequest,
   ctx: Pick<CliContext, 'stdout' | 'stderr' | 'shutdown'>,
-  options: { quiet?: boolean } = {},
+  options: {
+    quiet?: boolean /** Plain progress lines (no TTY) at most this often; default 5 s. */
+    progressEveryMs?: number
+  } = {},
 ): Promise<ExportSummary> {
   const { countTradeRows, mirroredCountries, mirroredWindow } = await import('@kcs-trade/db')
   const reference = await import('@kcs-trade/reference')
@@ -304,14 +303,20 @@ export async function runExport(
   if (req.out === '-') {
     sink = streamSink(ctx.stdout, false)
   } else {
-    tmp = join(dirname(req.out), `.${basename(req.out)}.${process.pid}-${randomBytes(4).toString('hex')}.part`)
+    tmp = join(
+      dirname(req.out),
+      `.${basename(req.out)}.${process.pid}-${randomBytes(4).toString('hex')}.part`,
+    )
     const opened = await fileSink(tmp)
     sink = opened.sink
     closeFile = () => opened.stream.destroy()
   }
   const progress = options.quiet
     ? undefined
-    : createRowProgress(ctx.stderr, total, { label: `export ${req.format}` })
+    : createRowProgress(ctx.stderr, total, {
+        label: `export ${req.format}`,
+        ...(options.progressEveryMs === undefined ? {} : { plainEveryMs: options.progressEveryMs }),
+      })
   const names = new NameResolver(reference)
   let read = 0
   let written = 0
@@ -391,7 +396,9 @@ export async function exportCommand(ctx: CliContext, argv: string[]): Promise<nu
   } else {
     const line =
       `exported ${formatNumber(summary.rows)} rows` +
-      (summary.level ? ` (${formatNumber(summary.rowsRead)} mirrored rows summed to HS${summary.level})` : '') +
+      (summary.level
+        ? ` (${formatNumber(summary.rowsRead)} mirrored rows summed to HS${summary.level})`
+        : '') +
       ` ${summary.from}..${summary.to} to ${summary.out === '-' ? 'stdout' : summary.out} (${summary.format}, ${formatBytes(summary.bytes)}) ` +
       `in ${formatSeconds(summary.seconds)}, ${formatNumber(summary.rowsPerSecond)} rows/s\n`
     ;(summary.out === '-' ? ctx.stderr : ctx.stdout).write(line)

@@ -58,9 +58,7 @@ function selectionWhere(query: TradeSelection): { where: SQL[]; countries: strin
   const { from, to } = queryWindow(query)
   const countries = selectionCountries(query)
   const prefix = queryHsPrefix(query.hsPrefix)
-  const where: SQL[] = [
-    sql`t.period between ${periodToDate(from)}::date and ${periodToDate(to)}::date`,
-  ]
+  const where: SQL[] = [sql`t.period between ${periodToDate(from)}::date and ${periodToDate(to)}::date`]
   if (countries.length > 0)
     where.push(
       sql`t.country_code in (${sql.join(
@@ -149,7 +147,11 @@ export async function* iterateTradeAggregates(
   const countries = selectionCountries(query)
   let group: TradeAggregate | undefined
   for (const country of countries.length > 0 ? countries : [undefined]) {
-    for await (const r of iterateTradeRows(db, { country, hsPrefix: prefix ?? undefined, from, to }, options)) {
+    for await (const r of iterateTradeRows(
+      db,
+      { country, hsPrefix: prefix ?? undefined, from, to },
+      options,
+    )) {
       const code = r.hsCode.slice(0, level)
       if (
         group &&
