@@ -187,22 +187,23 @@ function databaseExists(url: string): boolean {
 
 class Interrupted extends Error {}
 
-/** The rows of the export, names joined, as the database streams them. */
-async function* exportRows(
+/** The rows of the export, names joined, in batches as the database streams them. */
+async function* exportBatches(
   db: KcsDatabase,
   req: ExportRequest,
   selection: TradeSelection & { countries: string[] },
   names: NameResolver,
   read: (n: number) => void,
-): AsyncGenerator<ExportRow> {
-  const { iterateTradeAggregates, iterateTradeRows } = await import('@kcs-trade/db')
+): AsyncGenerator<ExportRow[]> {
+  const { iterateTradeAggregates, iterateTradeRowPages } = await import('@kcs-trade/db')
   if (req.level !== undefined) {
+    let batch: ExportRow[] = []
     for await (const g of iterateTradeAggregates(db, { ...selection, level: req.level })) {
       read(g.rowCount)
       const c = names.country(g.countryCode, g.countryName)
       // A group of one code keeps the mirror's name as a fallback; a group of many has none.
       const h = names.hs(g.hsCode, g.period, g.rowCount === 1 ? g.itemName : '')
-      yield {
+      batch.push({
         period: g.period,
         country_code: g.countryCode,
         country_name_en: c.en,
@@ -215,17 +216,21 @@ async function* exportRows(
         import_kg: g.importKg,
         import_usd: g.importUsd,
         balance_usd: g.balanceUsd,
+      })
+      if (batch.length === 1024) {
+        yield batch
+        batch = []
       }
     }
+    if (batch.length > 0) yield batch
     return
   }
-  for (const country of selection.countries) {
-    const q = { country, hsPrefix: selection.hsPrefix, from: selection.from, to: selection.to }
-    for await (const r of iterateTradeRows(db, q)) {
-      read(1)
+  for await (const page of iterateTradeRowPages(db, selection)) {
+    read(page.length)
+    yield page.map((r) => {
       const c = names.country(r.countryCode, r.countryName)
       const h = names.hs(r.hsCode, r.period, r.itemName)
-      yield {
+      return {
         period: r.period,
         country_code: r.countryCode,
         country_name_en: c.en,
@@ -239,7 +244,7 @@ async function* exportRows(
         import_usd: r.importUsd,
         balance_usd: r.balanceUsd,
       }
-    }
+    })
   }
 }
 
@@ -322,17 +327,17 @@ export async function runExport(
   let written = 0
   try {
     const writer = createRowWriter(req.format, sink)
-    const rows = exportRows(db, req, { ...selection, countries: withRows }, names, (n) => {
+    const batches = exportBatches(db, req, { ...selection, countries: withRows }, names, (n) => {
       read += n
     })
-    for await (const row of rows) {
-      const pending = writer.write(row)
-      if (pending) await pending
-      written++
-      if ((written & 1023) === 0) {
-        if (ctx.shutdown.aborted) throw new Interrupted('export interrupted')
-        progress?.tick(read)
+    for await (const batch of batches) {
+      for (const row of batch) {
+        const pending = writer.write(row)
+        if (pending) await pending
+        written++
       }
+      if (ctx.shutdown.aborted) throw new Interrupted('export interrupted')
+      progress?.tick(read)
     }
     if (ctx.shutdown.aborted) throw new Interrupted('export interrupted')
     await writer.finish()

@@ -1,6 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { countTradeRows, iterateTradeAggregates, mirroredWindow, type TradeAggregate } from './aggregate.js'
+import {
+  countTradeRows,
+  iterateTradeAggregates,
+  iterateTradeRowPages,
+  mirroredWindow,
+  type TradeAggregate,
+} from './aggregate.js'
 import { InvalidQueryError } from './errors.js'
+import { tradeRows } from './read.js'
 import { replaceSlice } from './replace.js'
 import { backends, META, row, useTestDb } from './test-utils/backends.js'
 import type { TradeRow } from './types.js'
@@ -128,6 +135,30 @@ describe.each(backends)('aggregates on $name', (backend) => {
       expect(everything.map((l) => l.slice(0, 2))).toEqual(['CN', 'JP', 'US', 'US', 'US'])
     },
   )
+
+  it.skipIf(backend.skip)('pages rows country by country, equal to tradeRows', async () => {
+    const pages: TradeRow[][] = []
+    for await (const p of iterateTradeRowPages(
+      t.db,
+      { countries: ['US', 'JP'], from: '2024-01', to: '2025-12' },
+      { pageSize: 4 },
+    ))
+      pages.push(p)
+    expect(pages.map((p) => p.length)).toEqual([1, 4, 2])
+    expect(pages.flat()).toEqual([
+      ...(await tradeRows(t.db, { country: 'JP', from: '2024-01', to: '2025-12' })),
+      ...(await tradeRows(t.db, { country: 'US', from: '2024-01', to: '2025-12' })),
+    ])
+    const all: TradeRow[] = []
+    for await (const p of iterateTradeRowPages(
+      t.db,
+      { hsPrefix: '8501', from: '2024-01', to: '2025-12' },
+      { pageSize: 1 },
+    ))
+      all.push(...p)
+    expect(all).toEqual(await tradeRows(t.db, { hsPrefix: '8501', from: '2024-01', to: '2025-12' }))
+    expect(all.map((r) => r.countryCode)).toEqual(['CN', 'JP', 'US', 'US', 'US', 'US'])
+  })
 
   it.skipIf(backend.skip)('counts rows per country and finds the mirrored window', async () => {
     expect(await countTradeRows(t.db, { from: '2024-01', to: '2025-12' })).toEqual([

@@ -1,11 +1,11 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { KcsDatabase } from './connect.js'
 import { InvalidQueryError } from './errors.js'
-import { type IterateOptions, iterateTradeRows } from './read.js'
+import type { IterateOptions } from './read.js'
 import { hsPrefixCondition } from './replace.js'
 import { periodToDate, queryCountry, queryHsPrefix, queryWindow } from './slice.js'
 import { rowsOf, toSafeNumber } from './sql.js'
-import type { TradeTotals } from './types.js'
+import type { TradeRow, TradeTotals } from './types.js'
 
 /**
  * Filter of `countTradeRows`, `mirroredWindow` and `iterateTradeAggregates`: any number of countries
@@ -113,6 +113,79 @@ export async function mirroredWindow(
   return r?.lo && r.hi ? { from: r.lo, to: r.hi } : null
 }
 
+interface PageRow {
+  period: string
+  pdate: string
+  country_code: string
+  country_name: string
+  hs_code: string
+  item_name: string
+  export_kg: string
+  export_usd: string
+  import_kg: string
+  import_usd: string
+  balance_usd: string
+}
+
+/**
+ * Every mirrored row of the selection, a page (an array of up to `pageSize` rows, default 10,000) at a
+ * time, ordered by (country, period, HS code): one country after the other with keyset pages on the
+ * primary key, the next page's query sent before the current page is handed over, so the database
+ * works while the caller processes. Memory: two pages. Rows are the same as `iterateTradeRows` gives.
+ */
+export async function* iterateTradeRowPages(
+  db: KcsDatabase,
+  query: TradeSelection,
+  options: IterateOptions = {},
+): AsyncGenerator<TradeRow[]> {
+  const { from, to } = queryWindow(query)
+  const countries = selectionCountries(query)
+  const prefix = queryHsPrefix(query.hsPrefix)
+  const pageSize = Math.max(1, Math.floor(options.pageSize ?? 10_000))
+  for (const country of countries.length > 0 ? countries : [null]) {
+    const page = async (after: PageRow | undefined): Promise<PageRow[]> => {
+      const where: SQL[] = [sql`t.period between ${periodToDate(from)}::date and ${periodToDate(to)}::date`]
+      if (country) where.push(sql`t.country_code = ${country}`)
+      if (prefix) where.push(hsPrefixCondition(prefix))
+      if (after)
+        where.push(
+          sql`(t.country_code, t.period, t.hs_code) > (${after.country_code}, ${after.pdate}::date, ${after.hs_code})`,
+        )
+      return rowsOf<PageRow>(
+        await db.execute(sql`
+          select to_char(t.period, 'YYYY-MM') as period, to_char(t.period, 'YYYY-MM-DD') as pdate,
+            t.country_code, t.country_name, t.hs_code, t.item_name,
+            t.export_kg::text as export_kg, t.export_usd::text as export_usd, t.import_kg::text as import_kg,
+            t.import_usd::text as import_usd, t.balance_usd::text as balance_usd
+          from trade_rows t where ${sql.join(where, sql` and `)}
+          order by t.country_code, t.period, t.hs_code
+          limit ${pageSize}`),
+      )
+    }
+    let pending: Promise<PageRow[]> | undefined = page(undefined)
+    while (pending) {
+      const rows: PageRow[] = await pending
+      const last = rows[rows.length - 1]
+      // Ask for the next page now; it is awaited after the caller has taken this one.
+      pending = rows.length === pageSize && last ? page(last) : undefined
+      // An abandoned prefetch must not surface as an unhandled rejection.
+      pending?.catch(() => {})
+      yield rows.map((r) => ({
+        period: r.period,
+        countryCode: r.country_code,
+        countryName: r.country_name,
+        hsCode: r.hs_code,
+        itemName: r.item_name,
+        exportKg: toSafeNumber('exportKg', r.export_kg),
+        exportUsd: toSafeNumber('exportUsd', r.export_usd),
+        importKg: toSafeNumber('importKg', r.import_kg),
+        importUsd: toSafeNumber('importUsd', r.import_usd),
+        balanceUsd: toSafeNumber('balanceUsd', r.balance_usd),
+      }))
+    }
+  }
+}
+
 function hsLevel(level: unknown): HsLevel {
   if (level !== 2 && level !== 4 && level !== 6 && level !== 10)
     throw new InvalidQueryError(`level must be 2, 4, 6 or 10, got ${JSON.stringify(level)}`)
@@ -123,9 +196,9 @@ function hsLevel(level: unknown): HsLevel {
  * The mirrored rows of the selection summed by month × country × HS code cut to `level` digits,
  * ordered by (country, month, code), streamed in bounded memory on PGlite and PostgreSQL alike.
  *
- * The rows are read in primary-key order with keyset pages (as `iterateTradeRows` does, one country
- * after the other), where every group is a contiguous run, and summed as they pass: memory holds one
- * page and one group whatever the size of the selection. Throws InvalidQueryError when `level` is not
+ * The rows are read with `iterateTradeRowPages` (primary-key order, one country after the other),
+ * where every group is a contiguous run, and summed as they pass: memory holds two pages and the
+ * groups of one page whatever the size of the selection. Throws InvalidQueryError when `level` is not
  * 2, 4, 6 or 10 or is shorter than the HS prefix, and UnsafeIntegerError if a sum leaves the safe
  * integer range.
  *
@@ -143,15 +216,10 @@ export async function* iterateTradeAggregates(
     throw new InvalidQueryError(
       `level ${level} is shorter than the HS prefix ${prefix}: every row already shares its first ${prefix.length} digits`,
     )
-  const { from, to } = queryWindow(query)
-  const countries = selectionCountries(query)
   let group: TradeAggregate | undefined
-  for (const country of countries.length > 0 ? countries : [undefined]) {
-    for await (const r of iterateTradeRows(
-      db,
-      { country, hsPrefix: prefix ?? undefined, from, to },
-      options,
-    )) {
+  for await (const page of iterateTradeRowPages(db, query, options)) {
+    const done: TradeAggregate[] = []
+    for (const r of page) {
       const code = r.hsCode.slice(0, level)
       if (
         group &&
@@ -167,7 +235,7 @@ export async function* iterateTradeAggregates(
         group.rowCount++
         continue
       }
-      if (group) yield group
+      if (group) done.push(group)
       group = {
         period: r.period,
         countryCode: r.countryCode,
@@ -182,6 +250,7 @@ export async function* iterateTradeAggregates(
         rowCount: 1,
       }
     }
+    yield* done
   }
   if (group) yield group
 }

@@ -2,6 +2,7 @@ export {
   countTradeRows,
   type HsLevel,
   iterateTradeAggregates,
+  iterateTradeRowPages,
   mirroredWindow,
   type TradeAggregate,
   type TradeSelection,
