@@ -7,6 +7,7 @@
  *
  *   pnpm --filter @kcs-trade/worker bench:export                 # 5,000,000 rows
  *   pnpm --filter @kcs-trade/worker bench:export -- --rows 1000000 --formats csv,parquet
+ *   pnpm --filter @kcs-trade/worker bench:export -- --heap 128     # exports under a 128 MB V8 heap cap
  *
  * Needs PostgreSQL at KCS_BENCH_DATABASE_URL or TEST_DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/test) and psql on the PATH; drops its database at the end.
@@ -27,6 +28,10 @@ const { values } = parseArgs({
     rows: { type: 'string', default: '5000000' },
     formats: { type: 'string', default: 'csv,parquet,json,csv@4' },
     keep: { type: 'boolean' },
+    /** Cap the export processes' V8 old space (MB): an export that completes under it holds less. */
+    heap: { type: 'string' },
+    /** Reuse a mirror built by an earlier run with --keep instead of building one. */
+    use: { type: 'string' },
   },
 })
 const ROWS = Number(values.rows)
@@ -166,15 +171,23 @@ async function build(url: string): Promise<number> {
   }
 }
 
-const name = `kcs_bench_export_${randomBytes(4).toString('hex')}`
-const admin = await connect(SERVER, { poolSize: 1 })
-await query(admin, `create database ${name}`)
-await admin.close()
-const url = new URL(SERVER)
-url.pathname = `/${name}`
+const name = values.use ? '' : `kcs_bench_export_${randomBytes(4).toString('hex')}`
+const url = new URL(values.use ?? SERVER)
+if (!values.use) {
+  const admin = await connect(SERVER, { poolSize: 1 })
+  await query(admin, `create database ${name}`)
+  await admin.close()
+  url.pathname = `/${name}`
+}
 const dir = mkdtempSync(join(tmpdir(), 'kcs-export-bench-'))
 try {
-  const n = await build(url.toString())
+  let n: number
+  if (values.use) {
+    const db = await connect(url.toString(), { poolSize: 1 })
+    n = Number((await query<{ n: number }>(db, 'select count(*)::int as n from trade_rows'))[0]?.n)
+    await db.close()
+    console.log(`reusing ${n.toLocaleString('en-US')} rows`)
+  } else n = await build(url.toString())
   const results: Array<{ what: string; s: Sampled; bytes: number; rows: number }> = []
   const baseOut = join(dir, 'copy.csv')
   const copySql = `select to_char(period, 'YYYY-MM') as period, country_code, hs_code, export_kg, export_usd, import_kg, import_usd, balance_usd from trade_rows order by country_code, period, hs_code`
@@ -200,6 +213,7 @@ try {
     const [format, level] = f.split('@') as [string, string | undefined]
     const out = join(dir, `export.${format === 'json' ? 'jsonl' : format}`)
     const args = ['--conditions=@kcs-trade/source', '--import', 'tsx', CLI, 'export', '--out', out, '--json']
+    if (values.heap) args.unshift(`--max-old-space-size=${Number(values.heap)}`)
     if (level) args.push('--level', level)
     const s = await runSampled(process.execPath, args, { DATABASE_URL: url.toString() })
     results.push({
@@ -220,9 +234,9 @@ try {
     )
 } finally {
   rmSync(dir, { recursive: true, force: true })
-  if (!values.keep) {
+  if (!values.keep && !values.use) {
     const a = await connect(SERVER, { poolSize: 1 })
     await query(a, `drop database if exists ${name} with (force)`)
     await a.close()
-  } else console.log(`kept database ${url}`)
+  } else if (values.keep) console.log(`kept database ${url}`)
 }
