@@ -217,7 +217,7 @@ try {
     if (level) args.push('--level', level)
     const s = await runSampled(process.execPath, args, { DATABASE_URL: url.toString() })
     results.push({
-      what: `kcs-trade export --format ${format}${level ? ` --level ${level}` : ''}`,
+      what: `kcs-trade export --format ${format}${level ? ` --level ${level}` : ''}${values.heap ? ` (V8 heap cap ${values.heap} MB)` : ''}`,
       s,
       bytes: statSync(out).size,
       rows: n,
