@@ -6,6 +6,7 @@ import { parse, parseCountries, parseHsList, parseMonth, parsePositiveInt } from
 import { type Clock, systemClock } from './clock.js'
 import { keyFingerprint, loadConfig, redactKey, requireServiceKey, type WorkerConfig } from './config.js'
 import { clip, UsageError } from './errors.js'
+import { EXPORT_HELP } from './export-help.js'
 import { csvLine, formatNumber, table } from './format.js'
 import type { SyncSummary } from './inline.js'
 import type { MemoryQuota, RedisQuota } from './limits.js'
@@ -52,6 +53,7 @@ export const COMMANDS = [
   'schedule',
   'status',
   'serve',
+  'export',
 ] as const
 export type CommandName = (typeof COMMANDS)[number]
 
@@ -71,6 +73,7 @@ Commands:
   schedule    install or update the freshness scheduler (re-fetch the last 13 months daily)
   status      coverage, queue counts, quota used today, recent failures [--json]
   serve       ops HTTP endpoint: /healthz /readyz /metrics and a queue dashboard
+  export      mirrored rows or HS-level sums to csv, parquet or json (JSON Lines), names joined
 
 Environment: KCS_SERVICE_KEY, KCS_BASE_URL, DATABASE_URL, REDIS_URL, KCS_DAILY_QUOTA,
 KCS_RATE_PER_SECOND, LOG_LEVEL, KCS_QUEUE_PREFIX (see apps/worker/README.md)`,
@@ -107,6 +110,7 @@ re-fetches the last 13 months of every mirrored country; revisions are recorded 
   status: `Usage: kcs-trade status [--json]
 
 Coverage by country and year, queue counts, quota used today and when it resets, recent failures.`,
+  export: EXPORT_HELP,
   serve: `Usage: kcs-trade serve [--port 9464] [--host 127.0.0.1] [--token T] [--allow-public]
 
 /healthz, /readyz (Redis and DB reachable), /metrics (Prometheus), /api/status, and the web
@@ -1027,6 +1031,7 @@ export const HANDLERS: Record<CommandName, (ctx: CliContext, argv: string[]) => 
   schedule: scheduleCommand,
   status: statusCommand,
   serve: serveCommand,
+  export: (ctx, argv) => import('./export.js').then((m) => m.exportCommand(ctx, argv)),
 }
 
 /** Run one CLI invocation; returns the exit code. Usage errors print the problem and a hint, exit 2. */

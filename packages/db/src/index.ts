@@ -1,4 +1,13 @@
 export {
+  countTradeRows,
+  type HsLevel,
+  iterateTradeAggregates,
+  iterateTradeRowPages,
+  mirroredWindow,
+  type TradeAggregate,
+  type TradeSelection,
+} from './aggregate.js'
+export {
   type ConnectOptions,
   connect,
   DEFAULT_DATABASE_URL,

@@ -1,0 +1,99 @@
+/**
+ * English and Korean names of the export's countries and HS codes, from @kcs-trade/reference.
+ *
+ * - Countries: `countries.get(code)` (`nameEn`, CLDR; `nameKo`, the Ministry of Foreign Affairs
+ *   spelling). A code the table lacks keeps the Korean name the mirror holds and no English name.
+ * - 2-, 4- and 6-digit codes: the HS edition in force in the row's month — HS2022 from 2022, HS2017
+ *   for 2017–2021, HS2012 before — falling back to the other editions when the code is missing there.
+ *   The reference has Korean titles for every chapter but only for some headings and subheadings:
+ *   the others have no Korean name (null).
+ * - 10-digit lines (and the 7–9-digit groupings the API sometimes serves): the HSK table, whose one
+ *   edition is 2025-01-01. Its names are relative to the parent ("Other", "기타"); such a name is
+ *   given after its parent's (`Frozen meat of bovine animals: Other`). A line the HSK 2025 table lacks
+ *   (retired before 2025) gets its HS subheading's English name and the Korean name KCS served in
+ *   the mirror.
+ */
+import type {
+  countries as CountryTable,
+  HsEdition,
+  hsk as HskTable,
+  hs as HsTable,
+} from '@kcs-trade/reference'
+
+export interface Names {
+  en: string | null
+  ko: string | null
+}
+
+export interface Reference {
+  countries: typeof CountryTable
+  hs: typeof HsTable
+  hsk: typeof HskTable
+}
+
+/** The HS edition KCS classified a month's trade under. */
+export function hsEditionOf(period: string): HsEdition {
+  const year = Number(period.slice(0, 4))
+  return year >= 2022 ? '2022' : year >= 2017 ? '2017' : '2012'
+}
+
+const EDITION_ORDER: Record<HsEdition, HsEdition[]> = {
+  '2022': ['2022', '2017', '2012'],
+  '2017': ['2017', '2022', '2012'],
+  '2012': ['2012', '2017', '2022'],
+}
+
+const RELATIVE_EN = /^(other|others|of |for |in |with |not |excluding |parts|n\.e\.s)/i
+const RELATIVE_KO = /^(기타|그 밖의|그 외)/
+
+/** A cache of names per (code, edition): bounded by the reference tables, not by the export size. */
+export class NameResolver {
+  private readonly countryCache = new Map<string, Names>()
+  private readonly hsCache = new Map<string, Names>()
+
+  constructor(private readonly ref: Reference) {}
+
+  country(code: string, mirrorName: string): Names {
+    const hit = this.countryCache.get(code)
+    if (hit) return hit
+    const c = this.ref.countries.get(code)
+    const names: Names = c ? { en: c.nameEn, ko: c.nameKo } : { en: null, ko: mirrorName || null }
+    this.countryCache.set(code, names)
+    return names
+  }
+
+  hs(code: string, period: string, mirrorName: string): Names {
+    const edition = code.length <= 6 ? hsEditionOf(period) : 'hsk'
+    const key = `${edition}:${code}`
+    const hit = this.hsCache.get(key)
+    if (hit) return hit
+    const names =
+      code.length <= 6 ? this.hsNames(code, edition as HsEdition) : this.hskNames(code, period, mirrorName)
+    this.hsCache.set(key, names)
+    return names
+  }
+
+  private hsNames(code: string, edition: HsEdition): Names {
+    if (code.length !== 2 && code.length !== 4 && code.length !== 6) return { en: null, ko: null }
+    for (const e of EDITION_ORDER[edition]) {
+      const entry = this.ref.hs.get(code, { edition: e })
+      if (entry) return { en: entry.nameEn, ko: entry.nameKo ?? null }
+    }
+    return { en: null, ko: null }
+  }
+
+  private hskNames(code: string, period: string, mirrorName: string): Names {
+    const entry = code.length <= 10 ? this.ref.hsk.get(code) : undefined
+    if (!entry) {
+      const sub = this.hsNames(code.slice(0, 6), hsEditionOf(period))
+      return { en: sub.en, ko: mirrorName || null }
+    }
+    const parents = entry.path.slice(0, -1).reverse()
+    const parentEn = parents.find((p) => p.nameEn)?.nameEn
+    const parentKo = parents.find((p) => p.nameKo)?.nameKo
+    return {
+      en: parentEn && RELATIVE_EN.test(entry.nameEn) ? `${parentEn}: ${entry.nameEn}` : entry.nameEn,
+      ko: parentKo && RELATIVE_KO.test(entry.nameKo) ? `${parentKo}: ${entry.nameKo}` : entry.nameKo,
+    }
+  }
+}
