@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { KcsDatabase } from './connect.js'
-import { InvalidQueryError } from './errors.js'
+import { describeValue, InvalidQueryError } from './errors.js'
+import { assertDatabase, assertObject, optionsObject, positiveInteger } from './guards.js'
 import type { IterateOptions } from './read.js'
 import { hsPrefixCondition } from './replace.js'
 import { periodToDate, queryCountry, queryHsPrefix, queryWindow } from './slice.js'
@@ -54,6 +55,15 @@ function selectionCountries(query: TradeSelection): string[] {
   return [...out].sort()
 }
 
+const SELECTION_HINT =
+  'Pass { from: "2025-01", to: "2025-12", countries?: ["US"], hsPrefix?: "85" } (see TradeSelection).'
+
+/** The database and selection checks every function here starts with. */
+function checkArgs(db: unknown, query: unknown): void {
+  assertDatabase(db)
+  assertObject(query, 'query', SELECTION_HINT)
+}
+
 function selectionWhere(query: TradeSelection): { where: SQL[]; countries: string[] } {
   const { from, to } = queryWindow(query)
   const countries = selectionCountries(query)
@@ -78,6 +88,7 @@ export async function countTradeRows(
   db: KcsDatabase,
   query: TradeSelection,
 ): Promise<Array<{ country: string; rows: number }>> {
+  checkArgs(db, query)
   const { where } = selectionWhere(query)
   const rows = rowsOf<{ country: string; n: string }>(
     await db.execute(sql`
@@ -96,6 +107,8 @@ export async function mirroredWindow(
   db: KcsDatabase,
   query: Pick<TradeSelection, 'countries'> = {},
 ): Promise<{ from: string; to: string } | null> {
+  assertDatabase(db)
+  query = optionsObject(query, 'query', 'Pass { countries: ["US"] } or nothing for every country.')
   const countries = selectionCountries({ from: '2000-01', to: '2000-01', ...query })
   const where =
     countries.length > 0
@@ -138,10 +151,12 @@ export async function* iterateTradeRowPages(
   query: TradeSelection,
   options: IterateOptions = {},
 ): AsyncGenerator<TradeRow[]> {
+  checkArgs(db, query)
+  options = optionsObject(options, 'options', 'Pass { pageSize: 10000 } or nothing.')
   const { from, to } = queryWindow(query)
   const countries = selectionCountries(query)
   const prefix = queryHsPrefix(query.hsPrefix)
-  const pageSize = Math.max(1, Math.floor(options.pageSize ?? 10_000))
+  const pageSize = positiveInteger(options.pageSize, 'options.pageSize', 10_000, 1_000_000)
   for (const country of countries.length > 0 ? countries : [null]) {
     const page = async (after: PageRow | undefined): Promise<PageRow[]> => {
       const where: SQL[] = [sql`t.period between ${periodToDate(from)}::date and ${periodToDate(to)}::date`]
@@ -188,7 +203,7 @@ export async function* iterateTradeRowPages(
 
 function hsLevel(level: unknown): HsLevel {
   if (level !== 2 && level !== 4 && level !== 6 && level !== 10)
-    throw new InvalidQueryError(`level must be 2, 4, 6 or 10, got ${JSON.stringify(level)}`)
+    throw new InvalidQueryError(`level must be 2, 4, 6 or 10, got ${describeValue(level)}`)
   return level
 }
 
@@ -210,6 +225,7 @@ export async function* iterateTradeAggregates(
   query: TradeSelection & { level: HsLevel },
   options: IterateOptions = {},
 ): AsyncGenerator<TradeAggregate> {
+  checkArgs(db, query)
   const level = hsLevel(query.level)
   const prefix = queryHsPrefix(query.hsPrefix)
   if (prefix && prefix.length > level)

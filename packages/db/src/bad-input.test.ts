@@ -136,6 +136,21 @@ function queryCases(
   return list
 }
 
+const BAD_COUNTRY_LISTS: Array<[string, unknown]> = [
+  ['a string', 'US'],
+  ['a number', 5],
+  ...BAD_COUNTRIES.map(([l, v]): [string, unknown] => [`[${l}]`, [v]]),
+  ['a million entries', new Array(1_000_000).fill('U')],
+]
+
+/** Window, HS prefix and country-list cases of a TradeSelection-taking function. */
+function selectionCases(call: (query: unknown) => unknown): Case[] {
+  return [
+    ...queryCases(call, { hs: true }),
+    ...each('countries', BAD_COUNTRY_LISTS, (v) => call({ ...WINDOW, countries: v })),
+  ]
+}
+
 function dbCases(call: (d: unknown) => unknown): Case[] {
   return each('db', NOT_A_DB, call)
 }
@@ -420,6 +435,45 @@ const TABLE: Record<string, Case[]> = {
     {
       name: 'hsDigits with hsLength',
       call: () => pkg.topItems(db(), { ...WINDOW, limit: 5, hsDigits: 2, hsLength: 4 }),
+      expect: 'error',
+    },
+  ],
+  countTradeRows: [
+    ...dbCases((d) => pkg.countTradeRows(d as Any, WINDOW)),
+    ...selectionCases((q) => pkg.countTradeRows(db(), q as Any)),
+  ],
+  mirroredWindow: [
+    ...dbCases((d) => pkg.mirroredWindow(d as Any)),
+    ...each('query', NOT_AN_OBJECT, (q) => pkg.mirroredWindow(db(), q as Any)),
+    ...each('countries', BAD_COUNTRY_LISTS, (v) => pkg.mirroredWindow(db(), { countries: v as Any })),
+  ],
+  iterateTradeRowPages: [
+    ...dbCases((d) => drain(pkg.iterateTradeRowPages(d as Any, WINDOW))),
+    ...selectionCases((q) => drain(pkg.iterateTradeRowPages(db(), q as Any))),
+    ...each('options', NOT_AN_OBJECT, (o) => drain(pkg.iterateTradeRowPages(db(), WINDOW, o as Any))),
+    ...each(
+      'options.pageSize',
+      [
+        ['0', 0],
+        ['NaN', Number.NaN],
+        ['-5', -5],
+        ['1e12', 1e12],
+        ['"100"', '100'],
+      ],
+      (v) => drain(pkg.iterateTradeRowPages(db(), WINDOW, { pageSize: v as Any })),
+    ),
+  ],
+  iterateTradeAggregates: [
+    ...dbCases((d) => drain(pkg.iterateTradeAggregates(d as Any, { ...WINDOW, level: 4 }))),
+    ...selectionCases((q) =>
+      drain(pkg.iterateTradeAggregates(db(), (q && typeof q === 'object' ? { level: 4, ...q } : q) as Any)),
+    ),
+    ...each('level', [...WRONG_TYPES, ['3', 3], ['"4"', '4'], ['12', 12]], (v) =>
+      drain(pkg.iterateTradeAggregates(db(), { ...WINDOW, level: v as Any })),
+    ),
+    {
+      name: 'level shorter than the prefix',
+      call: () => drain(pkg.iterateTradeAggregates(db(), { ...WINDOW, hsPrefix: '8542', level: 2 })),
       expect: 'error',
     },
   ],
