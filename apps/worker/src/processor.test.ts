@@ -177,6 +177,34 @@ describe('quota reservations for calls never sent', () => {
     expect((await deps.quota.snapshot()).used).toBe(0)
   })
 
+  it('gives the call back when the connection was refused (the request never left), not for other network errors', async () => {
+    const refused = fakeDeps(() => named('KcsNetworkError', { retryable: true }))
+    const stream = refused.deps.fetcher.stream.bind(refused.deps.fetcher)
+    refused.deps.fetcher.stream = (slice) => Object.assign(stream(slice), { notSent: () => true })
+    const outcome = await processSlice(year, refused.deps, { attempt: 1, maxAttempts: 3 })
+    expect(outcome).toMatchObject({ status: 'retry', kind: 'network' })
+    expect((await refused.deps.quota.snapshot()).used).toBe(0)
+
+    // A reset after sending may have been counted by the API: the reservation stays.
+    const reset = fakeDeps(() => named('KcsNetworkError', { retryable: true }))
+    const streamB = reset.deps.fetcher.stream.bind(reset.deps.fetcher)
+    reset.deps.fetcher.stream = (slice) => Object.assign(streamB(slice), { notSent: () => false })
+    await processSlice(year, reset.deps, { attempt: 1, maxAttempts: 3 })
+    expect((await reset.deps.quota.snapshot()).used).toBe(1)
+  })
+
+  it("waits for the breaker's cool-down on the engine's clock, even when that clock is not the system clock", async () => {
+    const { deps } = fakeDeps(() => named('KcsCircuitOpenError', { retryAt: new Date(Date.now() + 5_000) }))
+    // A test clock nine hours ahead (as fault suites use to cross midnight in Korea).
+    const clock = manualClock(Date.now() + 9 * 3_600_000)
+    deps.clock = clock
+    const outcome = await processSlice(year, deps, { attempt: 1, maxAttempts: 3 })
+    expect(outcome.status).toBe('wait')
+    const wait = (outcome as { until: number }).until - clock.now()
+    expect(wait).toBeGreaterThan(4_000)
+    expect(wait).toBeLessThanOrEqual(5_000)
+  })
+
   it('gives the call back when the wait for the per-second limiter is aborted', async () => {
     const { deps, calls } = fakeDeps(() => 1)
     const stop = new AbortController()

@@ -23,6 +23,11 @@ export interface FetchSummary {
 /** A streaming answer: rows as they are parsed; `summary()` is known once every row has been read. */
 export interface SliceStream extends AsyncIterable<unknown> {
   summary(): FetchSummary | null
+  /**
+   * After a failure: true when the request provably never left this machine (connection refused, host not found), so
+   * the call it reserved from the daily quota can be given back. Absent or false = it may have reached the API.
+   */
+  notSent?(): boolean
 }
 
 /** Where rows come from (the client, in production). One `stream` = one API call. */
@@ -253,13 +258,15 @@ export async function processSlice(
   }
   const started = performance.now()
   const timing: SliceTiming = { fetchMs: 0, parseMs: 0, writeMs: 0 }
+  let stream: SliceStream | undefined
   try {
-    const stream = deps.fetcher.stream(slice, options.signal)
-    const timed = timeIterator(stream, timing, started)
-    const result = await deps.store.replace(slice, timed, () => stream.summary())
+    const current = deps.fetcher.stream(slice, options.signal)
+    stream = current
+    const timed = timeIterator(current, timing, started)
+    const result = await deps.store.replace(slice, timed, () => current.summary())
     const total = performance.now() - started
     timing.writeMs = Math.max(0, total - timing.fetchMs - timing.parseMs)
-    const summary = stream.summary()
+    const summary = current.summary()
     deps.metrics.call('ok')
     deps.metrics.rows(result.rowCount)
     if (summary && typeof summary.remaining === 'number') {
@@ -284,6 +291,10 @@ export async function processSlice(
     const c = classifyError(error)
     deps.metrics.call(c.kind)
     const message = redactKey(errorMessage(error), deps.serviceKey)
+    if (c.kind === 'network' && stream?.notSent?.() === true) {
+      // Connection refused (or no such host): the request never left, so the API did not count it either.
+      await deps.quota.release(decision.day)
+    }
     if (c.kind === 'quota_exceeded') {
       await deps.quota.exhaust()
       const until = c.retryAt ?? (await deps.quota.snapshot()).resetAt
@@ -301,13 +312,9 @@ export async function processSlice(
     if (c.kind === 'circuit_open') {
       // The breaker refused before any request was sent: give the reserved call back.
       await deps.quota.release(decision.day)
-      return {
-        status: 'wait',
-        slice,
-        reason: 'circuit_open',
-        until: c.retryAt ?? clock.now() + 30_000,
-        called: false,
-      }
+      // The breaker's retryAt is on the system clock; `until` is on the engine's clock (they differ under test clocks).
+      const waitMs = c.retryAt !== undefined ? Math.max(0, c.retryAt - Date.now()) : 30_000
+      return { status: 'wait', slice, reason: 'circuit_open', until: clock.now() + waitMs, called: false }
     }
     const final = !c.transient || options.attempt >= options.maxAttempts
     if (!final) {
