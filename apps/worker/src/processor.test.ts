@@ -177,19 +177,24 @@ describe('quota reservations for calls never sent', () => {
     expect((await deps.quota.snapshot()).used).toBe(0)
   })
 
-  it('gives the call back when the connection was refused (the request never left), not for other network errors', async () => {
+  it('a refused connection (the request never left) gives the call back and waits without using an attempt; a reset does not', async () => {
     const refused = fakeDeps(() => named('KcsNetworkError', { retryable: true }))
     const stream = refused.deps.fetcher.stream.bind(refused.deps.fetcher)
     refused.deps.fetcher.stream = (slice) => Object.assign(stream(slice), { notSent: () => true })
-    const outcome = await processSlice(year, refused.deps, { attempt: 1, maxAttempts: 3 })
-    expect(outcome).toMatchObject({ status: 'retry', kind: 'network' })
+    // Even on the last attempt: an API that refuses connections makes the slice wait, it does not fail it.
+    const outcome = await processSlice(year, refused.deps, { attempt: 3, maxAttempts: 3 })
+    expect(outcome).toMatchObject({ status: 'wait', reason: 'unreachable', called: false })
     expect((await refused.deps.quota.snapshot()).used).toBe(0)
+    expect(refused.failures).toEqual([])
 
     // A reset after sending may have been counted by the API: the reservation stays.
     const reset = fakeDeps(() => named('KcsNetworkError', { retryable: true }))
     const streamB = reset.deps.fetcher.stream.bind(reset.deps.fetcher)
     reset.deps.fetcher.stream = (slice) => Object.assign(streamB(slice), { notSent: () => false })
-    await processSlice(year, reset.deps, { attempt: 1, maxAttempts: 3 })
+    expect(await processSlice(year, reset.deps, { attempt: 1, maxAttempts: 3 })).toMatchObject({
+      status: 'retry',
+      kind: 'network',
+    })
     expect((await reset.deps.quota.snapshot()).used).toBe(1)
   })
 

@@ -210,7 +210,7 @@ export type SliceOutcome =
   | {
       status: 'wait'
       slice: Slice
-      reason: 'quota_exceeded' | 'rate_limited' | 'circuit_open'
+      reason: 'quota_exceeded' | 'rate_limited' | 'circuit_open' | 'unreachable'
       until: number
       /** Whether an API call was made (false when the quota gate stopped it first). */
       called: boolean
@@ -292,8 +292,13 @@ export async function processSlice(
     deps.metrics.call(c.kind)
     const message = redactKey(errorMessage(error), deps.serviceKey)
     if (c.kind === 'network' && stream?.notSent?.() === true) {
-      // Connection refused (or no such host): the request never left, so the API did not count it either.
+      // Connection refused (or no such host): the request never left, so the API did not count it either. An API
+      // that is down is not the slice's fault: the job waits (no attempt used) instead of failing for good after a
+      // few seconds of outage; the circuit breaker keeps the calls during a long outage to one probe per cool-down.
       await deps.quota.release(decision.day)
+      const delayMs = backoffDelay(options.attempt, 2_000, 30_000)
+      log.warn({ err: message, delayMs }, 'API unreachable (connection refused): the slice waits, no attempt used')
+      return { status: 'wait', slice, reason: 'unreachable', until: clock.now() + delayMs, called: false }
     }
     if (c.kind === 'quota_exceeded') {
       await deps.quota.exhaust()
