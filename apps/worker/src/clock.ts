@@ -81,7 +81,9 @@ export function offsetFileClock(path: string, readText: (path: string) => string
   }
   let offset = parse(first)
   if (offset === undefined) {
-    throw new Error(`KCS_TEST_CLOCK_FILE: ${path} must hold one integer (milliseconds ahead of the system clock)`)
+    throw new Error(
+      `KCS_TEST_CLOCK_FILE: ${path} must hold one integer (milliseconds ahead of the system clock)`,
+    )
   }
   let checkedAt = Date.now()
   return {

@@ -297,7 +297,10 @@ export async function processSlice(
       // few seconds of outage; the circuit breaker keeps the calls during a long outage to one probe per cool-down.
       await deps.quota.release(decision.day)
       const delayMs = backoffDelay(options.attempt, 2_000, 30_000)
-      log.warn({ err: message, delayMs }, 'API unreachable (connection refused): the slice waits, no attempt used')
+      log.warn(
+        { err: message, delayMs },
+        'API unreachable (connection refused): the slice waits, no attempt used',
+      )
       return { status: 'wait', slice, reason: 'unreachable', until: clock.now() + delayMs, called: false }
     }
     if (c.kind === 'quota_exceeded') {

@@ -136,7 +136,8 @@ async function main(): Promise<number> {
   }
   jsonMode = values.json === true
   const seed = values.seed === undefined ? 1 : Number(values.seed)
-  if (!Number.isInteger(seed)) throw new SetupError(`--seed must be an integer, got ${values.seed}`, 'e.g. --seed 7')
+  if (!Number.isInteger(seed))
+    throw new SetupError(`--seed must be an integer, got ${values.seed}`, 'e.g. --seed 7')
   const scale = values.short ? SHORT : FULL
   installExitHandlers()
 
@@ -263,7 +264,15 @@ async function main(): Promise<number> {
   }
   const counts = async () =>
     withTimeout(
-      queue.getJobCounts('wait', 'active', 'delayed', 'completed', 'failed', 'prioritized', 'waiting-children'),
+      queue.getJobCounts(
+        'wait',
+        'active',
+        'delayed',
+        'completed',
+        'failed',
+        'prioritized',
+        'waiting-children',
+      ),
       3_000,
       'job counts',
     )
@@ -359,8 +368,13 @@ async function main(): Promise<number> {
     for (const w of [...workers]) {
       if (w.alive() || killedByUs.has(w)) continue
       killedByUs.add(w)
-      const last = w.lines.slice(-3).map((l) => String(l.msg ?? '')).join(' | ')
-      crashes.push(`worker ${w.id} (pid ${w.pid}) exited by itself (${w.child.exitCode ?? w.child.signalCode}): ${last}`)
+      const last = w.lines
+        .slice(-3)
+        .map((l) => String(l.msg ?? ''))
+        .join(' | ')
+      crashes.push(
+        `worker ${w.id} (pid ${w.pid}) exited by itself (${w.child.exitCode ?? w.child.signalCode}): ${last}`,
+      )
       const replacement = spawnWorker()
       say(`worker ${w.id} CRASHED; started worker ${replacement.id}. Last lines: ${last.slice(0, 300)}`)
     }
@@ -403,10 +417,11 @@ async function main(): Promise<number> {
   const final = await refresh()
   checkCrashes()
   say('backfill finished: stopping the workers (SIGTERM)')
-  for (const w of workers) if (w.alive()) {
-    killedByUs.add(w)
-    w.child.kill('SIGTERM')
-  }
+  for (const w of workers)
+    if (w.alive()) {
+      killedByUs.add(w)
+      w.child.kill('SIGTERM')
+    }
   await Promise.race([Promise.all(workers.map((w) => w.exited)), sleep(15_000)])
   const failedJobs = await queue.getJobs(['failed'], 0, 50)
   const failedForGood = (final.failed ?? 0) as number
@@ -483,9 +498,12 @@ async function main(): Promise<number> {
   if (injections.rate23Bursts < 1) problems.push('no gateway 23 burst happened')
   if (!quotaReached) problems.push('the daily quota was never reached')
   if (circuitOpened < 1 || circuitClosed < 1)
-    problems.push(`the circuit breaker did not open and close (opened ${circuitOpened}, closed ${circuitClosed})`)
+    problems.push(
+      `the circuit breaker did not open and close (opened ${circuitOpened}, closed ${circuitClosed})`,
+    )
 
-  if (jsonMode) process.stdout.write(`${JSON.stringify({ ...report, ok: problems.length === 0, problems }, null, 2)}\n`)
+  if (jsonMode)
+    process.stdout.write(`${JSON.stringify({ ...report, ok: problems.length === 0, problems }, null, 2)}\n`)
   else printReport(report, problems)
   if (problems.length > 0) {
     const kept = join(tmpdir(), `kcs-chaos-logs-${Date.now()}`)
@@ -501,9 +519,13 @@ async function main(): Promise<number> {
 
 /** Closes a harness resource on every exit path (the services' cleanup runs it before stopping the servers). */
 function onExit(task: () => Promise<unknown>): void {
-  onCleanup('harness connection', async () => {
-    await task().catch(() => {})
-  }, () => {})
+  onCleanup(
+    'harness connection',
+    async () => {
+      await task().catch(() => {})
+    },
+    () => {},
+  )
 }
 
 const FIELDS = [
@@ -552,11 +574,15 @@ async function compare(db: KcsDatabase, emu: Emulator, countries: readonly strin
           continue
         }
         byKey.delete(k)
-        const diff = FIELDS.filter((f) => String(m[f]) !== String((t as unknown as Record<string, unknown>)[f]))
+        const diff = FIELDS.filter(
+          (f) => String(m[f]) !== String((t as unknown as Record<string, unknown>)[f]),
+        )
         if (diff.length > 0) {
           wrong++
           if (examples.length < 5)
-            examples.push(`wrong ${country} ${k}: ${diff.map((f) => `${f} ${String(m[f])} ≠ ${String(t[f])}`).join(', ')}`)
+            examples.push(
+              `wrong ${country} ${k}: ${diff.map((f) => `${f} ${String(m[f])} ≠ ${String(t[f])}`).join(', ')}`,
+            )
         }
       }
       extra += byKey.size
@@ -566,11 +592,20 @@ async function compare(db: KcsDatabase, emu: Emulator, countries: readonly strin
   return { expected, present, missing, extra, wrong, examples }
 }
 
-function printReport(r: Record<string, unknown> & { [k: string]: never | unknown }, problems: string[]): void {
+function printReport(
+  r: Record<string, unknown> & { [k: string]: never | unknown },
+  problems: string[],
+): void {
   const rep = r as unknown as {
     command: string
     rows: Record<string, number>
-    calls: { made: number; slices: number; completedJobs: number; byOutcome: Record<string, number>; faultsInjected: Record<string, number> }
+    calls: {
+      made: number
+      slices: number
+      completedJobs: number
+      byOutcome: Record<string, number>
+      faultsInjected: Record<string, number>
+    }
     quota: { dailyQuota: number; reachedOnce: boolean; daysExhausted: number; callsBeyondQuota: number }
     jobsFailedForGood: number
     circuitBreaker: { opened: number; closed: number }
@@ -588,16 +623,44 @@ function printReport(r: Record<string, unknown> & { [k: string]: never | unknown
     ['missing', n(rep.rows.missing!)],
     ['extra', n(rep.rows.extra!)],
     ['wrong', n(rep.rows.wrong!)],
-    ['calls made / slices', `${n(rep.calls.made)} / ${n(rep.calls.slices)} (${(rep.calls.made / rep.calls.slices).toFixed(2)}×; ${n(rep.calls.completedJobs)} jobs completed incl. split parts)`],
-    ['call outcomes', Object.entries(rep.calls.byOutcome).map(([k, v]) => `${k} ${v}`).join(', ')],
-    ['faults injected', Object.entries(rep.calls.faultsInjected).map(([k, v]) => `${k} ${v}`).join(', ')],
-    ['quota ever exceeded', rep.quota.callsBeyondQuota === 0 ? 'never (0 calls beyond the daily quota)' : `YES: ${rep.quota.callsBeyondQuota} calls beyond it`],
-    ['daily quota reached', rep.quota.reachedOnce ? `yes, on ${rep.quota.daysExhausted} day(s) (quota ${rep.quota.dailyQuota}; clocks moved past midnight KST each time)` : 'no'],
+    [
+      'calls made / slices',
+      `${n(rep.calls.made)} / ${n(rep.calls.slices)} (${(rep.calls.made / rep.calls.slices).toFixed(2)}×; ${n(rep.calls.completedJobs)} jobs completed incl. split parts)`,
+    ],
+    [
+      'call outcomes',
+      Object.entries(rep.calls.byOutcome)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ],
+    [
+      'faults injected',
+      Object.entries(rep.calls.faultsInjected)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ],
+    [
+      'quota ever exceeded',
+      rep.quota.callsBeyondQuota === 0
+        ? 'never (0 calls beyond the daily quota)'
+        : `YES: ${rep.quota.callsBeyondQuota} calls beyond it`,
+    ],
+    [
+      'daily quota reached',
+      rep.quota.reachedOnce
+        ? `yes, on ${rep.quota.daysExhausted} day(s) (quota ${rep.quota.dailyQuota}; clocks moved past midnight KST each time)`
+        : 'no',
+    ],
     ['jobs failed for good', n(rep.jobsFailedForGood)],
     ['circuit breaker', `opened ${rep.circuitBreaker.opened}, closed ${rep.circuitBreaker.closed}`],
     ['stalled jobs recovered', n(rep.stalledJobsRecovered)],
     ['worker crashes', n(rep.workerCrashes.length)],
-    ['injections', Object.entries(rep.injections).map(([k, v]) => `${k} ${v}`).join(', ')],
+    [
+      'injections',
+      Object.entries(rep.injections)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ],
     ['peak calls in one second', String(rep.peakPerSecond)],
     ['time taken', `${rep.seconds.toFixed(1)} s`],
   ]

@@ -169,7 +169,8 @@ export async function startPrivateRedis(
     child = spawn(bin, args, { stdio: 'ignore' })
     const deadline = Date.now() + 15_000
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new SetupError('redis-server exited at start', `see ${dir}/redis.log`)
+      if (child.exitCode !== null)
+        throw new SetupError('redis-server exited at start', `see ${dir}/redis.log`)
       if (ping() === 'PONG') return
       await sleep(50)
     }
@@ -258,7 +259,10 @@ export async function startPrivatePostgres(runDir: string): Promise<PrivatePostg
   }
   const init = run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync'])
   if (init.status !== 0) {
-    throw new SetupError(`initdb failed: ${(init.stderr || init.stdout).trim().slice(-500)}`, 'see the message above')
+    throw new SetupError(
+      `initdb failed: ${(init.stderr || init.stdout).trim().slice(-500)}`,
+      'see the message above',
+    )
   }
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=100`
   let running = false
@@ -307,7 +311,15 @@ export function startWorker(
 ): WorkerProcess {
   const child = spawn(
     process.execPath,
-    ['--conditions=@kcs-trade/source', '--import', 'tsx', CLI_PATH, 'worker', '--concurrency', String(concurrency)],
+    [
+      '--conditions=@kcs-trade/source',
+      '--import',
+      'tsx',
+      CLI_PATH,
+      'worker',
+      '--concurrency',
+      String(concurrency),
+    ],
     {
       cwd: WORKER_DIR,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },

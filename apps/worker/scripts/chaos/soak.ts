@@ -43,7 +43,9 @@ const say = (text: string) => process.stderr.write(`[${elapsed().toFixed(1).padS
 
 /** Small slices (one country, one month, one HS chapter): many calls, modest rows, so the calls are the load. */
 function* sliceSource(countries: readonly string[]): Generator<Slice> {
-  const chapters = Array.from({ length: 97 }, (_, i) => String(i + 1).padStart(2, '0')).filter((c) => c !== '77')
+  const chapters = Array.from({ length: 97 }, (_, i) => String(i + 1).padStart(2, '0')).filter(
+    (c) => c !== '77',
+  )
   for (let round = 0; ; round++) {
     for (const hs of chapters)
       for (let m = 1; m <= 12; m++)
@@ -88,7 +90,11 @@ async function main(): Promise<number> {
     ratePerSecond: API_LIMIT,
     dailyQuota: 100_000_000,
   })
-  onCleanup('emulator', () => emu.close(), () => {})
+  onCleanup(
+    'emulator',
+    () => emu.close(),
+    () => {},
+  )
   const countries = emu.truth
     .countries()
     .filter((c) => c.profile === 'small' || c.profile === 'medium')
@@ -113,9 +119,17 @@ async function main(): Promise<number> {
   }
   const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null })
   redis.on('error', () => {})
-  onCleanup('harness redis', async () => redis.disconnect(), () => {})
+  onCleanup(
+    'harness redis',
+    async () => redis.disconnect(),
+    () => {},
+  )
   const queue = createQueue(redis, PREFIX)
-  onCleanup('queue', () => queue.close(), () => {})
+  onCleanup(
+    'queue',
+    () => queue.close(),
+    () => {},
+  )
   const events = new QueueEvents(QUEUE_NAME, {
     connection: { host: '127.0.0.1', port: redisServer.port },
     prefix: PREFIX,
@@ -125,7 +139,11 @@ async function main(): Promise<number> {
   events.on('stalled', () => {
     stalledEvents++
   })
-  onCleanup('queue events', () => events.close(), () => {})
+  onCleanup(
+    'queue events',
+    () => events.close(),
+    () => {},
+  )
 
   const workers: WorkerProcess[] = []
   for (let i = 1; i <= WORKERS; i++) workers.push(startWorker(i, env, CONCURRENCY, join(runDir, 'logs')))
@@ -146,8 +164,13 @@ async function main(): Promise<number> {
   await feed()
 
   const samples: number[][] = workers.map(() => [])
-  const perMinute: Array<{ minute: number; rssMb: number[]; calls: number; callsPerSecond: number; peak: number }> =
-    []
+  const perMinute: Array<{
+    minute: number
+    rssMb: number[]
+    calls: number
+    callsPerSecond: number
+    peak: number
+  }> = []
   const endAt = Date.now() + minutes * 60_000
   let minuteStart = Date.now()
   let callsAtMinute = emu.stats.total
@@ -160,7 +183,7 @@ async function main(): Promise<number> {
     if (Date.now() - minuteStart >= 60_000 || Date.now() >= endAt) {
       minute++
       const rss = workers.map((w) => Number(rssMb(w.pid).toFixed(1)))
-      rss.forEach((v, i) => samples[i]!.push(v))
+      for (const [i, v] of rss.entries()) samples[i]!.push(v)
       const calls = emu.stats.total - callsAtMinute
       const seconds = (Date.now() - minuteStart) / 1000
       const row = {
@@ -181,14 +204,21 @@ async function main(): Promise<number> {
   const loadSeconds = (Date.now() - loadStart) / 1000
   const loadCalls = emu.stats.total - callsAtStart
   say(`load over after ${loadSeconds.toFixed(0)} s; letting the queue drain (no new jobs)`)
-  const drained = await until(async () => {
-    const c = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized')
-    return (c.wait ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) === 0
-  }, 120_000, 500)
+  const drained = await until(
+    async () => {
+      const c = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized')
+      return (c.wait ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) === 0
+    },
+    120_000,
+    500,
+  )
   const left = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'completed', 'failed')
   const leftOver = (left.wait ?? 0) + (left.active ?? 0) + (left.delayed ?? 0) + (left.prioritized ?? 0)
   for (const w of workers) if (w.alive()) w.child.kill('SIGTERM')
-  const exits = await Promise.race([Promise.all(workers.map((w) => w.exited)), sleep(20_000).then(() => null)])
+  const exits = await Promise.race([
+    Promise.all(workers.map((w) => w.exited)),
+    sleep(20_000).then(() => null),
+  ])
 
   // Flat memory: after the first minute (warm-up), the highest RSS of the second half of the run is at most 25 % (or
   // 50 MB) above the highest of the first half. Judged from 3 samples on (3 minutes).
@@ -232,7 +262,8 @@ async function main(): Promise<number> {
   if ((left.failed ?? 0) > 0) problems.push(`${left.failed} jobs failed`)
   if (leftOver > 0) problems.push(`${leftOver} jobs left stalled or unfinished`)
   if (memoryFlat === false) problems.push(`worker memory kept growing: ${JSON.stringify(growth)}`)
-  if (values.json) process.stdout.write(`${JSON.stringify({ ...report, ok: problems.length === 0, problems }, null, 2)}\n`)
+  if (values.json)
+    process.stdout.write(`${JSON.stringify({ ...report, ok: problems.length === 0, problems }, null, 2)}\n`)
   else {
     const lines = [
       `\nsoak report — ${report.command}`,
