@@ -8,7 +8,13 @@ import { DatabaseConnectionError, InvalidDatabaseUrlError } from './errors.js'
 import { migrate } from './migrate.js'
 import { ledger, tradeRows } from './read.js'
 import { replaceSlice } from './replace.js'
-import { createTestDatabase, META, postgresAvailable, rows, TEST_DATABASE_URL } from './test-utils/backends.js'
+import {
+  createTestDatabase,
+  META,
+  postgresAvailable,
+  rows,
+  TEST_DATABASE_URL,
+} from './test-utils/backends.js'
 
 const dirs: string[] = []
 afterAll(() => {
