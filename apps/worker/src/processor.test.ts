@@ -8,6 +8,7 @@ import { MemoryMetrics } from './metrics.js'
 import {
   backoffDelay,
   classifyError,
+  databaseUnavailable,
   type EngineDeps,
   type FailureInfo,
   processSlice,
@@ -196,6 +197,38 @@ describe('quota reservations for calls never sent', () => {
       kind: 'network',
     })
     expect((await reset.deps.quota.snapshot()).used).toBe(1)
+  })
+
+  it('a database outage makes the slice wait without using an attempt; the call goes back only if it was never sent', async () => {
+    const refused = Object.assign(new Error('Replacing slice failed: connect ECONNREFUSED'), {
+      code: 'REPLACE_FAILED',
+      cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    })
+    // The writer could not even open its transaction: no row was asked for, so no call was sent.
+    const before = fakeDeps(() => 10)
+    before.deps.store.replace = async () => {
+      throw refused
+    }
+    const a = await processSlice(year, before.deps, { attempt: 4, maxAttempts: 4 })
+    expect(a).toMatchObject({ status: 'wait', reason: 'database_unavailable', called: false })
+    expect((await before.deps.quota.snapshot()).used).toBe(0)
+    expect(before.failures).toEqual([])
+
+    // The server went away mid-write (after the call): the call was made and stays counted.
+    const during = fakeDeps(() => 10)
+    during.deps.store.replace = async (_slice, rows) => {
+      for await (const _ of rows) break
+      throw Object.assign(new Error('write failed'), {
+        cause: new Error('Connection terminated unexpectedly'),
+      })
+    }
+    const b = await processSlice(year, during.deps, { attempt: 4, maxAttempts: 4 })
+    expect(b).toMatchObject({ status: 'wait', reason: 'database_unavailable', called: true })
+    expect((await during.deps.quota.snapshot()).used).toBe(1)
+
+    // A server starting up (SQLSTATE 57P03) is an outage too; a constraint violation (23505) is not.
+    expect(databaseUnavailable(Object.assign(new Error('starting up'), { code: '57P03' }))).toBe(true)
+    expect(databaseUnavailable(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false)
   })
 
   it("waits for the breaker's cool-down on the engine's clock, even when that clock is not the system clock", async () => {

@@ -210,7 +210,7 @@ export type SliceOutcome =
   | {
       status: 'wait'
       slice: Slice
-      reason: 'quota_exceeded' | 'rate_limited' | 'circuit_open' | 'unreachable'
+      reason: 'quota_exceeded' | 'rate_limited' | 'circuit_open' | 'unreachable' | 'database_unavailable'
       until: number
       /** Whether an API call was made (false when the quota gate stopped it first). */
       called: boolean
@@ -259,10 +259,12 @@ export async function processSlice(
   const started = performance.now()
   const timing: SliceTiming = { fetchMs: 0, parseMs: 0, writeMs: 0 }
   let stream: SliceStream | undefined
+  // Whether the writer asked for the first row: the call is only sent then (the fetcher's streams are lazy).
+  const pulled = { yes: false }
   try {
     const current = deps.fetcher.stream(slice, options.signal)
     stream = current
-    const timed = timeIterator(current, timing, started)
+    const timed = timeIterator(current, timing, started, pulled)
     const result = await deps.store.replace(slice, timed, () => current.summary())
     const total = performance.now() - started
     timing.writeMs = Math.max(0, total - timing.fetchMs - timing.parseMs)
@@ -302,6 +304,20 @@ export async function processSlice(
         'API unreachable (connection refused): the slice waits, no attempt used',
       )
       return { status: 'wait', slice, reason: 'unreachable', until: clock.now() + delayMs, called: false }
+    }
+    if (c.kind === 'other' && databaseUnavailable(error)) {
+      // The database is restarting or unreachable: not the slice's fault, so no attempt is used (a short outage would
+      // otherwise fail slices for good). If the writer failed before asking for rows, no call was sent either.
+      if (!pulled.yes) await deps.quota.release(decision.day)
+      const delayMs = backoffDelay(options.attempt, 2_000, 30_000)
+      log.warn({ err: message, delayMs }, 'database unavailable: the slice waits, no attempt used')
+      return {
+        status: 'wait',
+        slice,
+        reason: 'database_unavailable',
+        until: clock.now() + delayMs,
+        called: pulled.yes,
+      }
     }
     if (c.kind === 'quota_exceeded') {
       await deps.quota.exhaust()
@@ -367,12 +383,44 @@ export async function processSlice(
   }
 }
 
+/** SQLSTATE classes and codes that say "the server is not available right now", not "this write is wrong". */
+const DB_UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300'])
+const DB_UNAVAILABLE_SOCKET = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+])
+const DB_CONNECTION_LOST =
+  /Connection terminated|connection error and is not queryable|terminating connection/i
+
+/**
+ * Is this database error an outage (server restarting, shutting down, unreachable, connection lost) rather than a
+ * problem with the data? Looks through the cause chain for node-postgres' socket errors and SQLSTATE codes.
+ */
+export function databaseUnavailable(error: unknown): boolean {
+  for (const e of causes(error)) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string') {
+      if (DB_UNAVAILABLE_STATES.has(code) || DB_UNAVAILABLE_SOCKET.has(code) || /^08...$/.test(code))
+        return true
+    }
+    const message = (e as { message?: unknown }).message
+    if (typeof message === 'string' && DB_CONNECTION_LOST.test(message)) return true
+  }
+  return false
+}
+
 /** Measure time spent waiting on the answer (first row = fetch, the rest = parse); the remainder is the writer's. */
 async function* timeIterator(
   source: AsyncIterable<unknown>,
   timing: SliceTiming,
   started: number,
+  pulled: { yes: boolean },
 ): AsyncGenerator<unknown> {
+  pulled.yes = true
   const it = source[Symbol.asyncIterator]()
   let first = true
   for (;;) {
