@@ -34,7 +34,7 @@ describe('the client fetcher under connection faults', () => {
 
   it('a refused connection is reported as never sent; a reset after sending is not', async () => {
     const fetcher = createClientFetcher({ serviceKey: KEY, baseUrl: emu.url, timeoutMs: 5_000 })
-    const paused = emu.faults.refuseFor(800)
+    const paused = emu.faults.refuseFor(2_000)
     await new Promise((r) => setTimeout(r, 50))
     const refused = fetcher.stream(slice)
     expect(await drain(refused)).toMatchObject({ name: 'KcsNetworkError' })
@@ -57,7 +57,7 @@ describe('the client fetcher under connection faults', () => {
       serviceKey: KEY,
       baseUrl: emu.url,
       timeoutMs: 5_000,
-      circuitBreaker: { failureThreshold: 2, cooldownMs: 300 },
+      circuitBreaker: { failureThreshold: 2, cooldownMs: 2_000 },
       onCircuit: (e) => events.push(e),
     })
     const paused = emu.faults.refuseFor(500)
@@ -67,8 +67,10 @@ describe('the client fetcher under connection faults', () => {
     await drain(fetcher.stream(slice))
     expect(events.map((e) => e.event)).toEqual(['opened'])
     expect(await drain(fetcher.stream(slice))).toMatchObject({ name: 'KcsCircuitOpenError' })
+    const openedAt = Date.now()
     await paused
-    await new Promise((r) => setTimeout(r, 350))
+    // After the cool-down, one probe goes through and closes the breaker.
+    await new Promise((r) => setTimeout(r, Math.max(0, openedAt + 2_100 - Date.now())))
     expect(await drain(fetcher.stream(slice))).toBeUndefined()
     expect(events.map((e) => e.event)).toEqual(['opened', 'closed'])
   })
