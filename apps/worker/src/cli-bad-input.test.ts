@@ -433,6 +433,28 @@ const ENV_CASES: Record<string, Case[]> = {
     env: { KCS_RATE_PER_SECOND: v },
     message: /KCS_RATE_PER_SECOND/,
   })),
+  KCS_QUOTA_RECHECK_MS: ['abc', '100', '1.5', '-1'].map((v) => ({
+    args: PLAN,
+    env: { KCS_QUOTA_RECHECK_MS: v },
+    message: /KCS_QUOTA_RECHECK_MS/,
+  })),
+  KCS_CIRCUIT_THRESHOLD: ['abc', '0', '2.5'].map((v) => ({
+    args: PLAN,
+    env: { KCS_CIRCUIT_THRESHOLD: v },
+    message: /KCS_CIRCUIT_THRESHOLD/,
+  })),
+  KCS_CIRCUIT_COOLDOWN_MS: ['abc', '10', '1e999'].map((v) => ({
+    args: PLAN,
+    env: { KCS_CIRCUIT_COOLDOWN_MS: v },
+    message: /KCS_CIRCUIT_COOLDOWN_MS/,
+  })),
+  KCS_TEST_CLOCK_FILE: [
+    {
+      args: ['worker'],
+      env: { KCS_TEST_CLOCK_FILE: join(tmp, 'no-such-clock-file') },
+      message: /KCS_TEST_CLOCK_FILE: cannot read/,
+    },
+  ],
   LOG_LEVEL: ['loud', '5'].map((v) => ({ args: PLAN, env: { LOG_LEVEL: v }, message: /LOG_LEVEL.*one of/ })),
   KCS_QUEUE_PREFIX: ['a:b', 'x'.repeat(65), 'spaces here', "kcs'; FLUSHALL"].map((v) => ({
     args: ['status'],

@@ -57,3 +57,47 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true })
   })
 }
+
+/** How often an {@link offsetFileClock} looks at its file again (real ms). */
+export const OFFSET_FILE_RECHECK_MS = 200
+
+/**
+ * TEST ONLY — never set in production. A clock `offset` ms ahead of the system clock, the offset read from a file
+ * (one decimal integer of milliseconds) and read again at most every {@link OFFSET_FILE_RECHECK_MS}, so a fault suite
+ * can move running worker processes past midnight in Korea (together with the emulator's clock) without a restart.
+ * The worker uses it only when `KCS_TEST_CLOCK_FILE` names such a file. A file that cannot be read or parsed at start
+ * throws; later, a bad read keeps the last good offset (the suite rewrites the file while workers read it).
+ */
+export function offsetFileClock(path: string, readText: (path: string) => string): Clock {
+  const parse = (text: string): number | undefined => {
+    const t = text.trim()
+    return /^-?\d{1,15}$/.test(t) ? Number(t) : undefined
+  }
+  let first: string
+  try {
+    first = readText(path)
+  } catch (error) {
+    throw new Error(`KCS_TEST_CLOCK_FILE: cannot read ${path}: ${(error as Error).message}`)
+  }
+  let offset = parse(first)
+  if (offset === undefined) {
+    throw new Error(
+      `KCS_TEST_CLOCK_FILE: ${path} must hold one integer (milliseconds ahead of the system clock)`,
+    )
+  }
+  let checkedAt = Date.now()
+  return {
+    now() {
+      const real = Date.now()
+      if (real - checkedAt >= OFFSET_FILE_RECHECK_MS) {
+        checkedAt = real
+        try {
+          offset = parse(readText(path)) ?? offset
+        } catch {
+          // keep the last good offset
+        }
+      }
+      return real + (offset as number)
+    },
+  }
+}

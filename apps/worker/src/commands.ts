@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { KcsDatabase } from '@kcs-trade/db'
 import type { Queue } from 'bullmq'
 import { parse, parseCountries, parseHsList, parseMonth, parsePositiveInt } from './cli-args.js'
-import { type Clock, systemClock } from './clock.js'
+import { type Clock, offsetFileClock, systemClock } from './clock.js'
 import { keyFingerprint, loadConfig, redactKey, requireServiceKey, type WorkerConfig } from './config.js'
 import { clip, UsageError } from './errors.js'
 import { EXPORT_HELP } from './export-help.js'
@@ -689,6 +689,25 @@ async function lookupCommand(ctx: CliContext, argv: string[]): Promise<number> {
 
 /* ----------------------------------------------------------------- worker ------------------------------------------------------------------ */
 
+/** The system clock, or — only when the test-only `KCS_TEST_CLOCK_FILE` is set — a clock offset by that file's value. */
+function workerClock(cfg: WorkerConfig, log: Logger): Clock {
+  if (!cfg.testClockFile) return systemClock
+  let clock: Clock
+  try {
+    clock = offsetFileClock(cfg.testClockFile, (p) => readFileSync(p, 'utf8'))
+  } catch (error) {
+    throw new UsageError(
+      (error as Error).message,
+      'KCS_TEST_CLOCK_FILE is for fault suites only: unset it to use the system clock',
+    )
+  }
+  log.warn(
+    { testClockFile: cfg.testClockFile },
+    'KCS_TEST_CLOCK_FILE is set: the calendar clock (quota day) follows a test offset — never use this in production',
+  )
+  return clock
+}
+
 async function workerCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const { values } = parse('worker', argv, { concurrency: { type: 'string' } })
   if (values.help) return help(ctx, 'worker')
@@ -700,7 +719,7 @@ async function workerCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const serviceKey = requireServiceKey(cfg)
   const log = logger(ctx, cfg)
   await requireRedis(cfg.redisUrl, log)
-  const clock = ctx.clock ?? systemClock
+  const clock = ctx.clock ?? workerClock(cfg, log)
   const db = await openDatabase(cfg.databaseUrl)
   const redis = createRedis(cfg.redisUrl)
   const limits = redisLimits(redis, cfg, serviceKey, clock)
@@ -712,6 +731,7 @@ async function workerCommand(ctx: CliContext, argv: string[]): Promise<number> {
     limits,
     logger: log,
     clock,
+    circuitBreaker: { failureThreshold: cfg.circuitThreshold, cooldownMs: cfg.circuitCooldownMs },
   })
   await warmUpHttp()
   const worker = createSyncWorker({
@@ -720,6 +740,7 @@ async function workerCommand(ctx: CliContext, argv: string[]): Promise<number> {
     deps,
     concurrency,
     clock,
+    quotaRecheckMs: cfg.quotaRecheckMs,
     lockDurationMs: cfg.jobLockMs,
     stalledIntervalMs: Math.max(500, Math.min(30_000, Math.floor(cfg.jobLockMs / 2))),
     freshnessSlices: () => freshnessSlices(db, clock, cfg.dailyQuota),

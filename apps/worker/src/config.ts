@@ -104,6 +104,31 @@ const envSchema = z.object({
     emptyToUndefined,
     z.coerce.number({ message: 'must be milliseconds, e.g. 30000' }).int().min(0).default(30_000),
   ),
+  KCS_QUOTA_RECHECK_MS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ message: 'must be milliseconds, e.g. 300000' })
+      .int({ message: 'must be whole milliseconds, e.g. 300000' })
+      .min(500, { message: 'must be at least 500 ms' })
+      .default(300_000),
+  ),
+  KCS_CIRCUIT_THRESHOLD: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ message: 'must be a whole number of consecutive connection failures, e.g. 5' })
+      .int({ message: 'must be a whole number of consecutive connection failures, e.g. 5' })
+      .min(1, { message: 'must be at least 1' })
+      .default(5),
+  ),
+  KCS_CIRCUIT_COOLDOWN_MS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ message: 'must be milliseconds, e.g. 30000' })
+      .int({ message: 'must be whole milliseconds, e.g. 30000' })
+      .min(100, { message: 'must be at least 100 ms' })
+      .default(30_000),
+  ),
+  KCS_TEST_CLOCK_FILE: optionalString,
 })
 
 export interface WorkerConfig {
@@ -121,6 +146,18 @@ export interface WorkerConfig {
   jobLockMs: number
   /** On SIGTERM/SIGINT, how long in-flight jobs may take to finish before they are released. */
   shutdownTimeoutMs: number
+  /** While the daily quota is spent, a waiting job looks at the clock again after at most this long (real ms). */
+  quotaRecheckMs: number
+  /** Consecutive connection failures (network, timeout, 5xx) that open the client's circuit breaker. */
+  circuitThreshold: number
+  /** How long the circuit breaker stays open before one probe request is let through. */
+  circuitCooldownMs: number
+  /**
+   * TEST ONLY (`KCS_TEST_CLOCK_FILE`): a file holding a number of milliseconds the worker's calendar clock runs ahead
+   * of the system clock (quota day, midnight KST). Fault suites use it to move the workers past midnight in Korea
+   * together with the emulator; unset in production, where the system clock is used.
+   */
+  testClockFile: string | undefined
 }
 
 /** Read and validate the configuration; throws {@link ConfigError} naming every variable to fix. */
@@ -151,6 +188,10 @@ export function loadConfig(
     freshnessCron: e.KCS_FRESHNESS_CRON,
     jobLockMs: e.KCS_JOB_LOCK_MS,
     shutdownTimeoutMs: e.KCS_SHUTDOWN_TIMEOUT_MS,
+    quotaRecheckMs: e.KCS_QUOTA_RECHECK_MS,
+    circuitThreshold: e.KCS_CIRCUIT_THRESHOLD,
+    circuitCooldownMs: e.KCS_CIRCUIT_COOLDOWN_MS,
+    testClockFile: e.KCS_TEST_CLOCK_FILE?.trim(),
   }
 }
 

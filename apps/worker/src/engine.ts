@@ -1,4 +1,5 @@
-import { createKcsClient } from '@kcs-trade/client'
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { CircuitBreaker, type CircuitBreakerOptions, createKcsClient } from '@kcs-trade/client'
 import {
   connect,
   type KcsDatabase,
@@ -32,6 +33,39 @@ export interface FetcherOptions {
    * sending would let calls bunch up on the server's clock).
    */
   rate?: RateLimiter
+  /** The client's circuit breaker settings (default: 5 consecutive connection failures, 30 s cool-down). */
+  circuitBreaker?: CircuitBreakerOptions
+  /** Told when the circuit breaker opens (again) or closes. */
+  onCircuit?: (event: CircuitEvent) => void
+}
+
+/** A circuit breaker transition: `opened` (threshold reached, or the half-open probe failed) or `closed` (a request got through). */
+export interface CircuitEvent {
+  event: 'opened' | 'closed'
+  failures: number
+  cooldownMs: number
+}
+
+/** The client's circuit breaker, reporting its transitions (so that logs and the chaos suite can count them). */
+export class ObservedCircuitBreaker extends CircuitBreaker {
+  constructor(
+    options: CircuitBreakerOptions,
+    private readonly onChange: (event: CircuitEvent) => void,
+  ) {
+    super(options)
+  }
+  override recordFailure(): void {
+    const before = this.state
+    const failures = this.failures + 1
+    super.recordFailure()
+    if (this.state === 'open' && before !== 'open')
+      this.onChange({ event: 'opened', failures, cooldownMs: this.cooldownMs })
+  }
+  override recordSuccess(): void {
+    const before = this.state
+    super.recordSuccess()
+    if (before !== 'closed') this.onChange({ event: 'closed', failures: 0, cooldownMs: this.cooldownMs })
+  }
 }
 
 type ClientMeta = {
@@ -51,20 +85,33 @@ type ClientMeta = {
 export function createClientFetcher(options: FetcherOptions): SliceFetcher {
   const baseFetch = options.fetch ?? globalThis.fetch
   const rate = options.rate
-  const fetch: typeof globalThis.fetch = rate
-    ? async (input, init) => {
-        // ky hands over a Request that carries the abort signal; a plain fetch(url, init) carries it in init.
-        const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined)
-        await rate.acquire(signal ?? undefined)
-        return baseFetch(input, init)
-      }
-    : baseFetch
+  // Which slice's call a fetch belongs to, so that a refused connection can be told to that slice's stream.
+  const calls = new AsyncLocalStorage<CallState>()
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    if (rate) {
+      // ky hands over a Request that carries the abort signal; a plain fetch(url, init) carries it in init.
+      const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined)
+      await rate.acquire(signal ?? undefined)
+    }
+    try {
+      return await baseFetch(input, init)
+    } catch (error) {
+      const state = calls.getStore()
+      if (state && neverSent(error)) state.notSent = true
+      throw error
+    }
+  }
   const kcs = createKcsClient({
     serviceKey: options.serviceKey,
     baseUrl: options.baseUrl,
     timeoutMs: options.timeoutMs ?? 120_000,
     retry: 0,
     fetch,
+    ...(options.onCircuit
+      ? { circuitBreaker: new ObservedCircuitBreaker(options.circuitBreaker ?? {}, options.onCircuit) }
+      : options.circuitBreaker
+        ? { circuitBreaker: options.circuitBreaker }
+        : {}),
   })
   return {
     limitsRate: rate !== undefined,
@@ -76,8 +123,21 @@ export function createClientFetcher(options: FetcherOptions): SliceFetcher {
         ...(slice.hs ? { hs: slice.hs } : {}),
       }
       const stream = kcs.streamTradeByItemCountry(query)
+      const state: CallState = { notSent: false }
       return {
-        [Symbol.asyncIterator]: () => stream[Symbol.asyncIterator](),
+        [Symbol.asyncIterator]: () => {
+          const it = stream[Symbol.asyncIterator]()
+          // Every step runs inside this call's context, where the fetch above finds `state`.
+          return {
+            next: () => calls.run(state, () => it.next()),
+            return: (value?: unknown) =>
+              calls.run(state, () => it.return?.(value) ?? Promise.resolve({ done: true as const, value })),
+            [Symbol.asyncIterator]() {
+              return this
+            },
+          } as AsyncIterator<unknown>
+        },
+        notSent: () => state.notSent,
         summary(): FetchSummary | null {
           const s = stream.summary as { total: unknown; meta: ClientMeta } | null
           if (!s) return null
@@ -95,6 +155,27 @@ export function createClientFetcher(options: FetcherOptions): SliceFetcher {
       }
     },
   }
+}
+
+interface CallState {
+  notSent: boolean
+}
+
+/** Errors of the connect phase: nothing was written to a socket, so the request cannot have reached the API. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+
+/** Did fetch fail before sending anything (undici reports the socket error as the `cause`)? */
+export function neverSent(error: unknown): boolean {
+  let e: unknown = error
+  for (let depth = 0; depth < 5 && e && typeof e === 'object'; depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && NOT_SENT_CODES.has(code)) return true
+    // AggregateError (happy eyeballs: every address refused) carries the per-address errors.
+    const errors = (e as { errors?: unknown }).errors
+    if (Array.isArray(errors) && errors.length > 0 && errors.every((x) => neverSent(x))) return true
+    e = (e as { cause?: unknown }).cause
+  }
+  return false
 }
 
 /**
@@ -236,6 +317,7 @@ export function createEngineDeps(options: {
   limits: Limits
   logger: Logger
   clock: Clock
+  circuitBreaker?: CircuitBreakerOptions
 }): EngineDeps {
   const { serviceKey, limits } = options
   return {
@@ -244,6 +326,15 @@ export function createEngineDeps(options: {
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs,
       rate: limits.rate,
+      ...(options.circuitBreaker ? { circuitBreaker: options.circuitBreaker } : {}),
+      onCircuit: (e) => {
+        if (e.event === 'opened')
+          options.logger.warn(
+            { circuit: 'opened', failures: e.failures, cooldownMs: e.cooldownMs },
+            'circuit breaker opened: the API is unreachable, no calls until the cool-down ends',
+          )
+        else options.logger.info({ circuit: 'closed' }, 'circuit breaker closed: the API answers again')
+      },
     }),
     store: createDbStore(options.db, serviceKey),
     ...limits,

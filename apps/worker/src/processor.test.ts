@@ -8,6 +8,7 @@ import { MemoryMetrics } from './metrics.js'
 import {
   backoffDelay,
   classifyError,
+  databaseUnavailable,
   type EngineDeps,
   type FailureInfo,
   processSlice,
@@ -175,6 +176,71 @@ describe('quota reservations for calls never sent', () => {
     const outcome = await processSlice(year, deps, { attempt: 1, maxAttempts: 3 })
     expect(outcome).toMatchObject({ status: 'wait', reason: 'circuit_open', called: false })
     expect((await deps.quota.snapshot()).used).toBe(0)
+  })
+
+  it('a refused connection (the request never left) gives the call back and waits without using an attempt; a reset does not', async () => {
+    const refused = fakeDeps(() => named('KcsNetworkError', { retryable: true }))
+    const stream = refused.deps.fetcher.stream.bind(refused.deps.fetcher)
+    refused.deps.fetcher.stream = (slice) => Object.assign(stream(slice), { notSent: () => true })
+    // Even on the last attempt: an API that refuses connections makes the slice wait, it does not fail it.
+    const outcome = await processSlice(year, refused.deps, { attempt: 3, maxAttempts: 3 })
+    expect(outcome).toMatchObject({ status: 'wait', reason: 'unreachable', called: false })
+    expect((await refused.deps.quota.snapshot()).used).toBe(0)
+    expect(refused.failures).toEqual([])
+
+    // A reset after sending may have been counted by the API: the reservation stays.
+    const reset = fakeDeps(() => named('KcsNetworkError', { retryable: true }))
+    const streamB = reset.deps.fetcher.stream.bind(reset.deps.fetcher)
+    reset.deps.fetcher.stream = (slice) => Object.assign(streamB(slice), { notSent: () => false })
+    expect(await processSlice(year, reset.deps, { attempt: 1, maxAttempts: 3 })).toMatchObject({
+      status: 'retry',
+      kind: 'network',
+    })
+    expect((await reset.deps.quota.snapshot()).used).toBe(1)
+  })
+
+  it('a database outage makes the slice wait without using an attempt; the call goes back only if it was never sent', async () => {
+    const refused = Object.assign(new Error('Replacing slice failed: connect ECONNREFUSED'), {
+      code: 'REPLACE_FAILED',
+      cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    })
+    // The writer could not even open its transaction: no row was asked for, so no call was sent.
+    const before = fakeDeps(() => 10)
+    before.deps.store.replace = async () => {
+      throw refused
+    }
+    const a = await processSlice(year, before.deps, { attempt: 4, maxAttempts: 4 })
+    expect(a).toMatchObject({ status: 'wait', reason: 'database_unavailable', called: false })
+    expect((await before.deps.quota.snapshot()).used).toBe(0)
+    expect(before.failures).toEqual([])
+
+    // The server went away mid-write (after the call): the call was made and stays counted.
+    const during = fakeDeps(() => 10)
+    during.deps.store.replace = async (_slice, rows) => {
+      for await (const _ of rows) break
+      throw Object.assign(new Error('write failed'), {
+        cause: new Error('Connection terminated unexpectedly'),
+      })
+    }
+    const b = await processSlice(year, during.deps, { attempt: 4, maxAttempts: 4 })
+    expect(b).toMatchObject({ status: 'wait', reason: 'database_unavailable', called: true })
+    expect((await during.deps.quota.snapshot()).used).toBe(1)
+
+    // A server starting up (SQLSTATE 57P03) is an outage too; a constraint violation (23505) is not.
+    expect(databaseUnavailable(Object.assign(new Error('starting up'), { code: '57P03' }))).toBe(true)
+    expect(databaseUnavailable(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false)
+  })
+
+  it("waits for the breaker's cool-down on the engine's clock, even when that clock is not the system clock", async () => {
+    const { deps } = fakeDeps(() => named('KcsCircuitOpenError', { retryAt: new Date(Date.now() + 5_000) }))
+    // A test clock nine hours ahead (as fault suites use to cross midnight in Korea).
+    const clock = manualClock(Date.now() + 9 * 3_600_000)
+    deps.clock = clock
+    const outcome = await processSlice(year, deps, { attempt: 1, maxAttempts: 3 })
+    expect(outcome.status).toBe('wait')
+    const wait = (outcome as { until: number }).until - clock.now()
+    expect(wait).toBeGreaterThan(4_000)
+    expect(wait).toBeLessThanOrEqual(5_000)
   })
 
   it('gives the call back when the wait for the per-second limiter is aborted', async () => {

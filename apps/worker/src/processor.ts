@@ -23,6 +23,11 @@ export interface FetchSummary {
 /** A streaming answer: rows as they are parsed; `summary()` is known once every row has been read. */
 export interface SliceStream extends AsyncIterable<unknown> {
   summary(): FetchSummary | null
+  /**
+   * After a failure: true when the request provably never left this machine (connection refused, host not found), so
+   * the call it reserved from the daily quota can be given back. Absent or false = it may have reached the API.
+   */
+  notSent?(): boolean
 }
 
 /** Where rows come from (the client, in production). One `stream` = one API call. */
@@ -205,7 +210,7 @@ export type SliceOutcome =
   | {
       status: 'wait'
       slice: Slice
-      reason: 'quota_exceeded' | 'rate_limited' | 'circuit_open'
+      reason: 'quota_exceeded' | 'rate_limited' | 'circuit_open' | 'unreachable' | 'database_unavailable'
       until: number
       /** Whether an API call was made (false when the quota gate stopped it first). */
       called: boolean
@@ -253,13 +258,17 @@ export async function processSlice(
   }
   const started = performance.now()
   const timing: SliceTiming = { fetchMs: 0, parseMs: 0, writeMs: 0 }
+  let stream: SliceStream | undefined
+  // Whether the writer asked for the first row: the call is only sent then (the fetcher's streams are lazy).
+  const pulled = { yes: false }
   try {
-    const stream = deps.fetcher.stream(slice, options.signal)
-    const timed = timeIterator(stream, timing, started)
-    const result = await deps.store.replace(slice, timed, () => stream.summary())
+    const current = deps.fetcher.stream(slice, options.signal)
+    stream = current
+    const timed = timeIterator(current, timing, started, pulled)
+    const result = await deps.store.replace(slice, timed, () => current.summary())
     const total = performance.now() - started
     timing.writeMs = Math.max(0, total - timing.fetchMs - timing.parseMs)
-    const summary = stream.summary()
+    const summary = current.summary()
     deps.metrics.call('ok')
     deps.metrics.rows(result.rowCount)
     if (summary && typeof summary.remaining === 'number') {
@@ -284,6 +293,32 @@ export async function processSlice(
     const c = classifyError(error)
     deps.metrics.call(c.kind)
     const message = redactKey(errorMessage(error), deps.serviceKey)
+    if (c.kind === 'network' && stream?.notSent?.() === true) {
+      // Connection refused (or no such host): the request never left, so the API did not count it either. An API
+      // that is down is not the slice's fault: the job waits (no attempt used) instead of failing for good after a
+      // few seconds of outage; the circuit breaker keeps the calls during a long outage to one probe per cool-down.
+      await deps.quota.release(decision.day)
+      const delayMs = backoffDelay(options.attempt, 2_000, 30_000)
+      log.warn(
+        { err: message, delayMs },
+        'API unreachable (connection refused): the slice waits, no attempt used',
+      )
+      return { status: 'wait', slice, reason: 'unreachable', until: clock.now() + delayMs, called: false }
+    }
+    if (c.kind === 'other' && databaseUnavailable(error)) {
+      // The database is restarting or unreachable: not the slice's fault, so no attempt is used (a short outage would
+      // otherwise fail slices for good). If the writer failed before asking for rows, no call was sent either.
+      if (!pulled.yes) await deps.quota.release(decision.day)
+      const delayMs = backoffDelay(options.attempt, 2_000, 30_000)
+      log.warn({ err: message, delayMs }, 'database unavailable: the slice waits, no attempt used')
+      return {
+        status: 'wait',
+        slice,
+        reason: 'database_unavailable',
+        until: clock.now() + delayMs,
+        called: pulled.yes,
+      }
+    }
     if (c.kind === 'quota_exceeded') {
       await deps.quota.exhaust()
       const until = c.retryAt ?? (await deps.quota.snapshot()).resetAt
@@ -301,13 +336,9 @@ export async function processSlice(
     if (c.kind === 'circuit_open') {
       // The breaker refused before any request was sent: give the reserved call back.
       await deps.quota.release(decision.day)
-      return {
-        status: 'wait',
-        slice,
-        reason: 'circuit_open',
-        until: c.retryAt ?? clock.now() + 30_000,
-        called: false,
-      }
+      // The breaker's retryAt is on the system clock; `until` is on the engine's clock (they differ under test clocks).
+      const waitMs = c.retryAt !== undefined ? Math.max(0, c.retryAt - Date.now()) : 30_000
+      return { status: 'wait', slice, reason: 'circuit_open', until: clock.now() + waitMs, called: false }
     }
     const final = !c.transient || options.attempt >= options.maxAttempts
     if (!final) {
@@ -352,12 +383,44 @@ export async function processSlice(
   }
 }
 
+/** SQLSTATE classes and codes that say "the server is not available right now", not "this write is wrong". */
+const DB_UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300'])
+const DB_UNAVAILABLE_SOCKET = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+])
+const DB_CONNECTION_LOST =
+  /Connection terminated|connection error and is not queryable|terminating connection/i
+
+/**
+ * Is this database error an outage (server restarting, shutting down, unreachable, connection lost) rather than a
+ * problem with the data? Looks through the cause chain for node-postgres' socket errors and SQLSTATE codes.
+ */
+export function databaseUnavailable(error: unknown): boolean {
+  for (const e of causes(error)) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string') {
+      if (DB_UNAVAILABLE_STATES.has(code) || DB_UNAVAILABLE_SOCKET.has(code) || /^08...$/.test(code))
+        return true
+    }
+    const message = (e as { message?: unknown }).message
+    if (typeof message === 'string' && DB_CONNECTION_LOST.test(message)) return true
+  }
+  return false
+}
+
 /** Measure time spent waiting on the answer (first row = fetch, the rest = parse); the remainder is the writer's. */
 async function* timeIterator(
   source: AsyncIterable<unknown>,
   timing: SliceTiming,
   started: number,
+  pulled: { yes: boolean },
 ): AsyncGenerator<unknown> {
+  pulled.yes = true
   const it = source[Symbol.asyncIterator]()
   let first = true
   for (;;) {

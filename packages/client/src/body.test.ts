@@ -203,6 +203,10 @@ describe('success answers', () => {
     const full = successXml([totalsItem(rows), ...data])
     expect(failure(full.slice(0, full.length - 20))).toBeInstanceOf(KcsResponseFormatError)
     expect(failure(full.slice(0, 300))).toBeInstanceOf(KcsResponseFormatError)
+    // A body cut short is worth asking again; a malformed one is not.
+    expect(failure(full.slice(0, full.length - 20)).retryable).toBe(true)
+    expect(failure(full.slice(0, 300)).retryable).toBe(true)
+    expect(failure(full.replace('</items>', '</itemz>')).retryable).toBe(false)
     const bytes = new TextEncoder().encode(full)
     const broken = new Uint8Array(bytes)
     broken[400] = 0xff

@@ -347,10 +347,10 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
       try {
         tail = this.#decoder.decode()
       } catch {
-        const err = new KcsResponseFormatError(
-          'the body ends inside a UTF-8 sequence (truncated)',
-          this.#errorOptions(),
-        )
+        const err = new KcsResponseFormatError('the body ends inside a UTF-8 sequence (truncated)', {
+          ...this.#errorOptions(),
+          retryable: true,
+        })
         if (this.#mode === STREAM) throw err
         this.#toBuffer(err)
       }

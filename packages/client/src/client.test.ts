@@ -340,6 +340,8 @@ describe('retries', () => {
     ['an HTML 502', textReply('<html><head><title>502 Bad Gateway</title></head></html>', 502, 'text/html')],
     ['gateway 01', xmlReply(gatewayErrorXml('SERVICE ERROR', 'APPLICATION_ERROR', '01'))],
     ['gateway 05', xmlReply(gatewayErrorXml('SERVICE ERROR', 'SERVICETIMEOUT_ERROR', '05'))],
+    // A body cut short (the connection ended cleanly after part of the document): asking again may get all of it.
+    ['a truncated body', xmlReply(OK_BODY.slice(0, 400))],
     [
       'gateway 23',
       xmlReply(
@@ -398,7 +400,7 @@ describe('retries', () => {
       KcsServiceError,
     ],
     ['a 404', textReply('Not Found', 404), KcsHttpError],
-    ['truncated XML', xmlReply(OK_BODY.slice(0, 400)), KcsResponseFormatError],
+    ['malformed XML', xmlReply(OK_BODY.replace('</items>', '</itemz>')), KcsResponseFormatError],
   ]
   for (const [name, handler, cls] of permanent) {
     it(`never retries ${name}`, async () => {

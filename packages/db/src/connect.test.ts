@@ -8,7 +8,13 @@ import { DatabaseConnectionError, InvalidDatabaseUrlError } from './errors.js'
 import { migrate } from './migrate.js'
 import { ledger, tradeRows } from './read.js'
 import { replaceSlice } from './replace.js'
-import { META, postgresAvailable, rows, TEST_DATABASE_URL } from './test-utils/backends.js'
+import {
+  createTestDatabase,
+  META,
+  postgresAvailable,
+  rows,
+  TEST_DATABASE_URL,
+} from './test-utils/backends.js'
 
 const dirs: string[] = []
 afterAll(() => {
@@ -89,4 +95,41 @@ describe('redactUrl', () => {
     expect(redactUrl('postgres://u:p@w@rd@h/d')).not.toContain('rd@h/d?')
     expect(redactUrl('./.kcs-trade/db')).toBe('./.kcs-trade/db')
   })
+})
+
+describe.skipIf(!postgresAvailable)('a PostgreSQL connection lost during a transaction', () => {
+  it('fails that replaceSlice with an error (the process survives) and leaves the database usable', async () => {
+    const created = await createTestDatabase()
+    const app = `kcs-terminate-${process.pid}-${Date.now()}`
+    const db = await connect(created.url, { applicationName: app, poolSize: 2 })
+    const admin = await connect(created.url, { poolSize: 1 })
+    const crashes: unknown[] = []
+    const onUncaught = (error: unknown) => crashes.push(error)
+    process.on('uncaughtException', onUncaught)
+    try {
+      await migrate(db)
+      const slice = { country: 'US', from: '2025-01', to: '2025-12' }
+      // The row source kills the transaction's backend while the transaction waits for more rows (no query in flight).
+      async function* killedMidway() {
+        yield* rows('US', 3)
+        await (admin.$client as unknown as { query(q: string, v: unknown[]): Promise<unknown> }).query(
+          'select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid()',
+          [app],
+        )
+        await new Promise((r) => setTimeout(r, 300))
+        yield* rows('US', 5)
+      }
+      await expect(replaceSlice(db, slice, killedMidway(), META)).rejects.toThrow()
+      expect(crashes).toEqual([])
+      // Nothing of the failed attempt was kept; the next attempt goes through on a fresh connection.
+      expect(await tradeRows(admin, { from: '2025-01', to: '2025-12' })).toHaveLength(0)
+      await replaceSlice(db, slice, rows('US', 5), META)
+      expect(await tradeRows(db, { from: '2025-01', to: '2025-12' })).toHaveLength(5)
+    } finally {
+      process.off('uncaughtException', onUncaught)
+      await db.close().catch(() => {})
+      await admin.close().catch(() => {})
+      await created.drop()
+    }
+  }, 60_000)
 })

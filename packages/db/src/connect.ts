@@ -144,8 +144,14 @@ async function connectPostgres(url: string, safeUrl: string, options: ConnectOpt
   } catch (error) {
     throw new InvalidDatabaseUrlError(safeUrl, redactText(messageOf(error), url))
   }
-  // An idle client losing its server must not crash the process; the next query reports it.
+  // A client losing its server (a restart, a failover, an administrator's pg_terminate_backend) must not crash the
+  // process; the query in flight or the next one on that client reports it. The pool covers idle clients; a client
+  // checked out for a transaction (replaceSlice keeps one while it streams an answer) has no listener of its own, and
+  // an 'error' event without a listener would end the process.
   pool.on('error', () => {})
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+  })
   try {
     const client = await pool.connect()
     client.release()

@@ -84,9 +84,9 @@ export class XmlItemScanner {
     this.#closeTags = options.itemFields.map((f) => codes(`</${f}>`))
   }
 
-  #fail(message: string, at?: number): never {
+  #fail(message: string, at?: number, retryable?: boolean): never {
     const where = at === undefined ? '' : ` at character ${this.#consumed + at}`
-    throw new KcsResponseFormatError(`${message}${where}`)
+    throw new KcsResponseFormatError(`${message}${where}`, retryable ? { retryable } : {})
   }
 
   write(chunk: string): void {
@@ -195,12 +195,17 @@ export class XmlItemScanner {
         this.#fail(`the body is not XML: "${rest.slice(0, 40)}"`, 0)
       } else {
         const open = this.#names[this.#names.length - 1]
-        this.#fail(`the document is truncated${open ? ` inside <${open}>` : ''}`, 0)
+        // A body cut short (a dropped connection, a proxy ending the response early): asking again may succeed.
+        this.#fail(`the document is truncated${open ? ` inside <${open}>` : ''}`, 0, true)
       }
     }
     if (this.root === undefined) this.#fail('the document has no root element')
     if (!this.complete) {
-      this.#fail(`the document is truncated: <${this.#names[this.#names.length - 1]}> is never closed`)
+      this.#fail(
+        `the document is truncated: <${this.#names[this.#names.length - 1]}> is never closed`,
+        undefined,
+        true,
+      )
     }
   }
 
