@@ -10,11 +10,10 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { connect } from '@kcs-trade/db'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { COMMANDS } from './commands.js'
-import { main } from './main.js'
+import { runCliInProcess } from './test-utils/cli.js'
 import {
   available,
   countKeys,
@@ -44,33 +43,9 @@ const BASE_ENV: Record<string, string | undefined> = {
   KCS_SERVE_TOKEN: undefined,
 }
 
-async function inProcess(args: string[], env: Record<string, string | undefined>) {
-  let stdout = ''
-  let stderr = ''
-  let logs = ''
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        append(chunk.toString())
-        cb()
-      },
-    })
+function inProcess(args: string[], env: Record<string, string | undefined>) {
   // A case the CLI wrongly accepts must not run forever (worker, serve, emulator): stop it after 20 s.
-  const shutdown = AbortSignal.timeout(20_000)
-  const code = await main(args, {
-    env,
-    stdout: sink((s) => {
-      stdout += s
-    }),
-    stderr: sink((s) => {
-      stderr += s
-    }) as unknown as NodeJS.WriteStream,
-    logDestination: sink((s) => {
-      logs += s
-    }),
-    shutdown,
-  })
-  return { code, stdout, stderr, logs }
+  return runCliInProcess(args, env, { shutdown: AbortSignal.timeout(20_000) })
 }
 
 interface Case {

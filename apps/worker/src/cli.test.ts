@@ -1,12 +1,11 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { ledger } from '@kcs-trade/db'
 import { createEmulator, type Emulator } from '@kcs-trade/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from './engine.js'
-import { main } from './main.js'
+import { runCliInProcess } from './test-utils/cli.js'
 import {
   available,
   countKeys,
@@ -22,37 +21,13 @@ import {
 const tmp = mkdtempSync(join(tmpdir(), 'kcs-worker-cli-'))
 
 /** Run the CLI in this process through its own entry (`main`, what the binary calls), capturing output and logs. */
-async function inProcess(
+function inProcess(
   args: string[],
   env: Record<string, string | undefined>,
   shutdown = new AbortController().signal,
   onStderr?: (text: string) => void,
 ) {
-  let stdout = ''
-  let stderr = ''
-  let logs = ''
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        append(chunk.toString())
-        cb()
-      },
-    })
-  const code = await main(args, {
-    env,
-    stdout: sink((s) => {
-      stdout += s
-    }),
-    stderr: sink((s) => {
-      stderr += s
-      onStderr?.(stderr)
-    }) as unknown as NodeJS.WriteStream,
-    logDestination: sink((s) => {
-      logs += s
-    }),
-    shutdown,
-  })
-  return { code, stdout, stderr, logs }
+  return runCliInProcess(args, env, { shutdown, ...(onStderr ? { onStderr } : {}) })
 }
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 

@@ -17,6 +17,7 @@ import { createEmulator, type Emulator } from '@kcs-trade/emulator'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from './main.js'
+import { type CliRun, runCliInProcess } from './test-utils/cli.js'
 import {
   available,
   createTestDatabase,
@@ -61,45 +62,12 @@ function findLeaks(texts: Array<[string, string]>): string[] {
   return found
 }
 
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-  logs: string
-}
-
 function inProcess(
   args: string[],
   env: Record<string, string | undefined>,
   shutdown?: AbortSignal,
-): Promise<Run> {
-  let stdout = ''
-  let stderr = ''
-  let logs = ''
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        append(chunk.toString())
-        cb()
-      },
-    })
-  const run = { stdout: '', stderr: '', logs: '' }
-  return main(args, {
-    env,
-    stdout: sink((s) => {
-      stdout += s
-      run.stdout = stdout
-    }),
-    stderr: sink((s) => {
-      stderr += s
-      run.stderr = stderr
-    }) as unknown as NodeJS.WriteStream,
-    logDestination: sink((s) => {
-      logs += s
-      run.logs = logs
-    }),
-    shutdown: shutdown ?? new AbortController().signal,
-  }).then((code) => ({ code, stdout, stderr, logs }))
+): Promise<CliRun> {
+  return runCliInProcess(args, env, shutdown ? { shutdown } : {})
 }
 
 /** Every key under the prefix with its value, whatever its Redis type. */
@@ -157,7 +125,7 @@ describe.skipIf(!available.redis || !available.postgres)('the service key never 
   const prefix = uniquePrefix('key-leak')
   const texts: Array<[string, string]> = []
   let env: Record<string, string | undefined>
-  const collect = (name: string, run: Run) => {
+  const collect = (name: string, run: CliRun) => {
     texts.push([`${name} stdout`, run.stdout], [`${name} stderr`, run.stderr], [`${name} logs`, run.logs])
   }
 

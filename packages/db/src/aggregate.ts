@@ -2,7 +2,7 @@ import { type SQL, sql } from 'drizzle-orm'
 import type { KcsDatabase } from './connect.js'
 import { describeValue, InvalidQueryError } from './errors.js'
 import { assertDatabase, assertObject, optionsObject, positiveInteger } from './guards.js'
-import type { IterateOptions } from './read.js'
+import { type IterateOptions, readTradePage, type TradeRowRecord, toTradeRow } from './read.js'
 import { hsPrefixCondition } from './replace.js'
 import { periodToDate, queryCountry, queryHsPrefix, queryWindow } from './slice.js'
 import { rowsOf, toSafeNumber } from './sql.js'
@@ -126,20 +126,6 @@ export async function mirroredWindow(
   return r?.lo && r.hi ? { from: r.lo, to: r.hi } : null
 }
 
-interface PageRow {
-  period: string
-  pdate: string
-  country_code: string
-  country_name: string
-  hs_code: string
-  item_name: string
-  export_kg: string
-  export_usd: string
-  import_kg: string
-  import_usd: string
-  balance_usd: string
-}
-
 /**
  * Every mirrored row of the selection, a page (an array of up to `pageSize` rows, default 10,000) at a
  * time, ordered by (country, period, HS code): one country after the other with keyset pages on the
@@ -158,45 +144,17 @@ export async function* iterateTradeRowPages(
   const prefix = queryHsPrefix(query.hsPrefix)
   const pageSize = positiveInteger(options.pageSize, 'options.pageSize', 10_000, 1_000_000)
   for (const country of countries.length > 0 ? countries : [null]) {
-    const page = async (after: PageRow | undefined): Promise<PageRow[]> => {
-      const where: SQL[] = [sql`t.period between ${periodToDate(from)}::date and ${periodToDate(to)}::date`]
-      if (country) where.push(sql`t.country_code = ${country}`)
-      if (prefix) where.push(hsPrefixCondition(prefix))
-      if (after)
-        where.push(
-          sql`(t.country_code, t.period, t.hs_code) > (${after.country_code}, ${after.pdate}::date, ${after.hs_code})`,
-        )
-      return rowsOf<PageRow>(
-        await db.execute(sql`
-          select to_char(t.period, 'YYYY-MM') as period, to_char(t.period, 'YYYY-MM-DD') as pdate,
-            t.country_code, t.country_name, t.hs_code, t.item_name,
-            t.export_kg::text as export_kg, t.export_usd::text as export_usd, t.import_kg::text as import_kg,
-            t.import_usd::text as import_usd, t.balance_usd::text as balance_usd
-          from trade_rows t where ${sql.join(where, sql` and `)}
-          order by t.country_code, t.period, t.hs_code
-          limit ${pageSize}`),
-      )
-    }
-    let pending: Promise<PageRow[]> | undefined = page(undefined)
+    const page = (after: TradeRowRecord | undefined) =>
+      readTradePage(db, { from, to, country, prefix, pageSize, after })
+    let pending: Promise<TradeRowRecord[]> | undefined = page(undefined)
     while (pending) {
-      const rows: PageRow[] = await pending
+      const rows: TradeRowRecord[] = await pending
       const last = rows[rows.length - 1]
       // Ask for the next page now; it is awaited after the caller has taken this one.
       pending = rows.length === pageSize && last ? page(last) : undefined
       // An abandoned prefetch must not surface as an unhandled rejection.
       pending?.catch(() => {})
-      yield rows.map((r) => ({
-        period: r.period,
-        countryCode: r.country_code,
-        countryName: r.country_name,
-        hsCode: r.hs_code,
-        itemName: r.item_name,
-        exportKg: toSafeNumber('exportKg', r.export_kg),
-        exportUsd: toSafeNumber('exportUsd', r.export_usd),
-        importKg: toSafeNumber('importKg', r.import_kg),
-        importUsd: toSafeNumber('importUsd', r.import_usd),
-        balanceUsd: toSafeNumber('balanceUsd', r.balance_usd),
-      }))
+      yield rows.map(toTradeRow)
     }
   }
 }

@@ -627,53 +627,80 @@ export async function* iterateTradeRows(
   const country = queryCountry(query.country)
   const prefix = queryHsPrefix(query.hsPrefix)
   const pageSize = positiveInteger(options.pageSize, 'options.pageSize', 10_000, 1_000_000)
-  let after: { c: string; p: string; h: string } | null = null
+  let after: TradeRowRecord | undefined
   while (true) {
-    const where = [windowCondition(from, to)]
-    if (country) where.push(sql`t.country_code = ${country}`)
-    if (prefix) where.push(hsPrefixCondition(prefix))
-    if (after) {
-      where.push(sql`(t.country_code, t.period, t.hs_code) > (${after.c}, ${after.p}::date, ${after.h})`)
-    }
-    const rows = rowsOf<{
-      period: string
-      pdate: string
-      country_code: string
-      country_name: string
-      hs_code: string
-      item_name: string
-      export_kg: string
-      export_usd: string
-      import_kg: string
-      import_usd: string
-      balance_usd: string
-    }>(
-      await db.execute(sql`
-        select to_char(t.period, 'YYYY-MM') as period, to_char(t.period, 'YYYY-MM-DD') as pdate,
-          t.country_code, t.country_name, t.hs_code, t.item_name,
-          t.export_kg::text as export_kg, t.export_usd::text as export_usd, t.import_kg::text as import_kg,
-          t.import_usd::text as import_usd, t.balance_usd::text as balance_usd
-        from trade_rows t where ${sql.join(where, sql` and `)}
-        order by t.country_code, t.period, t.hs_code
-        limit ${pageSize}`),
-    )
-    for (const r of rows) {
-      yield {
-        period: r.period,
-        countryCode: r.country_code,
-        countryName: r.country_name,
-        hsCode: r.hs_code,
-        itemName: r.item_name,
-        exportKg: toSafeNumber('exportKg', r.export_kg),
-        exportUsd: toSafeNumber('exportUsd', r.export_usd),
-        importKg: toSafeNumber('importKg', r.import_kg),
-        importUsd: toSafeNumber('importUsd', r.import_usd),
-        balanceUsd: toSafeNumber('balanceUsd', r.balance_usd),
-      }
-    }
+    const rows = await readTradePage(db, { from, to, country, prefix, pageSize, after })
+    for (const r of rows) yield toTradeRow(r)
     const last = rows[rows.length - 1]
     if (rows.length < pageSize || !last) return
-    after = { c: last.country_code, p: last.pdate, h: last.hs_code }
+    after = last
+  }
+}
+
+/** One row of `trade_rows` as `readTradePage` reads it: measures as text, checked when converted. */
+export interface TradeRowRecord {
+  period: string
+  /** The period as `YYYY-MM-DD`, the keyset position. */
+  pdate: string
+  country_code: string
+  country_name: string
+  hs_code: string
+  item_name: string
+  export_kg: string
+  export_usd: string
+  import_kg: string
+  import_usd: string
+  balance_usd: string
+}
+
+/**
+ * Internal (not exported from the package): one keyset page of `trade_rows` in primary-key order —
+ * the rows after `after` in the window, for one country (or all) and an HS prefix (or none). Arguments
+ * are already validated by the caller.
+ */
+export async function readTradePage(
+  db: KcsDatabase,
+  q: {
+    from: string
+    to: string
+    country: string | null | undefined
+    prefix: string | null | undefined
+    pageSize: number
+    after: TradeRowRecord | undefined
+  },
+): Promise<TradeRowRecord[]> {
+  const where = [windowCondition(q.from, q.to)]
+  if (q.country) where.push(sql`t.country_code = ${q.country}`)
+  if (q.prefix) where.push(hsPrefixCondition(q.prefix))
+  if (q.after)
+    where.push(
+      sql`(t.country_code, t.period, t.hs_code) > (${q.after.country_code}, ${q.after.pdate}::date, ${q.after.hs_code})`,
+    )
+  return rowsOf<TradeRowRecord>(
+    await db.execute(sql`
+      select to_char(t.period, 'YYYY-MM') as period, to_char(t.period, 'YYYY-MM-DD') as pdate,
+        t.country_code, t.country_name, t.hs_code, t.item_name,
+        t.export_kg::text as export_kg, t.export_usd::text as export_usd, t.import_kg::text as import_kg,
+        t.import_usd::text as import_usd, t.balance_usd::text as balance_usd
+      from trade_rows t where ${sql.join(where, sql` and `)}
+      order by t.country_code, t.period, t.hs_code
+      limit ${q.pageSize}`),
+  )
+}
+
+/** A `TradeRowRecord` as the public `TradeRow`, every measure checked to be a safe integer. */
+export function toTradeRow(r: TradeRowRecord): TradeRow {
+  return {
+    period: r.period,
+    countryCode: r.country_code,
+    countryName: r.country_name,
+    hsCode: r.hs_code,
+    itemName: r.item_name,
+    exportKg: toSafeNumber('exportKg', r.export_kg),
+    exportUsd: toSafeNumber('exportUsd', r.export_usd),
+    importKg: toSafeNumber('importKg', r.import_kg),
+    importUsd: toSafeNumber('importUsd', r.import_usd),
+    balanceUsd: toSafeNumber('balanceUsd', r.balance_usd),
   }
 }
 

@@ -19,11 +19,11 @@ import { openDatabase, planBackfill } from '../../src/engine.js'
 import { RedisQuota } from '../../src/limits.js'
 import { createQueue, enqueueSlices, QUEUE_NAME } from '../../src/queue.js'
 import {
-  cleanupAll,
   installExitHandlers,
   makeRunDir,
   onCleanup,
   prng,
+  runSuite,
   SetupError,
   sleep,
   startPrivatePostgres,
@@ -671,18 +671,4 @@ function printReport(
   process.stdout.write(`${out.join('\n')}\n`)
 }
 
-let code = 1
-try {
-  code = await main()
-} catch (error) {
-  if (error instanceof SetupError) {
-    process.stderr.write(`chaos: ${error.message}\nhint: ${error.hint}\n`)
-    code = 2
-  } else {
-    process.stderr.write(`chaos: ${(error as Error).stack ?? String(error)}\n`)
-    code = 1
-  }
-} finally {
-  await cleanupAll()
-}
-process.exit(code)
+await runSuite('chaos', main)

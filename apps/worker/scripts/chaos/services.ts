@@ -423,3 +423,26 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
     new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} timed out`)), ms).unref()),
   ])
 }
+
+/**
+ * Runs a suite's main and exits with its code: 2 with a hint for a SetupError (a missing binary, a
+ * port), 1 with the stack for anything else; the private servers and temp dirs are cleaned up on
+ * every path.
+ */
+export async function runSuite(name: string, main: () => Promise<number>): Promise<never> {
+  let code = 1
+  try {
+    code = await main()
+  } catch (error) {
+    if (error instanceof SetupError) {
+      process.stderr.write(`${name}: ${error.message}\nhint: ${error.hint}\n`)
+      code = 2
+    } else {
+      process.stderr.write(`${name}: ${(error as Error).stack ?? String(error)}\n`)
+      code = 1
+    }
+  } finally {
+    await cleanupAll()
+  }
+  process.exit(code)
+}

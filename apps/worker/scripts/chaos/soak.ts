@@ -15,11 +15,11 @@ import { openDatabase } from '../../src/engine.js'
 import { createQueue, enqueueSlices, QUEUE_NAME } from '../../src/queue.js'
 import type { Slice } from '../../src/slices.js'
 import {
-  cleanupAll,
   installExitHandlers,
   makeRunDir,
   onCleanup,
   rssMb,
+  runSuite,
   SetupError,
   sleep,
   startPrivatePostgres,
@@ -284,18 +284,4 @@ async function main(): Promise<number> {
   return problems.length === 0 ? 0 : 1
 }
 
-let code = 1
-try {
-  code = await main()
-} catch (error) {
-  if (error instanceof SetupError) {
-    process.stderr.write(`soak: ${error.message}\nhint: ${error.hint}\n`)
-    code = 2
-  } else {
-    process.stderr.write(`soak: ${(error as Error).stack ?? String(error)}\n`)
-    code = 1
-  }
-} finally {
-  await cleanupAll()
-}
-process.exit(code)
+await runSuite('soak', main)
