@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ledger } from '@kcs-trade/db'
@@ -19,6 +20,23 @@ import {
 } from './test-utils/services.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'kcs-worker-cli-'))
+
+/** One raw HTTP/1.1 exchange (what fetch cannot send: odd targets, another Host), the answer as text. */
+function rawRequest(base: string, request: string): Promise<string> {
+  const { hostname, port } = new URL(base)
+  return new Promise((resolve, reject) => {
+    let answer = ''
+    const socket = createConnection({ host: hostname, port: Number(port) }, () =>
+      socket.end(request.replace('HTTP/1.1\r\n', 'HTTP/1.1\r\nConnection: close\r\n')),
+    )
+    socket.setEncoding('utf8')
+    socket.on('data', (chunk: string) => {
+      answer += chunk
+    })
+    socket.on('end', () => resolve(answer))
+    socket.on('error', reject)
+  })
+}
 
 /** Run the CLI in this process through its own entry (`main`, what the binary calls), capturing output and logs. */
 function inProcess(
@@ -286,6 +304,20 @@ describe('commands against the emulator: the service key never appears in output
           hint: expect.any(String),
         })
         expect((await fetch(`${base}/api/top-items?digits=3`)).status).toBe(400)
+        // A year PostgreSQL cannot take is a 400 with a hint, not a 500.
+        expect((await fetch(`${base}/api/series?from=0000-01&to=2025-12`)).status).toBe(400)
+        // A request target URL refuses (Node lets `//` through) is a 400; the server stays up.
+        expect(await rawRequest(base, 'GET // HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')).toMatch(
+          /^HTTP\/1\.1 400/,
+        )
+        // Without a token, only loopback Host names are answered (DNS rebinding).
+        expect(await rawRequest(base, 'GET /api/status HTTP/1.1\r\nHost: evil.example:9464\r\n\r\n')).toMatch(
+          /^HTTP\/1\.1 421/,
+        )
+        expect(await rawRequest(base, 'GET /healthz HTTP/1.1\r\nHost: evil.example\r\n\r\n')).toMatch(
+          /^HTTP\/1\.1 200/,
+        )
+        expect((await fetch(`${base}/healthz`)).status).toBe(200)
         expect((await fetch(`${base}/api/search?q=beef&format=csv`)).status).toBe(400)
         expect((await fetch(`${base}/api/status`, { method: 'POST' })).status).toBe(405)
         for (const text of [metrics, page, status]) expect(text).not.toContain(WRONG)

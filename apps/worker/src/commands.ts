@@ -880,19 +880,21 @@ export async function collectStatus(
   queue: Queue | undefined,
   quota: RedisQuota | MemoryQuota | undefined,
 ): Promise<StatusReport> {
-  const { coverage, ledger } = await lazy.db()
+  const { coverage, ledger, redactUrl } = await lazy.db()
   const notes: string[] = []
+  // /api/status serves these notes over HTTP: no password of a database or Redis URL in them.
+  const databaseUrl = redactUrl(cfg.databaseUrl)
   const cov = db ? await coverage(db) : []
   const failed = db ? await ledger(db, { status: 'failed' }) : []
-  if (!db) notes.push(`no database at ${cfg.databaseUrl} yet (run a sync first)`)
+  if (!db) notes.push(`no database at ${databaseUrl} yet (run a sync first)`)
   const counts = queue
     ? await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'paused', 'prioritized')
     : null
-  if (!queue) notes.push(`Redis unreachable at ${cfg.redisUrl}: no queue counts`)
+  if (!queue) notes.push(`Redis unreachable at ${redactUrl(cfg.redisUrl)}: no queue counts`)
   const snap = quota ? await quota.snapshot() : null
   if (!quota) notes.push('KCS_SERVICE_KEY not set (or Redis down): quota unknown')
   return {
-    database: cfg.databaseUrl.replace(/\/\/[^@]*@/, '//***@'),
+    database: databaseUrl,
     coverage: cov.map((c) => ({
       country: c.country,
       year: c.year,

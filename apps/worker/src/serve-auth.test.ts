@@ -1,6 +1,13 @@
 import type { IncomingMessage } from 'node:http'
 import { describe, expect, it } from 'vitest'
-import { isLoopbackHost, SESSION_COOKIE, sessionCookie, sessionValue, tokenCheck } from './serve-auth.js'
+import {
+  isLoopbackHost,
+  loopbackHostHeader,
+  SESSION_COOKIE,
+  sessionCookie,
+  sessionValue,
+  tokenCheck,
+} from './serve-auth.js'
 
 describe('isLoopbackHost', () => {
   it('accepts only loopback addresses', () => {
@@ -69,5 +76,35 @@ describe('tokenCheck', () => {
     expect(
       ok({ headers: { cookie: pair, authorization: 'Bearer wrong' } } as unknown as IncomingMessage, url()),
     ).toBe(false)
+  })
+})
+
+describe('loopbackHostHeader', () => {
+  it('passes loopback names with or without a port, and a request without a Host', () => {
+    for (const h of [
+      'localhost',
+      'localhost:9464',
+      '127.0.0.1',
+      '127.0.0.1:80',
+      '[::1]',
+      '[::1]:9464',
+      undefined,
+      '',
+    ])
+      expect(loopbackHostHeader(h), String(h)).toBe(true)
+  })
+  it('refuses other names, rebinding tricks and malformed headers', () => {
+    for (const h of [
+      'evil.example',
+      'evil.example:9464',
+      '127.0.0.1.evil.example',
+      'localhost.evil.example',
+      '10.0.0.1:9464',
+      '[::2]:9464',
+      '127.0.0.1:abc',
+      'localhost:9464:1',
+      'a'.repeat(100_000),
+    ])
+      expect(loopbackHostHeader(h), h.slice(0, 40)).toBe(false)
   })
 })

@@ -66,3 +66,10 @@ export function tokenCheck(token: string | undefined): (req: IncomingMessage, ur
     return session !== undefined && timingSafeEqual(digest(session), expectedSession)
   }
 }
+
+/** Whether a Host header (`name[:port]`) names a loopback address; a request without one passes. */
+export function loopbackHostHeader(host: string | undefined): boolean {
+  if (host === undefined || host === '') return true
+  const m = /^(\[[^\]]*\]|[^:]*)(?::\d{1,5})?$/.exec(host.trim())
+  return m !== null && isLoopbackHost(m[1] ?? '')
+}

@@ -32,7 +32,7 @@ import { UsageError } from './errors.js'
 import type { RedisQuota } from './limits.js'
 import { createLogger, type Logger } from './logger.js'
 import type { RedisMetrics } from './metrics.js'
-import { isLoopbackHost, sessionCookie, tokenCheck } from './serve-auth.js'
+import { isLoopbackHost, loopbackHostHeader, sessionCookie, tokenCheck } from './serve-auth.js'
 import { describeSlice } from './slices.js'
 
 /**
@@ -70,6 +70,12 @@ export interface DashboardServerOptions {
   token: string | undefined
   log: Logger
   clock?: Clock
+  /**
+   * Answer only requests whose Host header names a loopback address (421 otherwise): what `serve`
+   * sets when it listens on loopback without a token, so a web page whose name is rebound to
+   * 127.0.0.1 (DNS rebinding) cannot read the dashboard through the user's browser.
+   */
+  loopbackHostsOnly?: boolean
 }
 
 interface DashboardData extends StatusReport {
@@ -157,6 +163,12 @@ export function createDashboardServer(o: DashboardServerOptions): Server {
     const sendJson = (status: number, value: unknown) =>
       send(status, 'application/json', JSON.stringify(value))
     if (url.pathname === '/healthz') return send(200, 'text/plain', 'ok\n')
+    if (o.loopbackHostsOnly && !loopbackHostHeader(req.headers.host))
+      return send(
+        421,
+        'text/plain',
+        'misdirected request: this dashboard answers only for localhost, 127.0.0.1 or [::1]\n',
+      )
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return send(405, 'text/plain', 'method not allowed: the dashboard is read-only\n', {
         allow: 'GET, HEAD',
@@ -217,7 +229,15 @@ export function createDashboardServer(o: DashboardServerOptions): Server {
     return send(404, 'text/plain', 'not found\n')
   }
   return createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x')
+    let url: URL
+    try {
+      // Node's parser lets through targets such as `//` or `//:99999`, which URL refuses.
+      url = new URL(req.url ?? '/', 'http://x')
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain', 'cache-control': 'no-store' })
+      res.end('bad request target\n')
+      return
+    }
     handle(req, res, url).catch((error: unknown) => {
       if (res.headersSent) return res.destroy()
       const status =
@@ -306,19 +326,20 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
     queueCounts: () =>
       queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'),
   })
-  const server = createDashboardServer({
-    cfg,
-    db,
-    redis,
-    queue,
-    quota,
-    metrics,
-    registry,
-    token: token?.trim(),
-    log,
-    clock,
-  })
   try {
+    const server = createDashboardServer({
+      cfg,
+      db,
+      redis,
+      queue,
+      quota,
+      metrics,
+      registry,
+      token: token?.trim(),
+      log,
+      clock,
+      loopbackHostsOnly: isLoopbackHost(host) && token === undefined,
+    })
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) =>
         reject(

@@ -41,7 +41,8 @@ export const QUEUE_STATES = [
   'paused',
 ] as const
 
-const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/
+// Years 1900–2099: a year such as 0000 is not a date PostgreSQL takes (a 500, not a 400).
+const MONTH = /^(19|20)\d{2}-(0[1-9]|1[0-2])$/
 const COUNTRY = /^[A-Z]{2}$/
 const HS = /^\d{1,10}$/
 
@@ -73,12 +74,12 @@ function limitParam(url: URL, fallback: number): number {
 }
 
 /** `from`/`to` of the request, else the 12 months ending at the latest mirrored month. */
-async function windowParams(db: KcsDatabase, url: URL): Promise<{ from: string; to: string }> {
+async function windowParams(db: KcsDatabase, url: URL, now: number): Promise<{ from: string; to: string }> {
   let from = param(url, 'from', MONTH, '2025-01')
   let to = param(url, 'to', MONTH, '2025-12')
   if (!from || !to) {
     const range = await mirrorRange(db)
-    const end = to ?? range.latest ?? monthOf(Date.now())
+    const end = to ?? range.latest ?? monthOf(now)
     to = end
     from = from ?? addMonths(end, -11)
   }
@@ -267,7 +268,7 @@ export async function series(s: DashboardSources, url: URL): Promise<ApiResult> 
   const { monthlySeries } = await lazyDb()
   const country = param(url, 'country', COUNTRY, 'US')
   const hsPrefix = param(url, 'hs', HS, '0201')
-  const { from, to } = await windowParams(db, url)
+  const { from, to } = await windowParams(db, url, s.clock.now())
   const points = await monthlySeries(db, { country, hsPrefix, from, to })
   return {
     json: { country: country ?? null, hs: hsPrefix ?? null, from, to, points },
@@ -284,7 +285,7 @@ export async function partners(s: DashboardSources, url: URL): Promise<ApiResult
   const db = need(s.db)
   const { topPartners } = await lazyDb()
   const hsPrefix = param(url, 'hs', HS, '0201')
-  const { from, to } = await windowParams(db, url)
+  const { from, to } = await windowParams(db, url, s.clock.now())
   const limit = limitParam(url, 10)
   const rows = await topPartners(db, { hsPrefix, from, to, limit })
   const items = []
@@ -307,7 +308,7 @@ export async function items(s: DashboardSources, url: URL): Promise<ApiResult> {
   const digits = Number(url.searchParams.get('digits') ?? 4)
   if (digits !== 2 && digits !== 4)
     throw new BadRequest(`digits: ${digits}`, 'digits=2 (chapters) or digits=4 (headings)')
-  const { from, to } = await windowParams(db, url)
+  const { from, to } = await windowParams(db, url, s.clock.now())
   const limit = limitParam(url, 10)
   const rows = await topItems(db, { country, from, to, limit, hsDigits: digits })
   const out = []
