@@ -7,8 +7,6 @@ import { normalizeSlice, periodToDate } from './slice.js'
 import { rowsOf } from './sql.js'
 import type { NormalizedSlice } from './types.js'
 
-type Executor = Pick<KcsDatabase, 'execute'>
-
 /** Digit levels of `trade_monthly`. */
 export const ROLLUP_DIGITS = [2, 4] as const
 
@@ -27,7 +25,7 @@ const COLUMNS = sql.raw(
  * an HS prefix longer than a level's digits refreshes the one group containing it (its other rows are
  * outside the slice but in the same group).
  */
-export async function refreshRollup(tx: Executor, slice: NormalizedSlice): Promise<void> {
+export async function refreshRollup(tx: Pick<KcsDatabase, 'execute'>, slice: NormalizedSlice): Promise<void> {
   const t = tx as { execute?: unknown } | null
   if (t === null || typeof t !== 'object' || typeof t.execute !== 'function')
     throw new InvalidArgumentError(
