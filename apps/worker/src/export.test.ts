@@ -484,5 +484,18 @@ describe.each(backends)('export from a mirror synced from the emulator ($name)',
     expect(left).not.toContain('partial.parquet')
     expect(left).not.toContain('cli.csv')
     expect(left.filter((f) => f.endsWith('.part'))).toEqual([])
+    // the file system refuses the output (even root cannot create files in /sys): a UsageError naming --out
+    const denied = io()
+    expect(
+      await main(['export', '--out', '/sys/kcs-export-test.csv'], {
+        ...denied.ctx,
+        env: { DATABASE_URL: url },
+      }),
+    ).toBe(2)
+    expect(denied.out.stderr).toMatch(/export: cannot write \/sys\/kcs-export-test\.csv: EACCES/)
+    expect(denied.out.stderr).toMatch(/hint: check the permissions of \/sys/)
+    expect(denied.out.stderr).not.toMatch(/\.part/)
+    // no exit hook is left behind by any of these runs
+    expect(process.listeners('exit').filter((l) => l.name === 'removeOnExit')).toEqual([])
   })
 })

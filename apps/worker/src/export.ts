@@ -4,7 +4,7 @@
  * `--out` that is renamed into place only when complete.
  */
 import { randomBytes } from 'node:crypto'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, statSync, unlinkSync } from 'node:fs'
 import { rename, unlink } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import type { HsLevel, KcsDatabase, TradeSelection } from '@kcs-trade/db'
@@ -303,6 +303,12 @@ export async function runExport(
 
   const started = performance.now()
   let tmp: string | undefined
+  const removeOnExit = () => {
+    if (!tmp) return
+    try {
+      unlinkSync(tmp)
+    } catch {}
+  }
   let sink: ByteSink
   let closeFile: (() => void) | undefined
   if (req.out === '-') {
@@ -312,9 +318,13 @@ export async function runExport(
       dirname(req.out),
       `.${basename(req.out)}.${process.pid}-${randomBytes(4).toString('hex')}.part`,
     )
-    const opened = await fileSink(tmp)
+    const opened = await fileSink(tmp).catch((error: unknown) => {
+      throw fileError(error, req.out)
+    })
     sink = opened.sink
     closeFile = () => opened.stream.destroy()
+    // A second Ctrl-C exits at once, past the catch below: the temporary file goes with the process.
+    process.once('exit', removeOnExit)
   }
   const progress = options.quiet
     ? undefined
@@ -349,7 +359,9 @@ export async function runExport(
       await unlink(tmp).catch(() => {})
     }
     progress?.finish(read)
-    throw error
+    throw fileError(error, req.out)
+  } finally {
+    process.removeListener('exit', removeOnExit)
   }
   progress?.finish(read)
   const seconds = (performance.now() - started) / 1000
@@ -367,6 +379,20 @@ export async function runExport(
     seconds: Math.round(seconds * 1000) / 1000,
     rowsPerSecond: Math.round(written / Math.max(seconds, 1e-6)),
   }
+}
+
+const FILE_SYSTEM_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EISDIR', 'ENOTDIR'])
+
+/** A file-system failure writing the output as a UsageError naming --out (not the hidden temporary file). */
+function fileError(error: unknown, out: string): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code
+  if (typeof code !== 'string' || !FILE_SYSTEM_CODES.has(code)) return error
+  return new UsageError(
+    `export: cannot write ${out}: ${code}`,
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? 'the disk is full: free space or choose another --out'
+      : `check the permissions of ${dirname(out)}, or choose another --out`,
+  )
 }
 
 /** The `export` command: validate, open DATABASE_URL, export, print the summary. */
@@ -389,7 +415,11 @@ export async function exportCommand(ctx: CliContext, argv: string[]): Promise<nu
     summary = await runExport(db, req, ctx)
   } catch (error) {
     if (error instanceof Interrupted) {
-      ctx.stderr.write('export: interrupted, nothing written\n')
+      ctx.stderr.write(
+        req.out === '-'
+          ? 'export: interrupted, the output is incomplete\n'
+          : `export: interrupted, nothing written to ${req.out}\n`,
+      )
       return 130
     }
     throw error
