@@ -259,7 +259,13 @@ export interface CoverageEntry {
   /** Ledger slices touching this year. */
   slices: number
   okSlices: number
+  /**
+   * Failed slices still open: a failed slice whose every month was later fetched successfully (its
+   * split parts, or a retry with other windows, at the same or a wider HS scope) no longer counts.
+   */
   failedSlices: number
+  /** Failed slices made good by later successful fetches of all their months (not in `failedSlices`). */
+  supersededFailures: number
   /** Months of the year covered by at least one successful slice (0–12). */
   monthsSynced: number
   /** Rows of the successful slices touching this year. */
@@ -270,7 +276,7 @@ export interface CoverageEntry {
   updatedAt: Date
   /** false if any successful slice's rows did not sum to its totals row; null if never checked. */
   sumsMatch: boolean | null
-  /** The most recent error among the failed slices. */
+  /** The most recent error among the open failed slices. */
   lastError: string | null
 }
 
@@ -283,6 +289,7 @@ export async function coverage(db: KcsDatabase): Promise<CoverageEntry[]> {
     slices: number
     ok_slices: number
     failed_slices: number
+    superseded_failures: number
     months: number
     row_count: string | null
     last_fetched_at: unknown
@@ -292,9 +299,26 @@ export async function coverage(db: KcsDatabase): Promise<CoverageEntry[]> {
     last_error: string | null
   }>(
     await db.execute(sql`
-      with y as (
-        select l.*, g.year
+      with open_failure as (
+        -- a failed slice stays open unless every one of its months was fetched successfully after
+        -- the failure by a slice of the same country whose HS scope contains the failed one's
+        select f.slice_key, exists (
+          select 1
+          from generate_series(f.period_from::timestamp, f.period_to::timestamp, interval '1 month') as fm(month)
+          where not exists (
+            select 1 from sync_ledger o
+            where o.status = 'ok'
+              and o.country_code is not distinct from f.country_code
+              and (o.hs_prefix is null or (f.hs_prefix is not null and left(f.hs_prefix, length(o.hs_prefix)) = o.hs_prefix))
+              and fm.month::date between o.period_from and o.period_to
+              and o.fetched_at >= f.failed_at
+          )
+        ) as open
+        from sync_ledger f where f.status = 'failed'
+      ), y as (
+        select l.*, g.year, coalesce(fo.open, false) as open_failure
         from sync_ledger l
+        left join open_failure fo on fo.slice_key = l.slice_key
         cross join lateral generate_series(extract(year from l.period_from)::int, extract(year from l.period_to)::int) as g(year)
       ), m as (
         select l.country_code, extract(year from mm)::int as year, count(distinct mm)::int as months
@@ -306,14 +330,15 @@ export async function coverage(db: KcsDatabase): Promise<CoverageEntry[]> {
       select y.country_code as country, y.year,
         count(*)::int as slices,
         count(*) filter (where y.status = 'ok')::int as ok_slices,
-        count(*) filter (where y.status = 'failed')::int as failed_slices,
+        count(*) filter (where y.status = 'failed' and y.open_failure)::int as failed_slices,
+        count(*) filter (where y.status = 'failed' and not y.open_failure)::int as superseded_failures,
         coalesce(max(m.months), 0)::int as months,
         coalesce(sum(y.row_count) filter (where y.fetched_at is not null), 0)::text as row_count,
         max(y.fetched_at) as last_fetched_at,
         max(y.updated_at) as updated_at,
         coalesce(bool_or(y.sums_match = false), false) as sums_false,
         coalesce(bool_or(y.sums_match = true), false) as sums_true,
-        (array_agg(y.last_error order by y.failed_at desc nulls last) filter (where y.status = 'failed'))[1] as last_error
+        (array_agg(y.last_error order by y.failed_at desc nulls last) filter (where y.status = 'failed' and y.open_failure))[1] as last_error
       from y
       left join m on coalesce(m.country_code, '') = coalesce(y.country_code, '') and m.year = y.year
       group by y.country_code, y.year
@@ -325,6 +350,7 @@ export async function coverage(db: KcsDatabase): Promise<CoverageEntry[]> {
     slices: Number(r.slices),
     okSlices: Number(r.ok_slices),
     failedSlices: Number(r.failed_slices),
+    supersededFailures: Number(r.superseded_failures),
     monthsSynced: Number(r.months),
     rowCount: toSafeNumber('rowCount', r.row_count),
     lastFetchedAt: toDate(r.last_fetched_at),
