@@ -220,7 +220,9 @@ describe('quota reservations for calls never sent', () => {
     during.deps.store.replace = async (_slice, rows) => {
       for await (const _ of rows) break
       throw Object.assign(new Error('write failed'), {
-        cause: Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+        cause: Object.assign(new Error('terminating connection due to administrator command'), {
+          code: '57P01',
+        }),
       })
     }
     const b = await processSlice(year, during.deps, { attempt: 1, maxAttempts: 4 })
@@ -350,10 +352,19 @@ describe('outage waits are bounded', () => {
       first = false
       return {
         async *[Symbol.asyncIterator]() {},
-        summary: () => ({ total: null, bodySha256: 'x', durationMs: 1, attempts: 1, sumsMatch: null, rowCount: 0 }),
+        summary: () => ({
+          total: null,
+          bodySha256: 'x',
+          durationMs: 1,
+          attempts: 1,
+          sumsMatch: null,
+          rowCount: 0,
+        }),
       }
     }
-    expect(await processSlice(year, later.deps, { attempt: 1, maxAttempts: 4 })).toMatchObject({ status: 'done' })
+    expect(await processSlice(year, later.deps, { attempt: 1, maxAttempts: 4 })).toMatchObject({
+      status: 'done',
+    })
     expect(await processSlice(year, later.deps, { attempt: 1, maxAttempts: 4 })).toMatchObject({
       status: 'wait',
       reason: 'unreachable',

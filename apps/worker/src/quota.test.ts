@@ -1,5 +1,5 @@
-import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
+import { createServer } from 'node:net'
 import { Writable } from 'node:stream'
 import { ledger } from '@kcs-trade/db'
 import { createEmulator, type Emulator } from '@kcs-trade/emulator'
