@@ -7,7 +7,7 @@
  * Runs in-process through `main` (what the binary calls). The command list and the variable list are
  * read from the sources, so a new command or variable without cases fails here.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect } from '@kcs-trade/db'
@@ -30,6 +30,9 @@ const MB = 'x'.repeat(1024 * 1024)
 const KEY = 'bad-input-cli-key-Zm9v+/='
 
 const tmp = mkdtempSync(join(tmpdir(), 'kcs-cli-bad-'))
+/** A well-formed test clock file (offset 0), refused anyway when the API is not on a loopback address. */
+const goodClockFile = join(tmp, 'clock-offset')
+writeFileSync(goodClockFile, '0')
 const dbDir = join(tmp, 'db-never-created')
 const demoDir = join(tmp, 'demo-never-created')
 const prefix = uniquePrefix('cli-bad-input')
@@ -428,6 +431,15 @@ const ENV_CASES: Record<string, Case[]> = {
       args: ['worker'],
       env: { KCS_TEST_CLOCK_FILE: join(tmp, 'no-such-clock-file') },
       message: /KCS_TEST_CLOCK_FILE: cannot read/,
+    },
+    {
+      // A test clock against a non-loopback API is refused before anything else (even with a valid clock file).
+      args: ['worker'],
+      env: {
+        KCS_TEST_CLOCK_FILE: goodClockFile,
+        KCS_BASE_URL: 'https://unipass.customs.go.kr:38010/ext/rest',
+      },
+      message: /KCS_TEST_CLOCK_FILE is set but KCS_BASE_URL is not a loopback address/,
     },
   ],
   LOG_LEVEL: ['loud', '5'].map((v) => ({ args: PLAN, env: { LOG_LEVEL: v }, message: /LOG_LEVEL.*one of/ })),

@@ -61,17 +61,23 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** How often an {@link offsetFileClock} looks at its file again (real ms). */
 export const OFFSET_FILE_RECHECK_MS = 200
 
+/** The largest offset (either way) an {@link offsetFileClock} accepts: 7 days. */
+export const MAX_TEST_CLOCK_OFFSET_MS = 7 * 86_400_000
+
 /**
  * TEST ONLY — never set in production. A clock `offset` ms ahead of the system clock, the offset read from a file
  * (one decimal integer of milliseconds) and read again at most every {@link OFFSET_FILE_RECHECK_MS}, so a fault suite
  * can move running worker processes past midnight in Korea (together with the emulator's clock) without a restart.
  * The worker uses it only when `KCS_TEST_CLOCK_FILE` names such a file. A file that cannot be read or parsed at start
- * throws; later, a bad read keeps the last good offset (the suite rewrites the file while workers read it).
+ * throws, and so does an offset beyond {@link MAX_TEST_CLOCK_OFFSET_MS} either way; later, a bad read or an
+ * out-of-range offset keeps the last good offset (the suite rewrites the file while workers read it).
  */
 export function offsetFileClock(path: string, readText: (path: string) => string): Clock {
   const parse = (text: string): number | undefined => {
     const t = text.trim()
-    return /^-?\d{1,15}$/.test(t) ? Number(t) : undefined
+    if (!/^-?\d{1,15}$/.test(t)) return undefined
+    const n = Number(t)
+    return Math.abs(n) <= MAX_TEST_CLOCK_OFFSET_MS ? n : undefined
   }
   let first: string
   try {
@@ -82,7 +88,7 @@ export function offsetFileClock(path: string, readText: (path: string) => string
   let offset = parse(first)
   if (offset === undefined) {
     throw new Error(
-      `KCS_TEST_CLOCK_FILE: ${path} must hold one integer (milliseconds ahead of the system clock)`,
+      `KCS_TEST_CLOCK_FILE: ${path} must hold one integer of milliseconds ahead of the system clock, at most ${MAX_TEST_CLOCK_OFFSET_MS} (7 days) either way`,
     )
   }
   let checkedAt = Date.now()

@@ -4,7 +4,14 @@ import type { KcsDatabase } from '@kcs-trade/db'
 import type { Queue } from 'bullmq'
 import { parse, parseCountries, parseHsList, parseMonth, parsePositiveInt } from './cli-args.js'
 import { type Clock, offsetFileClock, systemClock } from './clock.js'
-import { keyFingerprint, loadConfig, redactKey, requireServiceKey, type WorkerConfig } from './config.js'
+import {
+  isLoopbackUrl,
+  keyFingerprint,
+  loadConfig,
+  redactKey,
+  requireServiceKey,
+  type WorkerConfig,
+} from './config.js'
 import { clip, UsageError } from './errors.js'
 import { EXPORT_HELP } from './export-help.js'
 import { csvLine, formatNumber, table } from './format.js'
@@ -692,6 +699,12 @@ async function lookupCommand(ctx: CliContext, argv: string[]): Promise<number> {
 /** The system clock, or — only when the test-only `KCS_TEST_CLOCK_FILE` is set — a clock offset by that file's value. */
 function workerClock(cfg: WorkerConfig, log: Logger): Clock {
   if (!cfg.testClockFile) return systemClock
+  if (!isLoopbackUrl(cfg.baseUrl)) {
+    throw new UsageError(
+      'KCS_TEST_CLOCK_FILE is set but KCS_BASE_URL is not a loopback address (127.0.0.0/8, ::1, localhost): a test clock is refused against a real API',
+      'KCS_TEST_CLOCK_FILE is for fault suites against a local emulator only: unset it to use the system clock',
+    )
+  }
   let clock: Clock
   try {
     clock = offsetFileClock(cfg.testClockFile, (p) => readFileSync(p, 'utf8'))
@@ -718,8 +731,9 @@ async function workerCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const cfg = config(ctx)
   const serviceKey = requireServiceKey(cfg)
   const log = logger(ctx, cfg)
-  await requireRedis(cfg.redisUrl, log)
+  // The test clock is checked (and refused outside a loopback API) before anything touches Redis.
   const clock = ctx.clock ?? workerClock(cfg, log)
+  await requireRedis(cfg.redisUrl, log)
   const db = await openDatabase(cfg.databaseUrl)
   const redis = createRedis(cfg.redisUrl)
   const limits = redisLimits(redis, cfg, serviceKey, clock)

@@ -234,3 +234,16 @@ export function redactKey(text: string, serviceKey: string | undefined): string 
   for (const variant of secretVariants(serviceKey)) out = out.split(variant).join('[redacted]')
   return out
 }
+
+/** Is the URL's host a loopback address (127.0.0.0/8, ::1, localhost)? */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string
+  try {
+    host = new URL(url).hostname.toLowerCase()
+  } catch {
+    return false
+  }
+  if (host === 'localhost' || host.endsWith('.localhost')) return true
+  if (host === '[::1]') return true
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+}

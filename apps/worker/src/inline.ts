@@ -1,6 +1,7 @@
 import { sleep, systemClock } from './clock.js'
 import {
   type EngineDeps,
+  type OutageState,
   processSlice,
   type ReplaceResult,
   type SliceOutcome,
@@ -14,6 +15,8 @@ export interface InlineOptions {
   /** Tries per slice before a transient failure is final (then the slice splits or fails). Default 4. */
   maxAttempts?: number
   backoffBaseMs?: number
+  /** How long a slice may wait out an outage without using attempts (real ms since its first outage wait). Default 1 h. */
+  outageBudgetMs?: number
   /** While waiting for the quota reset, look at the clock (and the quota) this often, in real ms. Default 60 s. */
   quotaRecheckMs?: number
   signal?: AbortSignal
@@ -59,7 +62,7 @@ export async function runInline(
   const maxAttempts = Math.max(1, options.maxAttempts ?? 4)
   const recheck = options.quotaRecheckMs ?? 60_000
   const started = performance.now()
-  type Item = { slice: Slice; attempt: number; notBefore: number }
+  type Item = { slice: Slice; attempt: number; notBefore: number; outage?: OutageState | undefined }
   const queue: Item[] = slices.map((slice) => ({ slice, attempt: 1, notBefore: 0 }))
   const seen = new Set(slices.map(sliceKey))
   const summary: SyncSummary = {
@@ -114,6 +117,8 @@ export async function runInline(
         const outcome = await processSlice(item.slice, deps, {
           attempt: item.attempt,
           maxAttempts,
+          outage: item.outage,
+          outageBudgetMs: options.outageBudgetMs,
           ...(options.backoffBaseMs !== undefined ? { backoffBaseMs: options.backoffBaseMs } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
         })
@@ -133,7 +138,7 @@ export async function runInline(
               const delay = Math.max(0, outcome.until - clock.now())
               // A quota wait looks at the clock again now and then: the processor re-checks the quota, calling nothing.
               const wait = outcome.reason === 'quota_exceeded' ? Math.min(delay, recheck) : delay
-              queue.push({ ...item, notBefore: Date.now() + wait })
+              queue.push({ ...item, notBefore: Date.now() + wait, outage: outcome.outage ?? item.outage })
             }
             break
           case 'retry':

@@ -262,6 +262,10 @@ export class RedisQuota implements QuotaGate {
     const key = this.keyFor(kstDay(this.clock.now()))
     await this.redis.multi().hset(key, 'exhausted', '1').pexpire(key, this.ttl()).exec()
   }
+  /** Calls counted on a KST day (`YYYY-MM-DD`), e.g. to compare with what reached the API that day. */
+  async usedOn(day: string): Promise<number> {
+    return Number((await this.redis.hget(this.keyFor(day), 'used')) ?? 0)
+  }
   async snapshot(): Promise<QuotaSnapshot> {
     const now = this.clock.now()
     const day = kstDay(now)

@@ -199,7 +199,7 @@ describe('quota reservations for calls never sent', () => {
     expect((await reset.deps.quota.snapshot()).used).toBe(1)
   })
 
-  it('a database outage makes the slice wait without using an attempt; the call goes back only if it was never sent', async () => {
+  it('a database outage before the call makes the slice wait without using an attempt; after the call it uses one', async () => {
     const refused = Object.assign(new Error('Replacing slice failed: connect ECONNREFUSED'), {
       code: 'REPLACE_FAILED',
       cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
@@ -214,21 +214,32 @@ describe('quota reservations for calls never sent', () => {
     expect((await before.deps.quota.snapshot()).used).toBe(0)
     expect(before.failures).toEqual([])
 
-    // The server went away mid-write (after the call): the call was made and stays counted.
+    // The server went away mid-write (after the call): the call was made and stays counted, and the slice uses an
+    // attempt (regression: it used to wait for free, so a lasting outage spent a call of the quota on every try).
     const during = fakeDeps(() => 10)
     during.deps.store.replace = async (_slice, rows) => {
       for await (const _ of rows) break
       throw Object.assign(new Error('write failed'), {
-        cause: new Error('Connection terminated unexpectedly'),
+        cause: Object.assign(new Error('terminating connection due to administrator command'), {
+          code: '57P01',
+        }),
       })
     }
-    const b = await processSlice(year, during.deps, { attempt: 4, maxAttempts: 4 })
-    expect(b).toMatchObject({ status: 'wait', reason: 'database_unavailable', called: true })
+    const b = await processSlice(year, during.deps, { attempt: 1, maxAttempts: 4 })
+    expect(b).toMatchObject({ status: 'retry' })
     expect((await during.deps.quota.snapshot()).used).toBe(1)
 
     // A server starting up (SQLSTATE 57P03) is an outage too; a constraint violation (23505) is not.
     expect(databaseUnavailable(Object.assign(new Error('starting up'), { code: '57P03' }))).toBe(true)
     expect(databaseUnavailable(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false)
+    // Codes only: a connection failure (08006) is an outage, a protocol violation (08P01) is not; message text is
+    // never trusted.
+    expect(databaseUnavailable(Object.assign(new Error('x'), { code: '08006' }))).toBe(true)
+    expect(databaseUnavailable(Object.assign(new Error('x'), { code: '08P01' }))).toBe(false)
+    expect(databaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(false)
+    // After the call, even on the last attempt, an outage fails the slice in the ledger instead of waiting forever.
+    const last = await processSlice(year, during.deps, { attempt: 4, maxAttempts: 4 })
+    expect(last).toMatchObject({ status: 'failed' })
   })
 
   it("waits for the breaker's cool-down on the engine's clock, even when that clock is not the system clock", async () => {
@@ -258,5 +269,118 @@ describe('quota reservations for calls never sent', () => {
     ).rejects.toThrow('shutting down')
     expect(calls).toEqual([])
     expect((await deps.quota.snapshot()).used).toBe(0)
+  })
+})
+
+describe('outage waits are bounded', () => {
+  function refusing(code = 'ECONNREFUSED') {
+    const fake = fakeDeps(() =>
+      named('KcsNetworkError', { retryable: true, cause: Object.assign(new Error(code), { code }) }),
+    )
+    const stream = fake.deps.fetcher.stream.bind(fake.deps.fetcher)
+    fake.deps.fetcher.stream = (slice) => Object.assign(stream(slice), { notSent: () => true })
+    return fake
+  }
+
+  it('counts the waits, grows the backoff, and uses attempts once the outage budget is spent', async () => {
+    const { deps, failures } = refusing()
+    let outage: { waits: number; since: number } | undefined
+    const delays: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const before = Date.now()
+      const o = await processSlice(year, deps, { attempt: 1, maxAttempts: 2, outage })
+      expect(o).toMatchObject({ status: 'wait', reason: 'unreachable', called: false })
+      if (o.status !== 'wait') throw new Error('unreachable')
+      outage = o.outage
+      delays.push(o.until - before)
+    }
+    expect(outage?.waits).toBe(5)
+    // Full jitter in [ceiling/2, ceiling]: the fifth wait (ceiling 30 s) is longer than the first (ceiling 2 s).
+    expect(delays[0]).toBeLessThanOrEqual(2_100)
+    expect(delays[4]).toBeGreaterThanOrEqual(15_000)
+    // An hour later (the default budget) the same error uses an attempt, and on the last one fails with a clear message.
+    const old = { waits: 40, since: Date.now() - 3_600_001 }
+    expect(await processSlice(year, deps, { attempt: 1, maxAttempts: 2, outage: old })).toMatchObject({
+      status: 'retry',
+      kind: 'network',
+    })
+    const final = await processSlice(year, deps, { attempt: 2, maxAttempts: 2, outage: old })
+    expect(final).toMatchObject({ status: 'failed', kind: 'network' })
+    expect((final as { message: string }).message).toMatch(/outage lasted longer than 60 min \(40 waits\)/)
+    expect(failures).toHaveLength(1)
+    // No call was ever sent: every reservation went back.
+    expect((await deps.quota.snapshot()).used).toBe(0)
+  })
+
+  it('a database outage before the call is bounded by the same budget', async () => {
+    const { deps } = fakeDeps(() => 10)
+    deps.store.replace = async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
+    }
+    const first = await processSlice(year, deps, { attempt: 1, maxAttempts: 3 })
+    expect(first).toMatchObject({ status: 'wait', reason: 'database_unavailable', outage: { waits: 1 } })
+    const spent = await processSlice(year, deps, {
+      attempt: 1,
+      maxAttempts: 3,
+      outageBudgetMs: 1_000,
+      outage: { waits: 3, since: Date.now() - 1_000 },
+    })
+    expect(spent).toMatchObject({ status: 'retry' })
+  })
+
+  it('sync --inline ends (with the slice failed) when the API stays unreachable past the budget', async () => {
+    const { deps } = refusing()
+    const summary = await runInline([year], deps, { outageBudgetMs: 0, maxAttempts: 2, backoffBaseMs: 1 })
+    expect(summary).toMatchObject({ done: 0, failed: 1 })
+    expect(summary.failures[0]?.message).toMatch(/outage lasted longer/)
+  })
+
+  it('a host that DNS does not know, before any answer from the API, fails at once with a KCS_BASE_URL hint', async () => {
+    const { deps, failures } = refusing('ENOTFOUND')
+    const o = await processSlice(year, deps, { attempt: 1, maxAttempts: 4 })
+    expect(o).toMatchObject({ status: 'failed', kind: 'network' })
+    expect((o as { message: string }).message).toMatch(/API host was not found/)
+    expect(failures).toHaveLength(1)
+    expect((await deps.quota.snapshot()).used).toBe(0)
+
+    // Once the API has answered, a later ENOTFOUND is a DNS outage: the slice waits.
+    const later = refusing('ENOTFOUND')
+    const stream = later.deps.fetcher.stream.bind(later.deps.fetcher)
+    let first = true
+    later.deps.fetcher.stream = (slice) => {
+      if (!first) return stream(slice)
+      first = false
+      return {
+        async *[Symbol.asyncIterator]() {},
+        summary: () => ({
+          total: null,
+          bodySha256: 'x',
+          durationMs: 1,
+          attempts: 1,
+          sumsMatch: null,
+          rowCount: 0,
+        }),
+      }
+    }
+    expect(await processSlice(year, later.deps, { attempt: 1, maxAttempts: 4 })).toMatchObject({
+      status: 'done',
+    })
+    expect(await processSlice(year, later.deps, { attempt: 1, maxAttempts: 4 })).toMatchObject({
+      status: 'wait',
+      reason: 'unreachable',
+    })
+  })
+
+  it("an API answer 22 waits until its reset time on the engine's clock, not the system clock", async () => {
+    const resetsAt = new Date(Date.now() + 60_000)
+    const { deps } = fakeDeps(() => named('KcsQuotaExceededError', { reasonCode: 22, resetsAt }))
+    const clock = manualClock(Date.now() + 9 * 3_600_000)
+    deps.clock = clock
+    deps.quota = new MemoryQuota(100, clock)
+    const o = await processSlice(year, deps, { attempt: 1, maxAttempts: 3 })
+    expect(o).toMatchObject({ status: 'wait', reason: 'quota_exceeded' })
+    const wait = (o as { until: number }).until - clock.now()
+    expect(wait).toBeGreaterThan(59_000)
+    expect(wait).toBeLessThanOrEqual(60_000)
   })
 })

@@ -214,6 +214,8 @@ export type SliceOutcome =
       until: number
       /** Whether an API call was made (false when the quota gate stopped it first). */
       called: boolean
+      /** For outage waits (unreachable, database_unavailable, circuit_open): the outage so far, to pass back next try. */
+      outage?: OutageState | undefined
     }
   | { status: 'retry'; slice: Slice; error: unknown; kind: ErrorKind; delayMs: number }
   | { status: 'failed'; slice: Slice; error: unknown; kind: ErrorKind; message: string }
@@ -226,7 +228,27 @@ export interface ProcessOptions {
   maxAttempts: number
   backoffBaseMs?: number
   signal?: AbortSignal
+  /** The outage this slice has been waiting out so far (from the previous try's `wait` outcome). */
+  outage?: OutageState | undefined
+  /**
+   * How long (real ms since the first outage wait) a slice may wait out an unreachable API or database without using
+   * an attempt; after that, outage errors use attempts like other transient errors and the slice fails in the end.
+   * Default {@link DEFAULT_OUTAGE_BUDGET_MS}.
+   */
+  outageBudgetMs?: number | undefined
 }
+
+/** Outage waits of one slice: how many, and since when (real epoch ms). */
+export interface OutageState {
+  waits: number
+  since: number
+}
+
+/** Default outage budget: one hour of waiting for the API or the database before attempts are used. */
+export const DEFAULT_OUTAGE_BUDGET_MS = 3_600_000
+
+/** Fetchers that have had an answer from the API at least once (a later "host not found" is then an outage). */
+const answered = new WeakSet<SliceFetcher>()
 
 /**
  * Fetch one slice and write it: take a call from the daily quota, wait for the per-second limiter, stream the answer
@@ -269,6 +291,7 @@ export async function processSlice(
     const total = performance.now() - started
     timing.writeMs = Math.max(0, total - timing.fetchMs - timing.parseMs)
     const summary = current.summary()
+    answered.add(deps.fetcher)
     deps.metrics.call('ok')
     deps.metrics.rows(result.rowCount)
     if (summary && typeof summary.remaining === 'number') {
@@ -292,36 +315,83 @@ export async function processSlice(
     const durationMs = Math.round(performance.now() - started)
     const c = classifyError(error)
     deps.metrics.call(c.kind)
-    const message = redactKey(errorMessage(error), deps.serviceKey)
+    let message = redactKey(errorMessage(error), deps.serviceKey)
+    let hintOverride: string | undefined
+    let forceFinal = false
+    let transient = c.transient
+    if (c.kind !== 'network' && c.kind !== 'circuit_open' && c.kind !== 'other') answered.add(deps.fetcher)
+    const budgetMs = options.outageBudgetMs ?? DEFAULT_OUTAGE_BUDGET_MS
+    /** The next outage wait, or undefined once the outage budget is spent (then the error takes the normal path). */
+    const outageWait = (): { delayMs: number; outage: OutageState } | undefined => {
+      const since = options.outage?.since ?? Date.now()
+      const waits = (options.outage?.waits ?? 0) + 1
+      if (Date.now() - since >= budgetMs) {
+        message = `outage lasted longer than ${formatMinutes(budgetMs)} (${waits - 1} waits): ${message}`
+        return undefined
+      }
+      return { delayMs: backoffDelay(waits, 2_000, 30_000), outage: { waits, since } }
+    }
     if (c.kind === 'network' && stream?.notSent?.() === true) {
-      // Connection refused (or no such host): the request never left, so the API did not count it either. An API
-      // that is down is not the slice's fault: the job waits (no attempt used) instead of failing for good after a
-      // few seconds of outage; the circuit breaker keeps the calls during a long outage to one probe per cool-down.
+      // Connection refused (or no such host): the request never left, so the API did not count it either.
       await deps.quota.release(decision.day)
-      const delayMs = backoffDelay(options.attempt, 2_000, 30_000)
-      log.warn(
-        { err: message, delayMs },
-        'API unreachable (connection refused): the slice waits, no attempt used',
-      )
-      return { status: 'wait', slice, reason: 'unreachable', until: clock.now() + delayMs, called: false }
+      if (hostNotFound(error) && !answered.has(deps.fetcher)) {
+        // No answer ever came from this host and DNS says it does not exist: most likely a mistyped KCS_BASE_URL.
+        forceFinal = true
+        message = `the API host was not found (no answer from it yet): ${message}`
+        hintOverride =
+          'Check the host name in KCS_BASE_URL (unset it to use the official API); fix it, then enqueue the slices again.'
+      } else {
+        // An API that is down is not the slice's fault: the job waits (no attempt used) with a growing backoff, up to
+        // the outage budget; the circuit breaker keeps the calls during a long outage to one probe per cool-down.
+        const next = outageWait()
+        if (next) {
+          log.warn(
+            { err: message, delayMs: next.delayMs, waits: next.outage.waits },
+            'API unreachable (connection refused): the slice waits, no attempt used',
+          )
+          return {
+            status: 'wait',
+            slice,
+            reason: 'unreachable',
+            until: clock.now() + next.delayMs,
+            called: false,
+            outage: next.outage,
+          }
+        }
+      }
     }
     if (c.kind === 'other' && databaseUnavailable(error)) {
-      // The database is restarting or unreachable: not the slice's fault, so no attempt is used (a short outage would
-      // otherwise fail slices for good). If the writer failed before asking for rows, no call was sent either.
-      if (!pulled.yes) await deps.quota.release(decision.day)
-      const delayMs = backoffDelay(options.attempt, 2_000, 30_000)
-      log.warn({ err: message, delayMs }, 'database unavailable: the slice waits, no attempt used')
-      return {
-        status: 'wait',
-        slice,
-        reason: 'database_unavailable',
-        until: clock.now() + delayMs,
-        called: pulled.yes,
+      // The database is restarting or unreachable. If the writer failed before asking for rows, no call was sent: the
+      // call goes back and the slice waits without using an attempt (up to the outage budget). Once the answer was
+      // being read the API has counted the call: the slice uses an attempt like any transient failure, so that a
+      // lasting outage cannot spend the quota forever.
+      transient = true
+      if (!pulled.yes) {
+        await deps.quota.release(decision.day)
+        const next = outageWait()
+        if (next) {
+          log.warn(
+            { err: message, delayMs: next.delayMs, waits: next.outage.waits },
+            'database unavailable: the slice waits, no attempt used',
+          )
+          return {
+            status: 'wait',
+            slice,
+            reason: 'database_unavailable',
+            until: clock.now() + next.delayMs,
+            called: false,
+            outage: next.outage,
+          }
+        }
       }
     }
     if (c.kind === 'quota_exceeded') {
       await deps.quota.exhaust()
-      const until = c.retryAt ?? (await deps.quota.snapshot()).resetAt
+      // The error's reset time is on the system clock; `until` is on the engine's clock (they differ under test clocks).
+      const until =
+        c.retryAt !== undefined
+          ? clock.now() + Math.max(0, c.retryAt - Date.now())
+          : (await deps.quota.snapshot()).resetAt
       log.warn(
         { resetAt: new Date(until).toISOString() },
         'API answered 22 (daily quota exceeded): no more calls until the reset',
@@ -336,17 +406,28 @@ export async function processSlice(
     if (c.kind === 'circuit_open') {
       // The breaker refused before any request was sent: give the reserved call back.
       await deps.quota.release(decision.day)
-      // The breaker's retryAt is on the system clock; `until` is on the engine's clock (they differ under test clocks).
-      const waitMs = c.retryAt !== undefined ? Math.max(0, c.retryAt - Date.now()) : 30_000
-      return { status: 'wait', slice, reason: 'circuit_open', until: clock.now() + waitMs, called: false }
+      // An open breaker is part of an outage: it counts against the same budget.
+      const next = outageWait()
+      if (next) {
+        // The breaker's retryAt is on the system clock; `until` is on the engine's clock (they differ under test clocks).
+        const waitMs = c.retryAt !== undefined ? Math.max(0, c.retryAt - Date.now()) : 30_000
+        return {
+          status: 'wait',
+          slice,
+          reason: 'circuit_open',
+          until: clock.now() + waitMs,
+          called: false,
+          outage: next.outage,
+        }
+      }
     }
-    const final = !c.transient || options.attempt >= options.maxAttempts
+    const final = forceFinal || !transient || options.attempt >= options.maxAttempts
     if (!final) {
       const delayMs = backoffDelay(options.attempt, options.backoffBaseMs)
       log.warn({ err: message, kind: c.kind, delayMs }, 'slice failed, will retry')
       return { status: 'retry', slice, error, kind: c.kind, delayMs }
     }
-    if (c.transient && c.splittable) {
+    if (!forceFinal && transient && c.splittable) {
       const parts = splitSlice(slice)
       if (parts.length > 0) {
         log.warn(
@@ -362,9 +443,9 @@ export async function processSlice(
         return { status: 'split', slice, parts, error, kind: c.kind }
       }
     }
-    const hint = [...causes(error)]
-      .map((e) => (e as { hint?: unknown }).hint)
-      .find((h) => typeof h === 'string')
+    const hint =
+      hintOverride ??
+      [...causes(error)].map((e) => (e as { hint?: unknown }).hint).find((h) => typeof h === 'string')
     log.error({ err: message, kind: c.kind, hint }, `slice failed: ${message}`)
     await deps.store
       .recordFailure(slice, {
@@ -383,7 +464,7 @@ export async function processSlice(
   }
 }
 
-/** SQLSTATE classes and codes that say "the server is not available right now", not "this write is wrong". */
+/** SQLSTATE codes that say "the server is not available right now", not "this write is wrong". */
 const DB_UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300'])
 const DB_UNAVAILABLE_SOCKET = new Set([
   'ECONNREFUSED',
@@ -393,24 +474,35 @@ const DB_UNAVAILABLE_SOCKET = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
 ])
-const DB_CONNECTION_LOST =
-  /Connection terminated|connection error and is not queryable|terminating connection/i
 
 /**
  * Is this database error an outage (server restarting, shutting down, unreachable, connection lost) rather than a
- * problem with the data? Looks through the cause chain for node-postgres' socket errors and SQLSTATE codes.
+ * problem with the data? Looks through the cause chain for socket error codes and SQLSTATE codes only (class 08 is a
+ * connection exception, except 08P01, a protocol violation); message text is never trusted.
  */
 export function databaseUnavailable(error: unknown): boolean {
   for (const e of causes(error)) {
     const code = (e as { code?: unknown }).code
-    if (typeof code === 'string') {
-      if (DB_UNAVAILABLE_STATES.has(code) || DB_UNAVAILABLE_SOCKET.has(code) || /^08...$/.test(code))
-        return true
-    }
-    const message = (e as { message?: unknown }).message
-    if (typeof message === 'string' && DB_CONNECTION_LOST.test(message)) return true
+    if (typeof code !== 'string') continue
+    if (DB_UNAVAILABLE_STATES.has(code) || DB_UNAVAILABLE_SOCKET.has(code)) return true
+    if (/^08[0-9A-Z]{3}$/.test(code) && code !== '08P01') return true
   }
   return false
+}
+
+/** DNS said the host does not exist (ENOTFOUND) somewhere in the cause chain. */
+function hostNotFound(error: unknown): boolean {
+  for (const e of causes(error)) {
+    if ((e as { code?: unknown }).code === 'ENOTFOUND') return true
+    const errors = (e as { errors?: unknown }).errors
+    if (Array.isArray(errors) && errors.some((x) => (x as { code?: unknown })?.code === 'ENOTFOUND'))
+      return true
+  }
+  return false
+}
+
+function formatMinutes(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`
 }
 
 /** Measure time spent waiting on the answer (first row = fetch, the rest = parse); the remainder is the writer's. */

@@ -6,6 +6,7 @@ import { errorMessage } from './errors.js'
 import {
   backoffDelay,
   type EngineDeps,
+  type OutageState,
   processSlice,
   type ReplaceResult,
   type SliceTiming,
@@ -24,6 +25,8 @@ export interface SliceJobData {
   slice: Slice
   /** `backfill` for plans, `refresh-…` for re-fetches: part of the job id so a refresh is not deduplicated against the backfill. */
   scope: string
+  /** Set by the worker while the slice waits out an outage (API or database unreachable): waits so far and since when. */
+  outage?: OutageState
 }
 
 export type SliceJobResult =
@@ -122,6 +125,8 @@ export interface WorkerOptions {
   /** While the quota is spent, a waiting job looks at the clock again after at most this long (real ms). Default 5 min. */
   quotaRecheckMs?: number
   backoffBaseMs?: number
+  /** How long a job may wait out an outage without using attempts (real ms since its first outage wait). Default 1 h. */
+  outageBudgetMs?: number
   /** How long a job's lock lasts without renewal: a killed worker's job is taken over after about this long. */
   lockDurationMs?: number
   stalledIntervalMs?: number
@@ -158,6 +163,8 @@ export function createSyncWorker(
       const outcome = await processSlice(data.slice, deps, {
         attempt: job.attemptsMade + 1,
         maxAttempts: job.opts.attempts ?? DEFAULT_ATTEMPTS,
+        outage: data.outage,
+        outageBudgetMs: options.outageBudgetMs,
         ...(options.backoffBaseMs !== undefined ? { backoffBaseMs: options.backoffBaseMs } : {}),
       })
       const seconds = (performance.now() - started) / 1000
@@ -169,6 +176,8 @@ export function createSyncWorker(
           deps.metrics.job(outcome.reason === 'quota_exceeded' ? 'waiting_quota' : 'backoff')
           const wait = Math.max(50, outcome.until - clock.now())
           const delay = outcome.reason === 'quota_exceeded' ? Math.min(wait, recheck) : wait
+          // Outage waits are counted in the job, so that they grow and end (see the processor's outage budget).
+          if (outcome.outage) await job.updateData({ ...data, outage: outcome.outage })
           await job.moveToDelayed(Date.now() + delay, token)
           throw new DelayedError()
         }

@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net'
+import { createServer } from 'node:net'
 import { Writable } from 'node:stream'
 import { ledger } from '@kcs-trade/db'
 import { createEmulator, type Emulator } from '@kcs-trade/emulator'
@@ -203,6 +205,60 @@ describe.skipIf(!available.redis || !available.postgres)(
       expect(emu.stats.total - before).toBe(5)
       const { mirror, truth } = await mirrorAndTruth(db, emu, [a, b, c], '2024-02', '2024-02')
       expect(mirror).toEqual(truth)
+    })
+
+    it('a job waiting out an unreachable API counts its waits in the job data and fails once the outage budget is spent', async () => {
+      // A port nothing listens on: every call is refused before anything is sent.
+      const closed = createServer()
+      await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r))
+      const port = (closed.address() as AddressInfo).port
+      await new Promise((r) => closed.close(r))
+      const outagePrefix = uniquePrefix('quota-outage')
+      const redis = createRedis(REDIS_URL)
+      const queue = createQueue(redis, outagePrefix)
+      const limits = memoryLimits({ dailyQuota: 1_000, ratePerSecond: 30 })
+      const deps: EngineDeps = {
+        fetcher: createClientFetcher({
+          serviceKey: KEY,
+          baseUrl: `http://127.0.0.1:${port}`,
+          rate: limits.rate,
+          circuitBreaker: { failureThreshold: 100, cooldownMs: 100 },
+        }),
+        store: createDbStore(db, KEY),
+        ...limits,
+        logger,
+        serviceKey: KEY,
+      }
+      const worker = createSyncWorker({
+        connection: redis,
+        prefix: outagePrefix,
+        deps,
+        backoffBaseMs: 20,
+        outageBudgetMs: 1_500,
+        freshnessSlices: async () => [],
+      })
+      try {
+        const slice = { country: smallCountries(emu, 45)[44] as string, from: '2024-03', to: '2024-03' }
+        await enqueueSlices(queue, [slice])
+        await waitFor(
+          async () => (await queue.getJobCounts('failed')).failed === 1,
+          20_000,
+          'the job failed after the outage budget',
+        )
+        const [job] = await queue.getJobs(['failed'])
+        if (!job) throw new Error('no failed job')
+        expect(job.failedReason).toMatch(/outage lasted longer than 2 s/)
+        // Before the budget ran out the job waited (no attempt used), its waits counted in its data.
+        expect((job.data as { outage?: { waits: number } }).outage?.waits).toBeGreaterThanOrEqual(1)
+        expect(job.attemptsMade).toBe(4)
+        // Nothing was sent: every reserved call went back.
+        expect((await limits.quota.snapshot()).used).toBe(0)
+      } finally {
+        await worker.close()
+        await queue.close()
+        redis.disconnect()
+        await dropPrefix(outagePrefix)
+      }
     })
   },
 )

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createEmulator, type Emulator } from '@kcs-trade/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { OFFSET_FILE_RECHECK_MS, offsetFileClock } from './clock.js'
+import { MAX_TEST_CLOCK_OFFSET_MS, OFFSET_FILE_RECHECK_MS, offsetFileClock } from './clock.js'
+import { isLoopbackUrl } from './config.js'
 import { type CircuitEvent, createClientFetcher, neverSent } from './engine.js'
 
 // Over a real socket: the emulator refuses connections, resets them, and answers; the worker's fetcher must tell a
@@ -112,5 +113,45 @@ describe('offsetFileClock (test-only clock of KCS_TEST_CLOCK_FILE)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('KCS_TEST_CLOCK_FILE safety limits', () => {
+  it('refuses an offset of more than 7 days at start, and ignores one written later', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kcs-clock-'))
+    try {
+      const file = join(dir, 'offset')
+      const read = (p: string) => readFileSync(p, 'utf8')
+      writeFileSync(file, String(MAX_TEST_CLOCK_OFFSET_MS + 1))
+      expect(() => offsetFileClock(file, read)).toThrow(/at most .*7 days/)
+      writeFileSync(file, String(-MAX_TEST_CLOCK_OFFSET_MS - 1))
+      expect(() => offsetFileClock(file, read)).toThrow(/at most .*7 days/)
+      writeFileSync(file, '60000')
+      const clock = offsetFileClock(file, read)
+      writeFileSync(file, String(30 * 86_400_000))
+      await new Promise((r) => setTimeout(r, OFFSET_FILE_RECHECK_MS + 20))
+      expect(clock.now() - Date.now()).toBeLessThanOrEqual(60_000 + 5)
+      expect(clock.now() - Date.now()).toBeGreaterThanOrEqual(60_000 - 5)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('knows loopback API addresses (the only ones a test clock may be used with)', () => {
+    for (const url of [
+      'http://127.0.0.1:8080',
+      'http://127.8.9.10/x',
+      'http://localhost:3000',
+      'http://[::1]:9',
+    ])
+      expect(isLoopbackUrl(url), url).toBe(true)
+    for (const url of [
+      'https://unipass.customs.go.kr:38010/ext/rest',
+      'http://128.0.0.1',
+      'http://127.0.0.1.example.com',
+      'http://10.0.0.1',
+      'not a url',
+    ])
+      expect(isLoopbackUrl(url), url).toBe(false)
   })
 })

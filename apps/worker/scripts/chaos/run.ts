@@ -435,6 +435,19 @@ async function main(): Promise<number> {
   const circuitClosed = workers.reduce((n, w) => n + w.counts.circuitClosed, 0)
   const snapshot = emu.stats.snapshot()
   const beyondQuota = emu.stats.count('gateway-22')
+  // Per quota day (KST, on the shared test clock): the requests that reached the emulator with the key must not
+  // outnumber the calls the workers counted that day (a call sent without a reservation would show here first).
+  const reachedPerDay = new Map<string, number>()
+  for (const { second, count } of emu.stats.perSecond(KEY)) {
+    const day = kstDay(second * 1000)
+    reachedPerDay.set(day, (reachedPerDay.get(day) ?? 0) + count)
+  }
+  const quotaByDay: Array<{ day: string; reachedEmulator: number; workersCounted: number }> = []
+  for (const [day, reached] of [...reachedPerDay].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const counted = await withTimeout(quotaGate.usedOn(day), 5_000, 'quota counter').catch(() => -1)
+    quotaByDay.push({ day, reachedEmulator: reached, workersCounted: counted })
+  }
+  const uncounted = quotaByDay.filter((d) => d.reachedEmulator > d.workersCounted)
   const performed = (k: EventKind) => done.filter((d) => d.kind === k).length
   const injections = {
     kills: performed('kill'),
@@ -470,6 +483,7 @@ async function main(): Promise<number> {
       daysExhausted: quotaDays,
       dayOne: quotaDayOne,
       callsBeyondQuota: beyondQuota,
+      byDay: quotaByDay,
     },
     jobsFailedForGood: failedForGood,
     failedJobs: failedJobs.map((j) => ({ id: j.id, reason: j.failedReason })),
@@ -488,6 +502,12 @@ async function main(): Promise<number> {
   if (cmp.extra > 0) problems.push(`${cmp.extra} extra rows`)
   if (cmp.wrong > 0) problems.push(`${cmp.wrong} wrong rows`)
   if (beyondQuota > 0) problems.push(`${beyondQuota} calls beyond the daily quota`)
+  for (const d of uncounted)
+    problems.push(
+      `${d.reachedEmulator} requests with the key reached the emulator on ${d.day} (KST) but the workers counted ${d.workersCounted < 0 ? 'nothing readable' : d.workersCounted}`,
+    )
+  if (quotaByDay.length === 0) problems.push('no request with the key reached the emulator')
+  if (cmp.expected === 0) problems.push('no rows were expected: the comparison checked nothing')
   if (failedForGood > 0) problems.push(`${failedForGood} jobs failed for good`)
   if (timedOut) problems.push('the backfill did not finish in time')
   if (crashes.length > 0) problems.push(`${crashes.length} worker processes crashed: ${crashes.join('; ')}`)
@@ -606,7 +626,13 @@ function printReport(
       byOutcome: Record<string, number>
       faultsInjected: Record<string, number>
     }
-    quota: { dailyQuota: number; reachedOnce: boolean; daysExhausted: number; callsBeyondQuota: number }
+    quota: {
+      dailyQuota: number
+      reachedOnce: boolean
+      daysExhausted: number
+      callsBeyondQuota: number
+      byDay: Array<{ day: string; reachedEmulator: number; workersCounted: number }>
+    }
     jobsFailedForGood: number
     circuitBreaker: { opened: number; closed: number }
     stalledJobsRecovered: number
@@ -650,6 +676,10 @@ function printReport(
       rep.quota.reachedOnce
         ? `yes, on ${rep.quota.daysExhausted} day(s) (quota ${rep.quota.dailyQuota}; clocks moved past midnight KST each time)`
         : 'no',
+    ],
+    [
+      'requests / counted per day',
+      rep.quota.byDay.map((d) => `${d.day} ${d.reachedEmulator}/${d.workersCounted}`).join(', ') || 'none',
     ],
     ['jobs failed for good', n(rep.jobsFailedForGood)],
     ['circuit breaker', `opened ${rep.circuitBreaker.opened}, closed ${rep.circuitBreaker.closed}`],

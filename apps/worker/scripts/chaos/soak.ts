@@ -214,6 +214,10 @@ async function main(): Promise<number> {
   )
   const left = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'completed', 'failed')
   const leftOver = (left.wait ?? 0) + (left.active ?? 0) + (left.delayed ?? 0) + (left.prioritized ?? 0)
+  // Nothing stops a soak worker before this point: one that is gone already exited unexpectedly, however short the run.
+  const exitedEarly = workers
+    .filter((w) => !w.alive())
+    .map((w) => `worker ${w.id} (pid ${w.pid}) exited by itself (${w.child.exitCode ?? w.child.signalCode})`)
   for (const w of workers) if (w.alive()) w.child.kill('SIGTERM')
   const exits = await Promise.race([
     Promise.all(workers.map((w) => w.exited)),
@@ -253,6 +257,7 @@ async function main(): Promise<number> {
     memory: growth,
     memoryFlat,
     workerExitCodes: exits ? exits.map((e) => e.code) : null,
+    workersExitedEarly: exitedEarly,
     rowsServed: emu.stats.rows,
     seconds: Number(elapsed().toFixed(1)),
   }
@@ -261,6 +266,7 @@ async function main(): Promise<number> {
   if (rate23 > 0) problems.push(`${rate23} calls were answered 23 (per-second limit)`)
   if ((left.failed ?? 0) > 0) problems.push(`${left.failed} jobs failed`)
   if (leftOver > 0) problems.push(`${leftOver} jobs left stalled or unfinished`)
+  if (exitedEarly.length > 0) problems.push(`worker processes exited unexpectedly: ${exitedEarly.join('; ')}`)
   if (memoryFlat === false) problems.push(`worker memory kept growing: ${JSON.stringify(growth)}`)
   if (values.json)
     process.stdout.write(`${JSON.stringify({ ...report, ok: problems.length === 0, problems }, null, 2)}\n`)
