@@ -428,3 +428,99 @@ describe('commands against the emulator: the service key never appears in output
     expect(result.topItems[0].name).toBeTruthy()
   })
 })
+
+describe('serve without Redis: the mirror views over a PGlite database (what a demo user has)', () => {
+  it('warns once, serves coverage, series and revisions, and says why queue and quota are empty', async () => {
+    const dir = join(tmp, 'demo-no-redis')
+    const demo = await inProcess(
+      ['demo', '--dir', dir, '--country', 'AD,AF', '--from', '2025-01', '--to', '2025-02', '--json'],
+      {},
+    )
+    expect(demo.code, demo.stderr).toBe(0)
+    const stop = new AbortController()
+    let base = ''
+    const run = inProcess(
+      ['serve', '--port', '0'],
+      { DATABASE_URL: dir, REDIS_URL: 'redis://:s3cret-pass@127.0.0.1:1', LOG_LEVEL: 'debug' },
+      stop.signal,
+      (text) => {
+        base = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(text)?.[1] ?? base
+      },
+    )
+    let done: Awaited<typeof run> | undefined
+    try {
+      await waitFor(() => base !== '', 30_000, 'serve to listen')
+      expect((await fetch(`${base}/healthz`)).status).toBe(200)
+      const ready = await fetch(`${base}/readyz`)
+      expect(ready.status).toBe(503)
+      expect(await ready.json()).toEqual({ redis: false, database: true })
+      const metrics = await fetch(`${base}/metrics`)
+      expect(metrics.status).toBe(200)
+      const metricsText = await metrics.text()
+      expect(metricsText).toMatch(/kcs_serve_process_cpu_seconds_total/)
+      expect(metricsText).not.toMatch(/kcs_calls_total|kcs_queue_jobs/)
+      const coverage = (await (await fetch(`${base}/api/coverage`)).json()) as {
+        cells: Array<{ country: string; year: number; status: string }>
+      }
+      expect(coverage.cells).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            country: 'AD',
+            year: 2025,
+            status: expect.stringMatching(/synced|stale/),
+          }),
+          expect.objectContaining({ country: 'AF', year: 2025 }),
+        ]),
+      )
+      const series = (await (
+        await fetch(`${base}/api/series?country=AD&from=2025-01&to=2025-02`)
+      ).json()) as {
+        points: Array<{ period: string; exportUsd: number; importUsd: number }>
+      }
+      expect(series.points.map((p) => p.period)).toEqual(['2025-01', '2025-02'])
+      expect(series.points.some((p) => p.exportUsd + p.importUsd > 0)).toBe(true)
+      const revisions = await fetch(`${base}/api/revisions`)
+      expect(revisions.status).toBe(200)
+      expect(await revisions.json()).toMatchObject({ items: expect.any(Array) })
+      const quotaResponse = await fetch(`${base}/api/quota`)
+      expect(quotaResponse.status).toBe(200)
+      const quota = (await quotaResponse.json()) as Record<string, unknown>
+      expect(quota).toMatchObject({
+        redis: false,
+        quota: null,
+        queue: null,
+        callsPerMinute: [],
+        callsLastHour: null,
+        note: expect.stringMatching(/^Redis not reachable at redis:\/\/\*\*\*@127\.0\.0\.1:1: /),
+      })
+      const csv = await fetch(`${base}/api/quota?format=csv`)
+      expect(csv.status).toBe(200)
+      expect((await csv.text()).trim()).toBe('minute,calls')
+      const statusResponse = await fetch(`${base}/api/status`)
+      expect(statusResponse.status).toBe(200)
+      const status = (await statusResponse.json()) as { queue: unknown; jobs: unknown[]; notes: string[] }
+      expect(status).toMatchObject({ queue: null, jobs: [] })
+      expect(status.notes.join('\n')).toMatch(/Redis unreachable/)
+      // The page itself still loads under the same CSP.
+      const page = await fetch(`${base}/`)
+      expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'/)
+      expect(await page.text()).toContain('id="quota-no-redis"')
+      // Still only loopback Host names.
+      expect(await rawRequest(base, 'GET /api/quota HTTP/1.1\r\nHost: evil.example\r\n\r\n')).toMatch(
+        /^HTTP\/1\.1 421/,
+      )
+    } finally {
+      stop.abort()
+      done = await run
+    }
+    expect(done.code, done.stderr).toBe(0)
+    // One warning, with the URL's password redacted; no reconnect noise from a Redis client.
+    const warnings = done.stderr.match(/Redis not reachable at/g) ?? []
+    expect(warnings).toHaveLength(1)
+    expect(done.stderr).toMatch(
+      /kcs-trade serve: Redis not reachable at redis:\/\/\*\*\*@127\.0\.0\.1:1: queue, quota and rate views are empty \(the mirror views work/,
+    )
+    expect(`${done.stderr}${done.logs}`).not.toContain('s3cret-pass')
+    expect(`${done.stderr}${done.logs}`).not.toMatch(/ECONNREFUSED|reconnect/i)
+  })
+})

@@ -122,6 +122,8 @@ Coverage by country and year, queue counts, quota used today and when it resets,
 
 /healthz, /readyz (Redis and DB reachable), /metrics (Prometheus), /api/status, and the web
 dashboard at / (coverage, quota and rate, trade charts, revisions; JSON and CSV under /api/).
+Redis is optional: without it (e.g. DATABASE_URL=./.kcs-trade/demo after 'kcs-trade demo') serve
+warns once and serves the mirror views; the queue, quota and rate views are empty.
 Binds 127.0.0.1; a non-loopback --host is refused unless --allow-public is given.
 With a token (--token or KCS_SERVE_TOKEN) everything but /healthz needs
 "Authorization: Bearer <token>" or ?token=<token>; opening /?token=<token> in a browser once

@@ -68,6 +68,9 @@ describe.skipIf(!chromiumPresent || !available.redis || !available.postgres)('da
   let failing = ''
   let staleCountry = ''
   const external: string[] = []
+  // Origins of the serve processes of this file: anything else the page asks for is external.
+  const origins = new Set<string>()
+  let env: Record<string, string> = {}
   // Noon KST on 2026-11-24 for the emulator, the quota, the per-minute counters and serve: the
   // freshness window is 2025-11..2026-11 whatever day the test runs, so 2025 can be stale.
   const clock = manualClock(Date.UTC(2026, 10, 24, 3, 0, 0))
@@ -76,7 +79,7 @@ describe.skipIf(!chromiumPresent || !available.redis || !available.postgres)('da
     emu = await createEmulator({ port: 0, seed: 9, keys: [KEY], revision: 1, now: () => clock.now() })
     pg = await createTestDatabase('dashboard')
     db = await openDatabase(pg.url)
-    const env = {
+    env = {
       DATABASE_URL: pg.url,
       REDIS_URL,
       KCS_QUEUE_PREFIX: prefix,
@@ -136,6 +139,7 @@ describe.skipIf(!chromiumPresent || !available.redis || !available.postgres)('da
       clock,
     })
     await waitFor(() => base !== '', 30_000, 'serve to listen')
+    origins.add(base)
     const { chromium } = await import('playwright-core')
     userDataDir = mkdtempSync(join(tmpdir(), 'kcs-chromium-'))
     context = await chromium.launchPersistentContext(userDataDir, {
@@ -156,7 +160,7 @@ describe.skipIf(!chromiumPresent || !available.redis || !available.postgres)('da
     // Every request must go to our server on 127.0.0.1; anything else is aborted and fails the test.
     await context.route('**/*', (route) => {
       const url = new URL(route.request().url())
-      if (url.hostname === '127.0.0.1' && url.origin === base) return route.continue()
+      if (url.hostname === '127.0.0.1' && origins.has(url.origin)) return route.continue()
       external.push(url.href)
       return route.abort()
     })
@@ -175,7 +179,7 @@ describe.skipIf(!chromiumPresent || !available.redis || !available.postgres)('da
   })
 
   /** Opens a view and collects console errors, page errors, failed requests and HTTP errors. */
-  async function open(page: Page, view: string) {
+  async function open(page: Page, view: string, at = base) {
     const problems: string[] = []
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`console: ${m.text()}`)
@@ -185,7 +189,7 @@ describe.skipIf(!chromiumPresent || !available.redis || !available.postgres)('da
     page.on('response', (r) => {
       if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`)
     })
-    await page.goto(`${base}/#${view}`)
+    await page.goto(`${at}/#${view}`)
     await page.waitForSelector(`body[data-ready="${view}"]`, { timeout: 15_000 })
     return problems
   }
@@ -341,4 +345,57 @@ describe.skipIf(!chromiumPresent || !available.redis || !available.postgres)('da
 
     expect(external).toEqual([])
   }, 60_000)
+
+  it('without Redis the quota view says so in both languages, and the mirror views still load', async () => {
+    const stopBare = new AbortController()
+    let bare = ''
+    const bareServing = runCli(['serve', '--port', '0'], {
+      env: { ...env, REDIS_URL: 'redis://127.0.0.1:1' },
+      stdout: quiet,
+      stderr: new Writable({
+        write(chunk, _e, cb) {
+          bare = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(String(chunk))?.[1] ?? bare
+          cb()
+        },
+      }) as unknown as NodeJS.WriteStream,
+      logDestination: quiet,
+      shutdown: stopBare.signal,
+      clock,
+    })
+    try {
+      await waitFor(() => bare !== '', 30_000, 'serve without Redis to listen')
+      origins.add(bare)
+      const page = await context.newPage()
+      await page.goto(`${bare}/`)
+      await page.evaluate("localStorage.setItem('kcs-trade.lang', 'en')")
+      let problems = await open(page, 'quota', bare)
+      expect(await page.locator('#quota-no-redis').isVisible()).toBe(true)
+      expect(await page.locator('#quota-no-redis strong').textContent()).toBe(
+        'Redis not reachable: no queue or quota data',
+      )
+      expect(await page.locator('#quota-no-redis-note').textContent()).toMatch(
+        /^Redis not reachable at redis:\/\/127\.0\.0\.1:1: /,
+      )
+      for (const id of ['#quota-cards', '#quota-chart', '#queue-title', '#queue-cards'])
+        expect(await page.locator(id).isVisible(), id).toBe(false)
+      expect(await page.locator('#error').isVisible()).toBe(false)
+      expect(problems).toEqual([])
+      await page.click('#lang')
+      await page.waitForSelector('body[data-ready="quota"]')
+      expect(await page.locator('#quota-no-redis strong').textContent()).toBe(
+        'Redis에 연결할 수 없음: 대기열·할당량 자료 없음',
+      )
+      expect(await page.locator('#quota-no-redis').isVisible()).toBe(true)
+      problems = await open(page, 'coverage', bare)
+      expect(
+        await page.locator(`#coverage-grid td[data-country="${failing}"][data-year="2025"]`).count(),
+      ).toBe(1)
+      expect(problems).toEqual([])
+      await page.close()
+    } finally {
+      stopBare.abort()
+      expect(await bareServing).toBe(0)
+    }
+    expect(external).toEqual([])
+  }, 30_000)
 })

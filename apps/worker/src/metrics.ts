@@ -184,7 +184,8 @@ export class RedisMetrics implements MetricsSink {
 }
 
 export interface PrometheusSources {
-  metrics: MetricsSink
+  /** The call, row and job counters; absent (not exported) when serve runs without Redis. */
+  metrics?: MetricsSink
   quota?: QuotaGate
   queueCounts?: () => Promise<Record<string, number>>
   defaultMetrics?: boolean
@@ -225,43 +226,46 @@ export function createPrometheusRegistry(sources: PrometheusSources): Registry {
     }
     registry.registerMetric(full as unknown as Parameters<Registry['registerMetric']>[0])
   }
-  add({ name: 'kcs_calls_total', help: 'API calls by outcome', type: 'counter' }, async () => {
-    const v = await sources.metrics.read()
-    return Object.entries(v.calls).map(([outcome, value]) => ({ labels: { outcome }, value }))
-  })
-  add(
-    {
-      name: 'kcs_rows_written_total',
-      help: 'Rows written to the mirror (slice rows replaced)',
-      type: 'counter',
-    },
-    async () => [{ value: (await sources.metrics.read()).rows }],
-  )
-  add({ name: 'kcs_jobs_total', help: 'Slice jobs by result', type: 'counter' }, async () => {
-    const v = await sources.metrics.read()
-    return Object.entries(v.jobs).map(([result, value]) => ({ labels: { result }, value }))
-  })
-  add(
-    {
-      name: 'kcs_job_duration_seconds',
-      help: 'Slice job latency (call, parse and write)',
-      type: 'histogram',
-    },
-    async () => {
-      const { latency } = await sources.metrics.read()
-      const name = 'kcs_job_duration_seconds'
-      return [
-        ...LATENCY_BUCKETS.map((le, i) => ({
-          metricName: `${name}_bucket`,
-          labels: { le },
-          value: latency.buckets[i] ?? 0,
-        })),
-        { metricName: `${name}_bucket`, labels: { le: '+Inf' }, value: latency.count },
-        { metricName: `${name}_sum`, value: latency.sum },
-        { metricName: `${name}_count`, value: latency.count },
-      ]
-    },
-  )
+  const sink = sources.metrics
+  if (sink) {
+    add({ name: 'kcs_calls_total', help: 'API calls by outcome', type: 'counter' }, async () => {
+      const v = await sink.read()
+      return Object.entries(v.calls).map(([outcome, value]) => ({ labels: { outcome }, value }))
+    })
+    add(
+      {
+        name: 'kcs_rows_written_total',
+        help: 'Rows written to the mirror (slice rows replaced)',
+        type: 'counter',
+      },
+      async () => [{ value: (await sink.read()).rows }],
+    )
+    add({ name: 'kcs_jobs_total', help: 'Slice jobs by result', type: 'counter' }, async () => {
+      const v = await sink.read()
+      return Object.entries(v.jobs).map(([result, value]) => ({ labels: { result }, value }))
+    })
+    add(
+      {
+        name: 'kcs_job_duration_seconds',
+        help: 'Slice job latency (call, parse and write)',
+        type: 'histogram',
+      },
+      async () => {
+        const { latency } = await sink.read()
+        const name = 'kcs_job_duration_seconds'
+        return [
+          ...LATENCY_BUCKETS.map((le, i) => ({
+            metricName: `${name}_bucket`,
+            labels: { le },
+            value: latency.buckets[i] ?? 0,
+          })),
+          { metricName: `${name}_bucket`, labels: { le: '+Inf' }, value: latency.count },
+          { metricName: `${name}_sum`, value: latency.sum },
+          { metricName: `${name}_count`, value: latency.count },
+        ]
+      },
+    )
+  }
   const quota = sources.quota
   if (quota) {
     add(

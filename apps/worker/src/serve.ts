@@ -62,10 +62,15 @@ export const STALE_AFTER_HOURS = 48
 export interface DashboardServerOptions {
   cfg: WorkerConfig
   db: KcsDatabase | undefined
-  redis: Redis
-  queue: Queue
+  /**
+   * Redis, its queue and its counters; all three `undefined` when Redis was not reachable at start
+   * (the mirror views still work; /readyz answers 503 with `redis: false`, the quota view says why it
+   * is empty).
+   */
+  redis: Redis | undefined
+  queue: Queue | undefined
   quota: RedisQuota | undefined
-  metrics: RedisMetrics
+  metrics: RedisMetrics | undefined
   registry: { contentType: string; metrics(): Promise<string> }
   token: string | undefined
   log: Logger
@@ -93,8 +98,11 @@ interface DashboardData extends StatusReport {
 async function statusData(o: DashboardServerOptions): Promise<DashboardData> {
   const report = await collectStatus(o.cfg, o.db, o.queue, o.quota)
   const jobs = []
+  // Without Redis there is no queue to list (collectStatus says so in its notes).
+  const queue = o.queue
   for (const state of ['active', 'failed', 'delayed', 'waiting', 'completed'] as const) {
-    for (const job of await o.queue.getJobs([state], 0, 9, false)) {
+    if (!queue) break
+    for (const job of await queue.getJobs([state], 0, 9, false)) {
       const data = job.data as { slice?: { country: string; from: string; to: string; hs?: string } }
       jobs.push({
         id: String(job.id),
@@ -121,16 +129,28 @@ function loadAssets(): Map<string, { type: string; body: Buffer }> {
   return assets
 }
 
+/** A Redis URL fit to print: no user name or password. */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@')
+}
+
+/** What the quota view and /api/quota say when serve started without Redis. */
+export function redisUnreachableNote(url: string): string {
+  return `Redis not reachable at ${redactRedisUrl(url)}: no queue, quota or call-rate data (start Redis, then restart kcs-trade serve)`
+}
+
 /** The HTTP server of `kcs-trade serve` (not listening yet). */
 export function createDashboardServer(o: DashboardServerOptions): Server {
   const clock = o.clock ?? systemClock
   const authorized = tokenCheck(o.token)
+  const queue = o.queue
   const assets = loadAssets()
   const sources: DashboardSources = {
     db: o.db,
     quota: o.quota,
     metrics: o.metrics,
-    queueCounts: () => o.queue.getJobCounts(...QUEUE_STATES),
+    queueCounts: queue ? () => queue.getJobCounts(...QUEUE_STATES) : undefined,
+    redisNote: o.redis ? undefined : redisUnreachableNote(o.cfg.redisUrl),
     clock,
     staleAfterHours: STALE_AFTER_HOURS,
   }
@@ -186,10 +206,12 @@ export function createDashboardServer(o: DashboardServerOptions): Server {
       return send(303, 'text/plain', 'see /\n', { location: '/', 'set-cookie': sessionCookie(o.token) })
     }
     if (url.pathname === '/readyz') {
-      const redisOk = await o.redis.ping().then(
-        () => true,
-        () => false,
-      )
+      const redisOk = o.redis
+        ? await o.redis.ping().then(
+            () => true,
+            () => false,
+          )
+        : false
       const dbOk = o.db
         ? await (o.db.$client as unknown as { query(q: string): Promise<unknown> }).query('select 1').then(
             () => true,
@@ -276,7 +298,7 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
   const { RedisQuota } = await import('./limits.js')
   const { RedisMetrics, createPrometheusRegistry } = await import('./metrics.js')
   const { createQueue } = await import('./queue.js')
-  const { createRedis, requireRedis } = await import('./runtime.js')
+  const { createRedis, pingRedis } = await import('./runtime.js')
   // Digits only: Number('') is 0 (any free port) and Number('0x10') is 16.
   const port =
     values.port === undefined ? 9464 : /^\d{1,5}$/.test(values.port) ? Number(values.port) : Number.NaN
@@ -309,22 +331,38 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
       ctx.stderr,
       `kcs-trade serve: warning: ${host} is public and no token is set (--token or KCS_SERVE_TOKEN)`,
     )
-  await requireRedis(cfg.redisUrl, log)
   const clock = ctx.clock ?? systemClock
-  const redis = createRedis(cfg.redisUrl)
-  const queue = createQueue(redis, cfg.queuePrefix) as unknown as Queue
+  // Redis is checked once: without it the mirror views (coverage, trade, revisions) still work, e.g.
+  // over the PGlite database of `kcs-trade demo`. No client is created then (ioredis would retry and
+  // log forever); restarting serve picks Redis up.
+  const redisUp = await pingRedis(cfg.redisUrl)
+  if (!redisUp) {
+    log.debug({ redis: redactRedisUrl(cfg.redisUrl) }, 'redis unreachable: serving the mirror views only')
+    write(
+      ctx.stderr,
+      `kcs-trade serve: Redis not reachable at ${redactRedisUrl(cfg.redisUrl)}: queue, quota and rate views are empty (the mirror views work; restart serve once Redis is up)`,
+    )
+  }
+  const redis = redisUp ? createRedis(cfg.redisUrl) : undefined
+  const queue = redis ? (createQueue(redis, cfg.queuePrefix) as unknown as Queue) : undefined
   const db = databaseExists(cfg.databaseUrl)
     ? await openDatabase(cfg.databaseUrl).catch(() => undefined)
     : undefined
-  const quota = cfg.serviceKey
-    ? new RedisQuota(redis, cfg.queuePrefix, keyFingerprint(cfg.serviceKey), cfg.dailyQuota, clock)
-    : undefined
-  const metrics = new RedisMetrics(redis, cfg.queuePrefix, clock)
+  const quota =
+    redis && cfg.serviceKey
+      ? new RedisQuota(redis, cfg.queuePrefix, keyFingerprint(cfg.serviceKey), cfg.dailyQuota, clock)
+      : undefined
+  const metrics = redis ? new RedisMetrics(redis, cfg.queuePrefix, clock) : undefined
+  // Without Redis, /metrics has the process metrics only.
   const registry = createPrometheusRegistry({
-    metrics,
+    ...(metrics ? { metrics } : {}),
     ...(quota ? { quota } : {}),
-    queueCounts: () =>
-      queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'),
+    ...(queue
+      ? {
+          queueCounts: () =>
+            queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'),
+        }
+      : {}),
   })
   try {
     const server = createDashboardServer({
@@ -364,8 +402,8 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
       server.closeAllConnections?.()
     })
   } finally {
-    await queue.close()
-    redis.disconnect()
+    await queue?.close()
+    redis?.disconnect()
     await db?.close()
   }
   return 0

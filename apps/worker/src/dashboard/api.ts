@@ -23,8 +23,11 @@ export interface ApiResult {
 export interface DashboardSources {
   db: KcsDatabase | undefined
   quota: QuotaGate | undefined
-  metrics: MetricsSink
-  queueCounts: () => Promise<Record<string, number>>
+  /** Call counters and queue counts live in Redis: `undefined` when serve runs without it. */
+  metrics: MetricsSink | undefined
+  queueCounts: (() => Promise<Record<string, number>>) | undefined
+  /** Set when Redis was not reachable: why the quota view is empty (shown to the user). */
+  redisNote?: string | undefined
   clock: Clock
   /** Hours after which a synced year inside the freshness window counts as stale. */
   staleAfterHours: number
@@ -194,17 +197,36 @@ export async function coverageGrid(s: DashboardSources): Promise<ApiResult> {
   }
 }
 
-/** GET /api/quota — calls today against the quota, reset time, calls per minute, queue counts. */
+const CALLS_CSV = { filename: 'calls-per-minute.csv', columns: ['minute', 'calls'] }
+
+/**
+ * GET /api/quota — calls today against the quota, reset time, calls per minute, queue counts.
+ * Without Redis: `redis: false`, nulls and an empty minute list, and a `note` saying why.
+ */
 export async function quotaRate(s: DashboardSources): Promise<ApiResult> {
+  const now = s.clock.now()
+  if (!s.metrics || !s.queueCounts)
+    return {
+      json: {
+        now: new Date(now).toISOString(),
+        redis: false,
+        note: s.redisNote ?? 'Redis not reachable: no queue, quota or call-rate data',
+        quota: null,
+        callsPerMinute: [],
+        callsLastHour: null,
+        queue: null,
+      },
+      csv: { ...CALLS_CSV, rows: [] },
+    }
   const [snap, perMinute, queue] = await Promise.all([
     s.quota ? s.quota.snapshot() : Promise.resolve(null),
     s.metrics.callsPerMinute(60),
     s.queueCounts(),
   ])
-  const now = s.clock.now()
   return {
     json: {
       now: new Date(now).toISOString(),
+      redis: true,
       quota: snap
         ? {
             day: snap.day,
@@ -219,11 +241,7 @@ export async function quotaRate(s: DashboardSources): Promise<ApiResult> {
       callsLastHour: perMinute.reduce((n, m) => n + m.calls, 0),
       queue,
     },
-    csv: {
-      filename: 'calls-per-minute.csv',
-      columns: ['minute', 'calls'],
-      rows: perMinute.map((m) => [m.minute, m.calls]),
-    },
+    csv: { ...CALLS_CSV, rows: perMinute.map((m) => [m.minute, m.calls]) },
   }
 }
 

@@ -33,6 +33,9 @@ const I18N = {
     'quota.reset': 'until the reset (00:00 KST)',
     'quota.lastHour': 'calls in the last hour',
     'quota.unknown': 'quota unknown (KCS_SERVICE_KEY not set)',
+    'quota.noRedis': 'Redis not reachable: no queue or quota data',
+    'quota.noRedisHint':
+      'Calls, quota and the queue are counted in Redis. Coverage, Trade and Revisions read the database and work without it. Start Redis, then restart kcs-trade serve.',
     'queue.waiting': 'waiting',
     'queue.active': 'active',
     'queue.delayed': 'delayed',
@@ -110,6 +113,9 @@ const I18N = {
     'quota.reset': '초기화까지 (한국 시간 0시)',
     'quota.lastHour': '최근 1시간 호출',
     'quota.unknown': '할당량을 알 수 없음 (KCS_SERVICE_KEY 없음)',
+    'quota.noRedis': 'Redis에 연결할 수 없음: 대기열·할당량 자료 없음',
+    'quota.noRedisHint':
+      '호출 수, 할당량, 작업 대기열은 Redis에 기록됩니다. 수집 현황, 무역, 수정 내역은 데이터베이스에서 읽으므로 Redis 없이도 볼 수 있습니다. Redis를 시작한 뒤 kcs-trade serve를 다시 실행하세요.',
     'queue.waiting': '대기',
     'queue.active': '실행 중',
     'queue.delayed': '지연',
@@ -486,6 +492,17 @@ async function loadQuota() {
   const data = await getJson('/api/quota')
   const cards = []
   clearInterval(countdown)
+  // Served without Redis: say so instead of empty cards, chart and queue.
+  const noRedis = data.redis === false
+  $('quota-no-redis').hidden = !noRedis
+  $('quota-no-redis-note').textContent = noRedis ? (data.note ?? '') : ''
+  for (const id of ['quota-cards', 'quota-chart', 'queue-title', 'queue-cards']) $(id).hidden = noRedis
+  if (noRedis) {
+    $('quota-cards').replaceChildren()
+    $('chart-calls').replaceChildren()
+    $('queue-cards').replaceChildren()
+    return
+  }
   if (data.quota) {
     const q = data.quota
     const pct = q.limit > 0 ? Math.min(100, (q.used / q.limit) * 100) : 0
