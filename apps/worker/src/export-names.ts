@@ -63,14 +63,31 @@ export class NameResolver {
   }
 
   hs(code: string, period: string, mirrorName: string): Names {
-    const edition = code.length <= 6 ? hsEditionOf(period) : 'hsk'
-    const key = `${edition}:${code}`
+    // A 10-digit line in HSK 2025 has one name; one missing from it is named from its subheading in the
+    // edition of the row's month and from the name KCS served, so those enter the key.
+    const key =
+      code.length <= 6
+        ? `${hsEditionOf(period)}:${code}`
+        : this.inHsk(code)
+          ? `hsk:${code}`
+          : `hsk-missing:${hsEditionOf(period)}:${code}:${mirrorName}`
     const hit = this.hsCache.get(key)
     if (hit) return hit
     const names =
-      code.length <= 6 ? this.hsNames(code, edition as HsEdition) : this.hskNames(code, period, mirrorName)
+      code.length <= 6 ? this.hsNames(code, hsEditionOf(period)) : this.hskNames(code, period, mirrorName)
     this.hsCache.set(key, names)
     return names
+  }
+
+  private readonly hskKnown = new Map<string, boolean>()
+
+  private inHsk(code: string): boolean {
+    let known = this.hskKnown.get(code)
+    if (known === undefined) {
+      known = code.length <= 10 && this.ref.hsk.get(code) !== undefined
+      this.hskKnown.set(code, known)
+    }
+    return known
   }
 
   private hsNames(code: string, edition: HsEdition): Names {

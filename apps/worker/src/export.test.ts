@@ -175,6 +175,16 @@ describe('export names', () => {
       en: hs.get('020230', { edition: '2012' })?.nameEn,
       ko: '옛 품목',
     })
+    // ... and the cache keeps such a line's later months apart: their edition and their Korean name
+    if (changed) {
+      const line = `${changed.code}9999`
+      expect(hsk.get(line)).toBeUndefined()
+      expect(names.hs(line, '2015-06', '옛 이름')).toEqual({
+        en: hs.get(changed.code, { edition: '2012' })?.nameEn,
+        ko: '옛 이름',
+      })
+      expect(names.hs(line, '2025-06', '새 이름')).toEqual({ en: changed.nameEn, ko: '새 이름' })
+    }
   })
 })
 
