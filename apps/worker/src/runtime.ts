@@ -77,11 +77,16 @@ export function memoryLimits(
 }
 
 /** Fail with a clear message when Redis cannot be reached. */
+/** A Redis URL fit to print: no user name or password. */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@')
+}
+
 export async function requireRedis(url: string, log?: Logger): Promise<void> {
   if (await pingRedis(url)) return
-  log?.debug({ redis: url.replace(/\/\/[^@]*@/, '//***@') }, 'redis unreachable')
+  log?.debug({ redis: redactRedisUrl(url) }, 'redis unreachable')
   throw new UsageError(
-    `Redis is not reachable at ${url.replace(/\/\/[^@]*@/, '//***@')}`,
+    `Redis is not reachable at ${redactRedisUrl(url)}`,
     "start it (redis-server --daemonize yes --port 6379), set REDIS_URL, or run 'kcs-trade sync --inline' to sync in this process without Redis",
   )
 }

@@ -32,6 +32,7 @@ import { UsageError } from './errors.js'
 import type { RedisQuota } from './limits.js'
 import { createLogger, type Logger } from './logger.js'
 import type { RedisMetrics } from './metrics.js'
+import { redactRedisUrl } from './runtime.js'
 import { isLoopbackHost, loopbackHostHeader, sessionCookie, tokenCheck } from './serve-auth.js'
 import { describeSlice } from './slices.js'
 
@@ -127,11 +128,6 @@ function loadAssets(): Map<string, { type: string; body: Buffer }> {
     if (type) assets.set(name, { type, body: readFileSync(join(ASSETS_DIR, name)) })
   }
   return assets
-}
-
-/** A Redis URL fit to print: no user name or password. */
-export function redactRedisUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@')
 }
 
 /** What the quota view and /api/quota say when serve started without Redis. */

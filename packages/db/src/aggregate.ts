@@ -2,9 +2,15 @@ import { type SQL, sql } from 'drizzle-orm'
 import type { KcsDatabase } from './connect.js'
 import { describeValue, InvalidQueryError } from './errors.js'
 import { assertDatabase, assertObject, optionsObject, positiveInteger } from './guards.js'
-import { type IterateOptions, readTradePage, type TradeRowRecord, toTradeRow } from './read.js'
+import {
+  type IterateOptions,
+  readTradePage,
+  type TradeRowRecord,
+  toTradeRow,
+  windowCondition,
+} from './read.js'
 import { hsPrefixCondition } from './replace.js'
-import { periodToDate, queryCountry, queryHsPrefix, queryWindow } from './slice.js'
+import { queryCountry, queryHsPrefix, queryWindow } from './slice.js'
 import { rowsOf, toSafeNumber } from './sql.js'
 import type { TradeRow, TradeTotals } from './types.js'
 
@@ -44,7 +50,7 @@ export interface TradeAggregate extends TradeTotals {
   rowCount: number
 }
 
-function selectionCountries(query: TradeSelection): string[] {
+function selectionCountries(query: Pick<TradeSelection, 'countries'>): string[] {
   const list = query.countries ?? []
   if (!Array.isArray(list)) throw new InvalidQueryError('countries must be an array of country codes')
   const out = new Set<string>()
@@ -53,6 +59,14 @@ function selectionCountries(query: TradeSelection): string[] {
     if (code) out.add(code)
   }
   return [...out].sort()
+}
+
+/** `t.country_code in (…)` for a non-empty list of checked codes, each a parameter. */
+function countryIn(countries: string[]): SQL {
+  return sql`t.country_code in (${sql.join(
+    countries.map((c) => sql`${c}`),
+    sql`, `,
+  )})`
 }
 
 const SELECTION_HINT =
@@ -64,20 +78,14 @@ function checkArgs(db: unknown, query: unknown): void {
   assertObject(query, 'query', SELECTION_HINT)
 }
 
-function selectionWhere(query: TradeSelection): { where: SQL[]; countries: string[] } {
+function selectionWhere(query: TradeSelection): SQL[] {
   const { from, to } = queryWindow(query)
   const countries = selectionCountries(query)
   const prefix = queryHsPrefix(query.hsPrefix)
-  const where: SQL[] = [sql`t.period between ${periodToDate(from)}::date and ${periodToDate(to)}::date`]
-  if (countries.length > 0)
-    where.push(
-      sql`t.country_code in (${sql.join(
-        countries.map((c) => sql`${c}`),
-        sql`, `,
-      )})`,
-    )
+  const where: SQL[] = [windowCondition(from, to)]
+  if (countries.length > 0) where.push(countryIn(countries))
   if (prefix) where.push(hsPrefixCondition(prefix))
-  return { where, countries }
+  return where
 }
 
 /**
@@ -89,7 +97,7 @@ export async function countTradeRows(
   query: TradeSelection,
 ): Promise<Array<{ country: string; rows: number }>> {
   checkArgs(db, query)
-  const { where } = selectionWhere(query)
+  const where = selectionWhere(query)
   const rows = rowsOf<{ country: string; n: string }>(
     await db.execute(sql`
       select t.country_code as country, count(*)::text as n
@@ -109,14 +117,8 @@ export async function mirroredWindow(
 ): Promise<{ from: string; to: string } | null> {
   assertDatabase(db)
   query = optionsObject(query, 'query', 'Pass { countries: ["US"] } or nothing for every country.')
-  const countries = selectionCountries({ from: '2000-01', to: '2000-01', ...query })
-  const where =
-    countries.length > 0
-      ? sql`where t.country_code in (${sql.join(
-          countries.map((c) => sql`${c}`),
-          sql`, `,
-        )})`
-      : sql``
+  const countries = selectionCountries(query)
+  const where = countries.length > 0 ? sql`where ${countryIn(countries)}` : sql``
   const rows = rowsOf<{ lo: string | null; hi: string | null }>(
     await db.execute(sql`
       select to_char(min(t.period), 'YYYY-MM') as lo, to_char(max(t.period), 'YYYY-MM') as hi

@@ -113,7 +113,8 @@ function rollupPrefixCondition(prefix: string): SQL {
     : sql`(t.hs_prefix >= ${prefix} and t.hs_prefix < ${upper})`
 }
 
-function windowCondition(from: string, to: string): SQL {
+/** `t.period` within the window (both ends inclusive); shared with aggregate.ts. */
+export function windowCondition(from: string, to: string): SQL {
   return sql`t.period between ${periodToDate(from)}::date and ${periodToDate(to)}::date`
 }
 
