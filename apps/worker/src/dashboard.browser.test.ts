@@ -218,9 +218,11 @@ describe.skipIf(!chromiumPresent || !available.redis || !available.postgres)('da
             globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }
           ).getComputedStyle(n).backgroundColor,
       )
-    expect(await colour(failing, 2025)).toBe('rgb(209, 59, 59)')
-    expect(await colour(staleCountry, 2025)).toBe('rgb(224, 180, 42)')
-    expect(await colour(countries[0]!, 2024)).toBe('rgb(46, 157, 91)')
+    // Polled: the hash navigation to #coverage can re-render the grid the first load drew, and a cell
+    // read while being replaced is detached (no computed style).
+    await expect.poll(() => colour(failing, 2025)).toBe('rgb(209, 59, 59)')
+    await expect.poll(() => colour(staleCountry, 2025)).toBe('rgb(224, 180, 42)')
+    await expect.poll(() => colour(countries[0]!, 2024)).toBe('rgb(46, 157, 91)')
     await cell(failing, 2025).click()
     expect(await page.locator('#coverage-detail').textContent()).toMatch(/last error: .*30/)
     expect(await cell(failing, 2025).getAttribute('title')).toMatch(/last error/)
