@@ -812,7 +812,12 @@ async function loadRevisions() {
 
 const VIEWS = { coverage: loadCoverage, quota: loadQuota, trade: loadTrade, revisions: loadRevisions }
 
+// Each navigation gets a number; only the newest may mark the page ready or show an error, so a slow
+// view left behind (coverage still loading when the user opens quota) cannot overwrite the one shown.
+let navigation = 0
+
 async function route() {
+  const current = ++navigation
   const name = VIEWS[location.hash.slice(1)] ? location.hash.slice(1) : 'coverage'
   for (const v of Object.keys(VIEWS)) $(`view-${v}`).hidden = v !== name
   for (const a of document.querySelectorAll('.tabs a'))
@@ -825,9 +830,9 @@ async function route() {
   try {
     await VIEWS[name]()
   } catch (error) {
-    if ($('error').hidden) showError(String(error?.message ?? error))
+    if (current === navigation && $('error').hidden) showError(String(error?.message ?? error))
   }
-  document.body.dataset.ready = name
+  if (current === navigation) document.body.dataset.ready = name
 }
 
 $('lang').addEventListener('click', () => {
