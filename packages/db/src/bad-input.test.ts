@@ -326,6 +326,23 @@ const TABLE: Record<string, Case[]> = {
       (v) => pkg.replaceSlice(db(), SLICE, [row()], META, { batchSize: v as Any }),
     ),
     {
+      // The seeded US slice holds 10-digit codes starting 10: 4-digit codes under the prefix 10 would count twice.
+      name: 'slice: another level of detail over mirrored rows (US, --hs 10)',
+      call: () => pkg.replaceSlice(db(), { ...SLICE, hs: '10' }, [row({ hsCode: '1000' })], META),
+      expect: 'error',
+    },
+    {
+      name: 'slice: every country at 6 digits over the mirrored US rows',
+      call: () =>
+        pkg.replaceSlice(
+          db(),
+          { hs: '1000', from: '2025-06', to: '2025-06' },
+          [row({ period: '2025-06', hsCode: '100000' })],
+          META,
+        ),
+      expect: 'error',
+    },
+    {
       name: 'rows: an async source that fails halfway',
       call: () =>
         pkg.replaceSlice(
@@ -386,6 +403,11 @@ const TABLE: Record<string, Case[]> = {
     },
   ],
   normalizeSlice: each('slice', BAD_SLICES, (s) => pkg.normalizeSlice(s as Any)),
+  sliceCodeLength: each('slice', BAD_SLICES, (s) => pkg.sliceCodeLength(s as Any)),
+  slicesOverlap: [
+    ...each('a', BAD_SLICES, (s) => pkg.slicesOverlap(s as Any, SLICE)),
+    ...each('b', BAD_SLICES, (s) => pkg.slicesOverlap(SLICE, s as Any)),
+  ],
   sliceKey: [
     ...each('slice', [...NOT_AN_OBJECT, ['undefined', undefined]], (s) => pkg.sliceKey(s as Any)),
     ...each(
@@ -626,6 +648,8 @@ const ERROR_CLASSES: Record<string, (a: unknown[]) => KcsDbError> = {
   RowSourceError: (a) => new pkg.RowSourceError(a[0] as Any, a[1]),
   ReplaceSliceError: (a) => new pkg.ReplaceSliceError(a[0] as Any, a[1]),
   UnsafeIntegerError: (a) => new pkg.UnsafeIntegerError(a[0] as Any, a[1] as Any),
+  MixedGranularityError: (a) =>
+    new pkg.MixedGranularityError(a[0] as Any, a[1] as Any, a[2] as Any, a[3] as Any),
   RowCountMismatchError: (a) => new pkg.RowCountMismatchError(a[0] as Any, a[1] as Any, a[2] as Any),
 }
 for (const [name, make] of Object.entries(ERROR_CLASSES)) {

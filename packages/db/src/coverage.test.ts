@@ -58,7 +58,7 @@ for (const backend of backends) {
         for (const q of [1, 2, 3, 4]) await quarter(q, at('2026-01-03T00:00:00Z'), 'CN')
         await replaceSlice(
           t.db,
-          { country: 'US', hs: '85', from: '2025-01', to: '2025-12' },
+          { country: 'US', hs: '850110', from: '2025-01', to: '2025-12' },
           [row({ hsCode: '8501101000' })],
           {
             ...META,

@@ -14,6 +14,8 @@ const DEFAULT_HINTS: Record<string, string> = {
   ROW_SOURCE_FAILED: 'Nothing was written; the previous state of the slice is intact. Fetch the slice again.',
   REPLACE_FAILED: 'Nothing was written; the previous state of the slice is intact. See `cause`, then retry.',
   UNSAFE_INTEGER: 'Query a narrower window, fewer countries or a longer HS prefix.',
+  MIXED_GRANULARITY:
+    'Nothing was written. Keep one kind of slice per mirror: country × year without an HS prefix is the cheapest full mirror and sums to any level; mirror HS-prefix slices into another database (DATABASE_URL).',
   ROW_COUNT_MISMATCH:
     'Nothing was written. The answer was cut short or fetchMeta.rowCount is wrong: fetch it again.',
 }
@@ -170,6 +172,40 @@ export class ReplaceSliceError extends KcsDbError {
   constructor(sliceKey: string, cause: unknown) {
     super('REPLACE_FAILED', `Replacing slice ${sliceKey} failed: ${messageOf(cause)}`, { cause })
     this.sliceKey = sliceKey
+  }
+}
+
+/**
+ * The slice would store its trade at another level of detail than a slice already in the mirror that
+ * covers some of the same months, country and codes (say 4-digit codes of `US:…:85` next to the
+ * 10-digit codes of `US:…`). Writing it would make every sum over the overlap count that trade twice,
+ * and each re-fetch would withdraw the other slice's rows, so nothing is written. Not retryable.
+ */
+export class MixedGranularityError extends KcsDbError {
+  readonly sliceKey: string
+  /** The code length the slice would store (4, 6 or 10). */
+  readonly codeLength: number
+  /** A slice in the mirror that overlaps it, and the code length of its rows. */
+  readonly conflictingSliceKey: string
+  readonly conflictingCodeLength: number
+  /** Fetching again cannot help: the mirror must change first. */
+  readonly retryable = false
+  constructor(
+    sliceKey: string,
+    codeLength: number,
+    conflictingSliceKey: string,
+    conflictingCodeLength: number,
+  ) {
+    super(
+      'MIXED_GRANULARITY',
+      `Slice ${sliceKey} would store ${codeLength}-digit HS codes where slice ${conflictingSliceKey} already ` +
+        `stores ${conflictingCodeLength}-digit codes for some of the same months, country and codes; sums ` +
+        'over both would count that trade twice.',
+    )
+    this.sliceKey = sliceKey
+    this.codeLength = codeLength
+    this.conflictingSliceKey = conflictingSliceKey
+    this.conflictingCodeLength = conflictingCodeLength
   }
 }
 

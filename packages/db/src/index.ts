@@ -24,6 +24,7 @@ export {
   InvalidSliceError,
   KcsDbError,
   MigrationError,
+  MixedGranularityError,
   ReplaceSliceError,
   type RowKey,
   RowSourceError,
@@ -70,5 +71,5 @@ export {
 export { ROLLUP_DIGITS, rebuildRollup, refreshRollup } from './rollup.js'
 /** The Drizzle table definitions of the mirror (`tradeRows`, `syncLedger`, `revisions`, `tradeMonthly`), for typed queries with drizzle-orm. */
 export * as schema from './schema.js'
-export { normalizeSlice, sliceKey } from './slice.js'
+export { normalizeSlice, sliceCodeLength, sliceKey, slicesOverlap } from './slice.js'
 export type { FetchMeta, NormalizedSlice, Slice, TradeRow, TradeTotals } from './types.js'

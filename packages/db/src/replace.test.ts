@@ -158,14 +158,17 @@ describe.each(backends)('replaceSlice on $name', (backend) => {
     expect(s1.revisionsRecorded).toBe(1)
     expect(await tradeRows(t.db, { country: 'US', from: '2024-01', to: '2024-12' })).toEqual(sortRows(us2024))
     expect(await tradeRows(t.db, { country: 'CN', from: '2025-01', to: '2025-12' })).toEqual(sortRows(cn2025))
-    // an HS-only slice (all countries) replaces that prefix in every country, nothing else
-    const hsSlice = { hs: '10', from: '2025-02', to: '2025-02' }
-    const inPrefix = [...us2025, ...cn2025].filter((r) => r.period === '2025-02' && r.hsCode.startsWith('10'))
+    // an HS-only slice (all countries) replaces that prefix in every country, nothing else; a 6-digit
+    // prefix is answered with 10-digit codes, the level of detail of the country slices
+    const hsSlice = { hs: '100000', from: '2025-02', to: '2025-02' }
+    const inPrefix = [...us2025, ...cn2025].filter(
+      (r) => r.period === '2025-02' && r.hsCode.startsWith('100000'),
+    )
     expect(inPrefix.length).toBeGreaterThan(1)
     const s2 = await replaceSlice(t.db, hsSlice, [inPrefix[0]!], META)
     expect(s2).toMatchObject({ withdrawn: inPrefix.length - 1, unchanged: 1 })
     const remaining = await tradeRows(t.db, { from: '2025-02', to: '2025-02' })
-    expect(remaining.filter((r) => r.hsCode.startsWith('10'))).toEqual([inPrefix[0]])
+    expect(remaining.filter((r) => r.hsCode.startsWith('100000'))).toEqual([inPrefix[0]])
     expect(await tradeRows(t.db, { from: '2025-03', to: '2025-03' })).toHaveLength(4)
   })
 
@@ -531,8 +534,8 @@ describe.each(backends)('replaceSlice on $name', (backend) => {
           [US_2025, () => true, b, other],
           [{ country: 'US', from: '2025-06', to: '2025-06' }, (r) => r.period === '2025-06', c, other],
           [
-            { hs: '10', from: '2025-06', to: '2025-06' },
-            (r) => r.period === '2025-06' && r.hsCode.startsWith('10'),
+            { hs: '100000', from: '2025-06', to: '2025-06' },
+            (r) => r.period === '2025-06' && r.hsCode.startsWith('100000'),
             d,
             t.db,
           ],

@@ -5,6 +5,7 @@ import {
   describeValue,
   InvalidArgumentError,
   KcsDbError,
+  MixedGranularityError,
   ReplaceSliceError,
   RowSourceError,
   RowValidationError,
@@ -12,7 +13,14 @@ import {
 import { assertDatabase, assertObject, optionsObject, positiveInteger } from './guards.js'
 import { SLICE_LOCK_SPACE, sliceLockId } from './locks.js'
 import { refreshRollup } from './rollup.js'
-import { monthIndex, normalizePeriod, normalizeSlice, periodToDate, prefixUpperBound } from './slice.js'
+import {
+  codeLengthOf,
+  monthIndex,
+  normalizePeriod,
+  normalizeSlice,
+  periodToDate,
+  prefixUpperBound,
+} from './slice.js'
 import { rowsOf } from './sql.js'
 import type { FetchMeta, NormalizedSlice, Slice, TradeRow, TradeTotals } from './types.js'
 
@@ -143,9 +151,13 @@ export async function replaceSlice(
       // into trade_rows: no staging, no diff. That needs the slice lock while the rows arrive; the
       // locks are per country and year, so only a writer of the same slice waits.
       let direct = false
+      // Refused before the answer is read, and again under the lock (a writer of another level of
+      // detail may have committed in between).
+      await assertOneCodeLength(tx, s)
       const guess = await state()
       if (guess.firstFetch && !guess.scopeHasRows) {
         await lockSlice(tx, s)
+        await assertOneCodeLength(tx, s)
         const sure = await state()
         direct = sure.firstFetch && !sure.scopeHasRows
       }
@@ -169,6 +181,7 @@ export async function replaceSlice(
       const rowCount = await stageRows(tx, s, rows, batchSize, null)
       const meta = resolveMeta(rowCount)
       await lockSlice(tx, s)
+      await assertOneCodeLength(tx, s)
       await tx.execute(sql`select 1 from sync_ledger where slice_key = ${s.key} for update`)
       const { firstFetch, scopeHasRows } = await state()
       const record = !firstFetch || scopeHasRows
@@ -327,6 +340,37 @@ export function hsPrefixCondition(prefix: string, alias = 't'): SQL {
       ? sql`${a}.hs_code >= ${prefix}`
       : sql`${a}.hs_code >= ${prefix} and ${a}.hs_code < ${upper}`
   return sql`(${range} and ${a}.hs_code like ${`${prefix}%`})`
+}
+
+/** The code length of a ledger row's slice, in SQL (see `sliceCodeLength`). */
+const LEDGER_CODE_LENGTH = sql.raw(
+  "case coalesce(length(nullif(l.hs_prefix, '')), 0) when 2 then 4 when 4 then 6 else 10 end",
+)
+
+/**
+ * Throws MixedGranularityError when a slice holding rows in the mirror overlaps this one (a month, the
+ * country and a code prefix in common) but stores codes of another length.
+ */
+async function assertOneCodeLength(tx: Tx, s: NormalizedSlice): Promise<void> {
+  const length = codeLengthOf(s.hs)
+  const parts: SQL[] = [
+    sql`l.slice_key <> ${s.key}`,
+    sql`l.fetched_at is not null and coalesce(l.row_count, 0) > 0`,
+    sql`l.period_from <= ${periodToDate(s.to)}::date and l.period_to >= ${periodToDate(s.from)}::date`,
+    sql`${LEDGER_CODE_LENGTH} <> ${length}::int`,
+  ]
+  if (s.country) parts.push(sql`(l.country_code is null or l.country_code = ${s.country})`)
+  if (s.hs) {
+    parts.push(sql`(coalesce(l.hs_prefix, '') = '' or l.hs_prefix = left(${s.hs}, length(l.hs_prefix))
+      or ${s.hs} = left(l.hs_prefix, ${s.hs.length}::int))`)
+  }
+  const found = rowsOf<{ slice_key: string; code_length: number }>(
+    await tx.execute(sql`
+      select l.slice_key, ${LEDGER_CODE_LENGTH} as code_length from sync_ledger l
+      where ${sql.join(parts, sql` and `)}
+      order by l.slice_key limit 1`),
+  )[0]
+  if (found) throw new MixedGranularityError(s.key, length, found.slice_key, Number(found.code_length))
 }
 
 async function lockSlice(tx: Tx, s: NormalizedSlice): Promise<void> {

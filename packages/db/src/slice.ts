@@ -54,6 +54,34 @@ export function normalizeSlice(slice: Slice): NormalizedSlice {
 }
 
 /**
+ * How many digits the HS codes of a slice have: the API answers one level finer than the prefix sent
+ * (2 → 4, 4 → 6, 6 → 10, 10 → 10) and with 10-digit codes when no prefix is sent. Two slices with
+ * different lengths describe the same trade at two levels of detail, so a mirror must not hold both
+ * where they overlap (see `slicesOverlap` and `MixedGranularityError`).
+ */
+export function sliceCodeLength(slice: Slice): 4 | 6 | 10 {
+  return codeLengthOf(normalizeSlice(slice).hs)
+}
+
+/** The code length of an already validated prefix (null: no prefix). */
+export function codeLengthOf(hs: string | null): 4 | 6 | 10 {
+  return hs?.length === 2 ? 4 : hs?.length === 4 ? 6 : 10
+}
+
+/**
+ * Whether two slices cover some of the same trade: a month in common, the same country (or either
+ * for every country) and prefixes of which one starts with the other (or either without a prefix).
+ */
+export function slicesOverlap(a: Slice, b: Slice): boolean {
+  const x = normalizeSlice(a)
+  const y = normalizeSlice(b)
+  if (x.from > y.to || y.from > x.to) return false
+  if (x.country !== null && y.country !== null && x.country !== y.country) return false
+  if (x.hs !== null && y.hs !== null && !x.hs.startsWith(y.hs) && !y.hs.startsWith(x.hs)) return false
+  return true
+}
+
+/**
  * `US:2025-01..2025-12`, `*:2025-01..2025-01:85`, `KR:2024-01..2024-06:8542`. Months may be given as
  * `YYYYMM` too (the key always uses `YYYY-MM`); a malformed part throws InvalidSliceError.
  */
