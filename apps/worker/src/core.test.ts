@@ -98,6 +98,47 @@ describe('planFromLedger', () => {
     expect(refresh.slices[0]?.expectedFrom).toBe('ledger')
     expect(refresh.slices[0]?.expectedRows).toBe(1200)
   })
+  it('refuses a level of detail the mirror already holds at another level, before any call', () => {
+    const ledger = [
+      { country: 'US', from: '2025-01', to: '2025-12', status: 'ok', rowCount: 70_000 },
+      { country: 'CN', from: '2025-01', to: '2025-12', hs: '85', status: 'ok', rowCount: 900 },
+      { country: 'JP', from: '2025-01', to: '2025-12', hs: '85', status: 'failed', rowCount: null },
+      { country: 'NA', from: '2025-01', to: '2025-12', hs: '85', status: 'ok', rowCount: 0 },
+    ]
+    const plan = (input: Parameters<typeof planFromLedger>[0]) =>
+      planFromLedger(input, { quota: 100, ledger, countryCodes })
+    let error: unknown
+    try {
+      plan({ countries: ['US'], from: '2024-01', to: '2025-12', hs: '85' })
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(UsageError)
+    expect((error as UsageError).message).toBe(
+      '--hs 85 would mirror US 2025-01..2025-12 as 4-digit HS codes, but the mirror already holds 10-digit codes ' +
+        'there (US 2025-01..2025-12, no --hs); sums over both would count that trade twice',
+    )
+    expect((error as UsageError).hint).toMatch(/--level 4 .*DATABASE_URL/)
+    expect(() => plan({ countries: ['CN'], from: '2025-01', to: '2025-12' })).toThrow(
+      /a plan without --hs would mirror CN .* already holds 4-digit codes there \(CN 2025-01\.\.2025-12, --hs 85\)/,
+    )
+    expect(() => plan({ countries: ['CN'], from: '2025-01', to: '2025-12', hs: '8504' })).toThrow(UsageError)
+    // Same level of detail, no overlap, or nothing stored: planned as usual.
+    expect(
+      plan({ countries: ['US'], from: '2025-01', to: '2025-12', hs: '850440', refresh: true }).calls,
+    ).toBe(1)
+    expect(plan({ countries: ['US'], from: '2024-01', to: '2024-12', hs: '85' }).calls).toBe(1)
+    expect(plan({ countries: ['CN'], from: '2025-01', to: '2025-12', hs: '84' }).calls).toBe(1)
+    expect(plan({ countries: ['CN'], from: '2025-01', to: '2025-12', hs: '85', refresh: true }).calls).toBe(1)
+    expect(plan({ countries: ['JP', 'NA'], from: '2025-01', to: '2025-12' }).calls).toBe(2)
+    // Within one plan too.
+    expect(() =>
+      plan({ countries: ['JP'], from: '2025-01', to: '2025-12', hs: ['0202', '85', '8504'] }),
+    ).toThrow('--hs 85 and --hs 8504 overlap but are answered with 4-digit and 6-digit codes')
+    expect(
+      plan({ countries: ['JP'], from: '2025-01', to: '2025-12', hs: ['850440', '8504401000'] }).calls,
+    ).toBe(2)
+  })
   it('rejects bad input with a hint', () => {
     const bad = (input: Parameters<typeof planFromLedger>[0]) => () =>
       planFromLedger(input, { quota: 10, ledger: [], countryCodes })

@@ -1,3 +1,4 @@
+import { sliceCodeLength, slicesOverlap } from '@kcs-trade/db'
 import { UsageError } from './errors.js'
 import {
   COUNTRY_RE,
@@ -163,6 +164,19 @@ export function planFromLedger(
   const countries =
     input.countries === 'all' ? [...options.countryCodes].sort() : [...new Set(input.countries)]
   const hsPrefixes = [...new Set(hsList(input.hs))]
+  // Two prefixes, one inside the other, answered with codes of different lengths (85 and 8504):
+  // the same trade at two levels of detail.
+  const codeLength = (hs: string) => sliceCodeLength({ hs, from: input.from, to: input.from })
+  for (const a of hsPrefixes) {
+    const b = hsPrefixes.find((p) => p !== a && p.startsWith(a) && codeLength(p) !== codeLength(a))
+    if (b) {
+      throw new UsageError(
+        `--hs ${a} and --hs ${b} overlap but are answered with ${codeLength(a)}-digit and ${codeLength(b)}-digit ` +
+          'codes; sums over both would count that trade twice',
+        `keep one of them: --hs ${a} or --hs ${b}`,
+      )
+    }
+  }
   const refresh = input.refresh === true
 
   // Months fetched OK per (country, hs), and rows-per-month history per (country, hs).
@@ -220,6 +234,7 @@ export function planFromLedger(
       }
     }
   }
+  refuseMixedCodeLengths(slices, options.ledger)
   const calls = slices.length
   return {
     input: { countries, from: input.from, to: input.to, hs: hsPrefixes, refresh },
@@ -229,6 +244,41 @@ export function planFromLedger(
     quota: options.quota,
     quotaDays: Math.ceil(calls / options.quota),
     expectedRows: slices.reduce((sum, s) => sum + s.expectedRows, 0),
+  }
+}
+
+/**
+ * A slice with an HS prefix stores coarser codes than one without (`--hs 85` gives 4-digit codes, no
+ * prefix 10-digit ones). Where both would cover the same months, country and codes the mirror would
+ * count that trade twice, and the database refuses the second kind (MixedGranularityError) after the
+ * call is spent, so the plan refuses it first.
+ */
+function refuseMixedCodeLengths(slices: readonly Slice[], ledger: readonly LedgerEntry[]): void {
+  const byCountry = new Map<string, { slice: Slice; length: number }[]>()
+  for (const entry of ledger) {
+    if (typeof entry.rowCount !== 'number' || entry.rowCount <= 0) continue
+    const hs = ledgerHs(entry)
+    const slice: Slice = { country: entry.country, from: entry.from, to: entry.to, ...(hs ? { hs } : {}) }
+    const list = byCountry.get(entry.country) ?? []
+    list.push({ slice, length: sliceCodeLength(slice) })
+    byCountry.set(entry.country, list)
+  }
+  for (const slice of slices) {
+    const length = sliceCodeLength(slice)
+    const held = byCountry
+      .get(slice.country)
+      ?.find((e) => e.length !== length && slicesOverlap(e.slice, slice))
+    if (!held) continue
+    const asked = slice.hs ? `--hs ${slice.hs}` : 'a plan without --hs'
+    const heldAs = held.slice.hs ? `--hs ${held.slice.hs}` : 'no --hs'
+    throw new UsageError(
+      `${asked} would mirror ${slice.country} ${slice.from}..${slice.to} as ${length}-digit HS codes, but the mirror ` +
+        `already holds ${held.length}-digit codes there (${held.slice.country} ${held.slice.from}..${held.slice.to}, ` +
+        `${heldAs}); sums over both would count that trade twice`,
+      held.length === 10
+        ? 'the 10-digit rows already sum to any level (kcs-trade export --level 4 --hs 85); to keep HS-prefix slices too, mirror them into another database (DATABASE_URL=...)'
+        : 'keep one kind of slice per mirror: plan with the same --hs as before, or mirror into another database (DATABASE_URL=...)',
+    )
   }
 }
 

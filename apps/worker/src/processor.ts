@@ -314,6 +314,13 @@ export async function processSlice(
   } catch (error) {
     const durationMs = Math.round(performance.now() - started)
     const c = classifyError(error)
+    // Gives the reserved call back to the quota (once) when no request left this process.
+    let givenBack = false
+    const giveBack = async () => {
+      if (givenBack) return
+      givenBack = true
+      await deps.quota.release(decision.day)
+    }
     deps.metrics.call(c.kind)
     let message = redactKey(errorMessage(error), deps.serviceKey)
     let hintOverride: string | undefined
@@ -333,7 +340,7 @@ export async function processSlice(
     }
     if (c.kind === 'network' && stream?.notSent?.() === true) {
       // Connection refused (or no such host): the request never left, so the API did not count it either.
-      await deps.quota.release(decision.day)
+      await giveBack()
       if (hostNotFound(error) && !answered.has(deps.fetcher)) {
         // No answer ever came from this host and DNS says it does not exist: most likely a mistyped KCS_BASE_URL.
         forceFinal = true
@@ -367,7 +374,7 @@ export async function processSlice(
       // lasting outage cannot spend the quota forever.
       transient = true
       if (!pulled.yes) {
-        await deps.quota.release(decision.day)
+        await giveBack()
         const next = outageWait()
         if (next) {
           log.warn(
@@ -405,7 +412,7 @@ export async function processSlice(
     }
     if (c.kind === 'circuit_open') {
       // The breaker refused before any request was sent: give the reserved call back.
-      await deps.quota.release(decision.day)
+      await giveBack()
       // An open breaker is part of an outage: it counts against the same budget.
       const next = outageWait()
       if (next) {
@@ -422,6 +429,9 @@ export async function processSlice(
       }
     }
     const final = forceFinal || !transient || options.attempt >= options.maxAttempts
+    // A writer that refused the slice before asking for its first row (say a MixedGranularityError): the lazy
+    // stream never sent the call, so the API did not count it either.
+    if (final && !pulled.yes && c.kind === 'other') await giveBack()
     if (!final) {
       const delayMs = backoffDelay(options.attempt, options.backoffBaseMs)
       log.warn({ err: message, kind: c.kind, delayMs }, 'slice failed, will retry')

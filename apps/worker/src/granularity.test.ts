@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { ledger, tradeRows } from '@kcs-trade/db'
+import { createEmulator, type Emulator } from '@kcs-trade/emulator'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { manualClock } from './clock.js'
+import { createClientFetcher, createDbStore, openDatabase } from './engine.js'
+import { createLogger } from './logger.js'
+import { processSlice } from './processor.js'
+import { memoryLimits } from './runtime.js'
+import { runCliInProcess } from './test-utils/cli.js'
+import { smallCountries } from './test-utils/services.js'
+
+// A mirror holds each part of the trade at one level of detail: `--hs 85` is answered with 4-digit
+// codes, a plan without --hs with 10-digit ones, and sums over both would count the trade twice.
+// Runs on PGlite and the emulator over a real socket (no Redis or PostgreSQL needed).
+
+const KEY = 'granularity-test-key-0123456789abcdef'
+const tmp = mkdtempSync(join(tmpdir(), 'kcs-granularity-'))
+
+describe('one level of detail per part of the mirror (CLI and processor)', () => {
+  let emu: Emulator
+  let env: Record<string, string>
+  let country: string
+  beforeAll(async () => {
+    emu = await createEmulator({ port: 0, seed: 11, keys: [KEY] })
+    env = { KCS_SERVICE_KEY: KEY, KCS_BASE_URL: emu.url, DATABASE_URL: join(tmp, 'db'), LOG_LEVEL: 'warn' }
+    country = smallCountries(emu, 1)[0] as string
+  })
+  afterAll(async () => {
+    await emu?.close()
+    rmSync(tmp, { recursive: true, force: true })
+  })
+
+  it('plan and sync refuse --hs over a mirror without it, before any call; the writer refuses it too', async () => {
+    const window = ['--from', '2025-01', '--to', '2025-02']
+    const synced = await runCliInProcess(['sync', '--inline', '--country', country, ...window], env)
+    expect(synced.code, synced.stderr).toBe(0)
+    const calls = emu.stats.total
+
+    for (const command of ['plan', 'sync'] as const) {
+      const args = [command, '--country', country, '--hs', '85', ...window]
+      const run = await runCliInProcess(command === 'sync' ? [...args, '--inline'] : args, env)
+      expect(run.code, run.stdout).toBe(2)
+      expect(run.stderr).toContain(
+        `kcs-trade: --hs 85 would mirror ${country} 2025-01..2025-02 as 4-digit HS codes, but the mirror ` +
+          `already holds 10-digit codes there (${country} 2025-01..2025-02, no --hs)`,
+      )
+      expect(run.stderr).toMatch(/^hint: the 10-digit rows already sum to any level/m)
+    }
+    // A 6-digit prefix is answered at the mirror's level of detail: planned as usual.
+    const same = await runCliInProcess(['plan', '--country', country, '--hs', '850440', ...window], env)
+    expect(same.code, same.stderr).toBe(0)
+    expect(emu.stats.total).toBe(calls)
+
+    // The database refuses it as well (a job enqueued before the mirror changed, a library user):
+    // the slice fails at once, no call is sent and the reserved call goes back to the quota.
+    const db = await openDatabase(env.DATABASE_URL as string)
+    try {
+      const before = await tradeRows(db, { country, from: '2025-01', to: '2025-02' })
+      const clock = manualClock(Date.UTC(2026, 0, 10))
+      const limits = memoryLimits({ dailyQuota: 100, ratePerSecond: 30 }, clock)
+      const outcome = await processSlice(
+        { country, hs: '85', from: '2025-01', to: '2025-02' },
+        {
+          fetcher: createClientFetcher({ serviceKey: KEY, baseUrl: emu.url }),
+          store: createDbStore(db, KEY),
+          ...limits,
+          logger: createLogger({
+            level: 'silent',
+            pretty: false,
+            destination: new Writable({ write: (_c, _e, cb) => cb() }),
+          }),
+          clock,
+        },
+        { attempt: 1, maxAttempts: 5 },
+      )
+      expect(outcome.status).toBe('failed')
+      expect(emu.stats.total).toBe(calls)
+      expect((await limits.quota.snapshot()).used).toBe(0)
+      const entry = (await ledger(db)).find((e) => e.slice.hs === '85')
+      expect(entry).toMatchObject({ status: 'failed', errorCode: 'MIXED_GRANULARITY', attempts: 1 })
+      expect(entry?.lastError).toContain('count that trade twice')
+      expect(await tradeRows(db, { country, from: '2025-01', to: '2025-02' })).toEqual(before)
+    } finally {
+      await db.close()
+    }
+  })
+})
