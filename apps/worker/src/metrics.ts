@@ -188,6 +188,8 @@ export interface PrometheusSources {
   metrics?: MetricsSink
   quota?: QuotaGate
   queueCounts?: () => Promise<Record<string, number>>
+  /** Adds the gauge `kcs_redis_up` (1 or 0). */
+  redisUp?: () => Promise<boolean>
   defaultMetrics?: boolean
 }
 
@@ -216,12 +218,14 @@ export function createPrometheusRegistry(sources: PrometheusSources): Registry {
   ) => {
     const full: CustomMetric = {
       ...metric,
+      // A source that cannot answer (Redis went away) leaves its series out of this scrape instead of
+      // failing the whole scrape: the process metrics and kcs_redis_up still tell what is going on.
       get: async () => ({
         name: metric.name,
         help: metric.help,
         type: metric.type,
         aggregator: 'sum',
-        values: await values(),
+        values: await values().catch(() => []),
       }),
     }
     registry.registerMetric(full as unknown as Parameters<Registry['registerMetric']>[0])
@@ -280,6 +284,13 @@ export function createPrometheusRegistry(sources: PrometheusSources): Registry {
   if (counts) {
     add({ name: 'kcs_queue_jobs', help: 'Jobs in the sync queue by state', type: 'gauge' }, async () =>
       Object.entries(await counts()).map(([state, value]) => ({ labels: { state }, value })),
+    )
+  }
+  const redisUp = sources.redisUp
+  if (redisUp) {
+    add(
+      { name: 'kcs_redis_up', help: 'Whether Redis answered this scrape (1) or not (0)', type: 'gauge' },
+      async () => [{ value: (await redisUp().catch(() => false)) ? 1 : 0 }],
     )
   }
   return registry

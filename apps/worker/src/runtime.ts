@@ -8,13 +8,23 @@ import { MemoryQuota, MemoryRateLimiter, RedisQuota, RedisRateLimiter, unlimited
 import type { Logger } from './logger.js'
 import { MemoryMetrics, type MetricsSink, RedisMetrics } from './metrics.js'
 
-/** An ioredis connection suitable for BullMQ (no per-command retry limit), failing fast when Redis is down. */
-export function createRedis(url: string, options: { lazy?: boolean } = {}): Redis {
+/**
+ * An ioredis connection suitable for BullMQ (no per-command retry limit), reconnecting by itself.
+ * `failFast` is for readers that answer people (serve): while Redis is away a command fails at once
+ * instead of waiting in the offline queue, and one that gets no answer fails after `commandTimeoutMs`.
+ */
+export function createRedis(
+  url: string,
+  options: { lazy?: boolean; failFast?: boolean; commandTimeoutMs?: number } = {},
+): Redis {
   const redis = new Redis(url, {
-    maxRetriesPerRequest: null,
+    maxRetriesPerRequest: options.failFast ? 0 : null,
     enableReadyCheck: true,
     lazyConnect: options.lazy ?? false,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
+    ...(options.failFast
+      ? { enableOfflineQueue: false, commandTimeout: options.commandTimeoutMs ?? 2_000 }
+      : {}),
   })
   // Connection errors are reported where they matter (ping, commands); ioredis would otherwise print them unhandled.
   redis.on('error', () => {})

@@ -97,10 +97,30 @@ interface DashboardData extends StatusReport {
 }
 
 async function statusData(o: DashboardServerOptions): Promise<DashboardData> {
-  const report = await collectStatus(o.cfg, o.db, o.queue, o.quota)
+  try {
+    return await statusFrom(o, o.queue, o.quota)
+  } catch (error) {
+    // Redis went away after serve started: the report without its queue and quota, and why.
+    const redisAnswers = o.redis
+      ? await o.redis.ping().then(
+          () => true,
+          () => false,
+        )
+      : false
+    if (!o.redis || redisAnswers) throw error
+    const report = await statusFrom(o, undefined, undefined)
+    return { ...report, notes: [redisLostNote(o.cfg.redisUrl), ...report.notes] }
+  }
+}
+
+async function statusFrom(
+  o: DashboardServerOptions,
+  queue: Queue | undefined,
+  quota: RedisQuota | undefined,
+): Promise<DashboardData> {
+  const report = await collectStatus(o.cfg, o.db, queue, quota)
   const jobs = []
   // Without Redis there is no queue to list (collectStatus says so in its notes).
-  const queue = o.queue
   for (const state of ['active', 'failed', 'delayed', 'waiting', 'completed'] as const) {
     if (!queue) break
     for (const job of await queue.getJobs([state], 0, 9, false)) {
@@ -130,6 +150,11 @@ function loadAssets(): Map<string, { type: string; body: Buffer }> {
   return assets
 }
 
+/** What the quota view, /api/quota and /api/status say when Redis stopped answering after serve started. */
+export function redisLostNote(url: string): string {
+  return `Redis at ${redactRedisUrl(url)} is not answering: no queue, quota or call-rate data until it is back (serve reconnects by itself)`
+}
+
 /** What the quota view and /api/quota say when serve started without Redis. */
 export function redisUnreachableNote(url: string): string {
   return `Redis not reachable at ${redactRedisUrl(url)}: no queue, quota or call-rate data (start Redis, then restart kcs-trade serve)`
@@ -147,6 +172,7 @@ export function createDashboardServer(o: DashboardServerOptions): Server {
     metrics: o.metrics,
     queueCounts: queue ? () => queue.getJobCounts(...QUEUE_STATES) : undefined,
     redisNote: o.redis ? undefined : redisUnreachableNote(o.cfg.redisUrl),
+    redisLostNote: o.redis ? redisLostNote(o.cfg.redisUrl) : undefined,
     clock,
     staleAfterHours: STALE_AFTER_HOURS,
   }
@@ -339,7 +365,34 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
       `kcs-trade serve: Redis not reachable at ${redactRedisUrl(cfg.redisUrl)}: queue, quota and rate views are empty (the mirror views work; restart serve once Redis is up)`,
     )
   }
-  const redis = redisUp ? createRedis(cfg.redisUrl) : undefined
+  // Fail fast: while Redis is away (or restarting) a dashboard read fails at once and the page says
+  // so, instead of waiting in ioredis's offline queue; the client reconnects by itself.
+  const redis = redisUp ? createRedis(cfg.redisUrl, { failFast: true }) : undefined
+  if (redis) {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+      const timer = setTimeout(done, 5_000)
+      if (redis.status === 'ready') done()
+      else redis.once('ready', done)
+    })
+    let lost = false
+    redis.on('close', () => {
+      if (lost || ctx.shutdown.aborted) return
+      lost = true
+      log.warn(
+        { redis: redactRedisUrl(cfg.redisUrl) },
+        'Redis connection lost: the queue and quota views are empty until it is back (reconnecting)',
+      )
+    })
+    redis.on('ready', () => {
+      if (!lost) return
+      lost = false
+      log.info({ redis: redactRedisUrl(cfg.redisUrl) }, 'Redis is back')
+    })
+  }
   const queue = redis ? (createQueue(redis, cfg.queuePrefix) as unknown as Queue) : undefined
   const db = databaseExists(cfg.databaseUrl)
     ? await openDatabase(cfg.databaseUrl).catch(() => undefined)
@@ -351,6 +404,13 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
   const metrics = redis ? new RedisMetrics(redis, cfg.queuePrefix, clock) : undefined
   // Without Redis, /metrics has the process metrics only.
   const registry = createPrometheusRegistry({
+    redisUp: async () =>
+      redis
+        ? redis.ping().then(
+            () => true,
+            () => false,
+          )
+        : false,
     ...(metrics ? { metrics } : {}),
     ...(quota ? { quota } : {}),
     ...(queue

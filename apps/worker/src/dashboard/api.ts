@@ -28,6 +28,8 @@ export interface DashboardSources {
   queueCounts: (() => Promise<Record<string, number>>) | undefined
   /** Set when Redis was not reachable: why the quota view is empty (shown to the user). */
   redisNote?: string | undefined
+  /** What the quota view says when Redis was there at start but does not answer now. */
+  redisLostNote?: string | undefined
   clock: Clock
   /** Hours after which a synced year inside the freshness window counts as stale. */
   staleAfterHours: number
@@ -205,24 +207,33 @@ const CALLS_CSV = { filename: 'calls-per-minute.csv', columns: ['minute', 'calls
  */
 export async function quotaRate(s: DashboardSources): Promise<ApiResult> {
   const now = s.clock.now()
+  const withoutRedis = (note: string): ApiResult => ({
+    json: {
+      now: new Date(now).toISOString(),
+      redis: false,
+      note,
+      quota: null,
+      callsPerMinute: [],
+      callsLastHour: null,
+      queue: null,
+    },
+    csv: { ...CALLS_CSV, rows: [] },
+  })
   if (!s.metrics || !s.queueCounts)
-    return {
-      json: {
-        now: new Date(now).toISOString(),
-        redis: false,
-        note: s.redisNote ?? 'Redis not reachable: no queue, quota or call-rate data',
-        quota: null,
-        callsPerMinute: [],
-        callsLastHour: null,
-        queue: null,
-      },
-      csv: { ...CALLS_CSV, rows: [] },
-    }
-  const [snap, perMinute, queue] = await Promise.all([
-    s.quota ? s.quota.snapshot() : Promise.resolve(null),
-    s.metrics.callsPerMinute(60),
-    s.queueCounts(),
-  ])
+    return withoutRedis(s.redisNote ?? 'Redis not reachable: no queue, quota or call-rate data')
+  let snap: Awaited<ReturnType<QuotaGate['snapshot']>> | null
+  let perMinute: Awaited<ReturnType<MetricsSink['callsPerMinute']>>
+  let queue: Record<string, number>
+  try {
+    ;[snap, perMinute, queue] = await Promise.all([
+      s.quota ? s.quota.snapshot() : Promise.resolve(null),
+      s.metrics.callsPerMinute(60),
+      s.queueCounts(),
+    ])
+  } catch {
+    // Every read above is a Redis read: Redis went away after serve started (it reconnects by itself).
+    return withoutRedis(s.redisLostNote ?? 'Redis is not answering: no queue, quota or call-rate data')
+  }
   return {
     json: {
       now: new Date(now).toISOString(),
