@@ -250,8 +250,8 @@ export function planFromLedger(
 /**
  * A slice with an HS prefix stores coarser codes than one without (`--hs 85` gives 4-digit codes, no
  * prefix 10-digit ones). Where both would cover the same months, country and codes the mirror would
- * count that trade twice, and the database refuses the second kind (MixedGranularityError) after the
- * call is spent, so the plan refuses it first.
+ * count that trade twice. The database refuses the second kind too (MixedGranularityError), but only
+ * once its job runs and fails; the plan refuses it before anything is enqueued.
  */
 function refuseMixedCodeLengths(slices: readonly Slice[], ledger: readonly LedgerEntry[]): void {
   const byCountry = new Map<string, { slice: Slice; length: number }[]>()
@@ -276,7 +276,7 @@ function refuseMixedCodeLengths(slices: readonly Slice[], ledger: readonly Ledge
         `already holds ${held.length}-digit codes there (${held.slice.country} ${held.slice.from}..${held.slice.to}, ` +
         `${heldAs}); sums over both would count that trade twice`,
       held.length === 10
-        ? 'the 10-digit rows already sum to any level (kcs-trade export --level 4 --hs 85); to keep HS-prefix slices too, mirror them into another database (DATABASE_URL=...)'
+        ? `the 10-digit rows already sum to any level (kcs-trade export --country ${slice.country}${slice.hs ? ` --hs ${slice.hs}` : ''} --level ${length}); to keep HS-prefix slices too, mirror them into another database (DATABASE_URL=...)`
         : 'keep one kind of slice per mirror: plan with the same --hs as before, or mirror into another database (DATABASE_URL=...)',
     )
   }
