@@ -426,6 +426,11 @@ const ENV_CASES: Record<string, Case[]> = {
     env: { KCS_CIRCUIT_COOLDOWN_MS: v },
     message: /KCS_CIRCUIT_COOLDOWN_MS/,
   })),
+  KCS_OUTAGE_BUDGET_MS: ['abc', '-1', '2.5', '604800001'].map((v) => ({
+    args: PLAN,
+    env: { KCS_OUTAGE_BUDGET_MS: v },
+    message: /KCS_OUTAGE_BUDGET_MS/,
+  })),
   KCS_TEST_CLOCK_FILE: [
     {
       args: ['worker'],

@@ -242,12 +242,14 @@ async function runInlineWithProgress(
   deps: EngineDeps,
   concurrency: number,
   quiet: boolean,
+  outageBudgetMs?: number,
 ): Promise<SyncSummary> {
   const { runInline } = await lazy.inline()
   const progress = quiet ? undefined : createProgress(ctx.stderr)
   progress?.update({ done: 0, total: plan.slices.length })
   const summary = await runInline(plan.slices, deps, {
     concurrency,
+    ...(outageBudgetMs === undefined ? {} : { outageBudgetMs }),
     signal: ctx.shutdown,
     onOutcome: (outcome, p) => {
       const note =
@@ -334,7 +336,14 @@ async function syncCommand(ctx: CliContext, argv: string[]): Promise<number> {
       logger: log,
       clock,
     })
-    const summary = await runInlineWithProgress(ctx, plan, deps, concurrency, values.json === true)
+    const summary = await runInlineWithProgress(
+      ctx,
+      plan,
+      deps,
+      concurrency,
+      values.json === true,
+      cfg.outageBudgetMs,
+    )
     if (values.json) json(ctx, { mode: 'inline', ...summary })
     else printSummary(ctx, summary)
     return summary.failed > 0 ? 1 : summary.interrupted ? 130 : 0
@@ -757,6 +766,7 @@ async function workerCommand(ctx: CliContext, argv: string[]): Promise<number> {
     concurrency,
     clock,
     quotaRecheckMs: cfg.quotaRecheckMs,
+    outageBudgetMs: cfg.outageBudgetMs,
     lockDurationMs: cfg.jobLockMs,
     stalledIntervalMs: Math.max(500, Math.min(30_000, Math.floor(cfg.jobLockMs / 2))),
     freshnessSlices: () => freshnessSlices(db, clock, cfg.dailyQuota),

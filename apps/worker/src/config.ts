@@ -128,6 +128,15 @@ const envSchema = z.object({
       .min(100, { message: 'must be at least 100 ms' })
       .default(30_000),
   ),
+  KCS_OUTAGE_BUDGET_MS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ message: 'must be milliseconds, e.g. 3600000 (1 hour)' })
+      .int({ message: 'must be whole milliseconds, e.g. 3600000 (1 hour)' })
+      .min(0, { message: 'must be 0 or more (0: no waiting out outages)' })
+      .max(604_800_000, { message: 'must be at most 604800000 (7 days)' })
+      .default(3_600_000),
+  ),
   KCS_TEST_CLOCK_FILE: optionalString,
 })
 
@@ -152,6 +161,8 @@ export interface WorkerConfig {
   circuitThreshold: number
   /** How long the circuit breaker stays open before one probe request is let through. */
   circuitCooldownMs: number
+  /** How long a job waits out an unreachable API or database (no attempt used) before it counts as a failure. */
+  outageBudgetMs: number
   /**
    * TEST ONLY (`KCS_TEST_CLOCK_FILE`): a file holding a number of milliseconds the worker's calendar clock runs ahead
    * of the system clock (quota day, midnight KST). Fault suites use it to move the workers past midnight in Korea
@@ -191,6 +202,7 @@ export function loadConfig(
     quotaRecheckMs: e.KCS_QUOTA_RECHECK_MS,
     circuitThreshold: e.KCS_CIRCUIT_THRESHOLD,
     circuitCooldownMs: e.KCS_CIRCUIT_COOLDOWN_MS,
+    outageBudgetMs: e.KCS_OUTAGE_BUDGET_MS,
     testClockFile: e.KCS_TEST_CLOCK_FILE?.trim(),
   }
 }

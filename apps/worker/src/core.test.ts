@@ -162,7 +162,9 @@ describe('config', () => {
       ratePerSecond: 5,
       logLevel: 'info',
       queuePrefix: 'kcs-trade',
+      outageBudgetMs: 3_600_000,
     })
+    expect(loadConfig({ KCS_OUTAGE_BUDGET_MS: '0' }).outageBudgetMs).toBe(0)
     expect(c.serviceKey).toBeUndefined()
     expect(() => requireServiceKey(c)).toThrow(/KCS_SERVICE_KEY/)
   })

@@ -155,3 +155,35 @@ describe('KCS_TEST_CLOCK_FILE safety limits', () => {
       expect(isLoopbackUrl(url), url).toBe(false)
   })
 })
+
+describe('KCS_OUTAGE_BUDGET_MS', () => {
+  it('bounds how long sync waits out an API that refuses every connection', async () => {
+    const { createServer } = await import('node:net')
+    const { runCliInProcess } = await import('./test-utils/cli.js')
+    // A port nobody listens on: every connection is refused, so each call "never left".
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const address = s.address()
+        s.close(() => resolve(typeof address === 'object' && address ? address.port : 1))
+      })
+    })
+    const dir = mkdtempSync(join(tmpdir(), 'kcs-outage-budget-'))
+    try {
+      // With the default budget (1 h) this run would wait; with 0 each refusal uses an attempt at once.
+      const run = await runCliInProcess(
+        ['sync', '--inline', '--country', 'US', '--from', '2025-01', '--to', '2025-01'],
+        {
+          KCS_SERVICE_KEY: KEY,
+          KCS_BASE_URL: `http://127.0.0.1:${port}`,
+          DATABASE_URL: join(dir, 'db'),
+          KCS_OUTAGE_BUDGET_MS: '0',
+          LOG_LEVEL: 'silent',
+        },
+      )
+      expect(run.code, run.stderr).toBe(1)
+      expect(run.stdout).toMatch(/failed US 2025-01\S*: outage lasted longer than 0 s/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})
