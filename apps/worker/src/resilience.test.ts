@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_TEST_CLOCK_OFFSET_MS, OFFSET_FILE_RECHECK_MS, offsetFileClock } from './clock.js'
 import { isLoopbackUrl } from './config.js'
 import { type CircuitEvent, createClientFetcher, neverSent } from './engine.js'
+import { runCliInProcess } from './test-utils/cli.js'
+import { freePort } from './test-utils/net.js'
 
 // Over a real socket: the emulator refuses connections, resets them, and answers; the worker's fetcher must tell a
 // request that never left (its quota call goes back) from one that may have reached the API.
@@ -158,15 +160,8 @@ describe('KCS_TEST_CLOCK_FILE safety limits', () => {
 
 describe('KCS_OUTAGE_BUDGET_MS', () => {
   it('bounds how long sync waits out an API that refuses every connection', async () => {
-    const { createServer } = await import('node:net')
-    const { runCliInProcess } = await import('./test-utils/cli.js')
     // A port nobody listens on: every connection is refused, so each call "never left".
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const address = s.address()
-        s.close(() => resolve(typeof address === 'object' && address ? address.port : 1))
-      })
-    })
+    const port = await freePort()
     const dir = mkdtempSync(join(tmpdir(), 'kcs-outage-budget-'))
     try {
       // With the default budget (1 h) this run would wait; with 0 each refusal uses an attempt at once.

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from './engine.js'
 import { runCliInProcess } from './test-utils/cli.js'
+import { freePort } from './test-utils/net.js'
 import { waitFor } from './test-utils/services.js'
 
 // `kcs-trade serve` while the Redis it started with goes away and comes back: a private
@@ -15,17 +15,6 @@ const REDIS_SERVER = spawnSync('sh', ['-c', 'command -v redis-server'], { encodi
 const requireServices = Boolean(process.env.CI || process.env.KCS_REQUIRE_SERVICES)
 if (!REDIS_SERVER && !requireServices)
   console.warn('serve-redis-outage.test: redis-server is not on PATH, skipping (CI installs it)')
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address()
-      s.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
 
 describe.skipIf(!REDIS_SERVER && !requireServices)('serve while Redis goes away and comes back', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'kcs-serve-redis-'))
