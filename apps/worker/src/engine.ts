@@ -290,7 +290,11 @@ export function freshnessWindow(clock: Clock = systemClock, months = 13): { from
   return { from, to }
 }
 
-/** Slices of the freshness job: every mirrored country over the last 13 months, split at calendar years. */
+/**
+ * Slices of the freshness job: every mirrored country over the last 13 months, split at calendar
+ * years, as the mirror holds it — without an HS prefix, or with each prefix the ledger has stored rows
+ * for (a mirror of `--hs 85` is refreshed with `--hs 85`, never widened to every code).
+ */
 export async function freshnessSlices(
   db: KcsDatabase,
   clock: Clock = systemClock,
@@ -299,13 +303,29 @@ export async function freshnessSlices(
   const codes = await mirroredCountries(db)
   if (codes.length === 0) return []
   const window = freshnessWindow(clock)
-  const plan = planFromLedger(
-    { countries: codes, ...window, refresh: true },
-    { quota, ledger: [], countryCodes: [] },
-  )
-  return plan.slices.map(({ country, from, to, hs }) =>
-    hs ? { country, from, to, hs } : { country, from, to },
-  )
+  // The kinds of slice each country is mirrored with ('' = no prefix).
+  const kinds = new Map<string, Set<string>>()
+  for (const entry of await ledgerEntries(db)) {
+    if (typeof entry.rowCount !== 'number' || entry.rowCount <= 0) continue
+    const held = kinds.get(entry.country) ?? new Set<string>()
+    held.add(entry.hs ?? '')
+    kinds.set(entry.country, held)
+  }
+  const slices: Slice[] = []
+  for (const country of codes) {
+    // One plan per kind: the writer, not the plan, decides about a mirror that already mixes kinds.
+    for (const hs of [...(kinds.get(country) ?? [''])].sort()) {
+      const plan = planFromLedger(
+        { countries: [country], ...window, refresh: true, ...(hs ? { hs } : {}) },
+        { quota, ledger: [], countryCodes: [] },
+      )
+      for (const s of plan.slices)
+        slices.push(
+          s.hs ? { country, from: s.from, to: s.to, hs: s.hs } : { country, from: s.from, to: s.to },
+        )
+    }
+  }
+  return slices
 }
 
 /** Everything a slice job needs, wired from the client (through the shared rate limit) and the database. */

@@ -6,7 +6,7 @@ import { ledger, tradeRows } from '@kcs-trade/db'
 import { createEmulator, type Emulator } from '@kcs-trade/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { manualClock } from './clock.js'
-import { createClientFetcher, createDbStore, openDatabase } from './engine.js'
+import { createClientFetcher, createDbStore, freshnessSlices, openDatabase } from './engine.js'
 import { createLogger } from './logger.js'
 import { processSlice } from './processor.js'
 import { memoryLimits } from './runtime.js'
@@ -84,6 +84,28 @@ describe('one level of detail per part of the mirror (CLI and processor)', () =>
       expect(entry).toMatchObject({ status: 'failed', errorCode: 'MIXED_GRANULARITY', attempts: 1 })
       expect(entry?.lastError).toContain('count that trade twice')
       expect(await tradeRows(db, { country, from: '2025-01', to: '2025-02' })).toEqual(before)
+    } finally {
+      await db.close()
+    }
+  })
+
+  it('the freshness job refreshes each country as it is mirrored: without a prefix, or with its prefix', async () => {
+    const other = smallCountries(emu, 2)[1] as string
+    const synced = await runCliInProcess(
+      ['sync', '--inline', '--country', other, '--hs', '85', '--from', '2026-01', '--to', '2026-02'],
+      env,
+    )
+    expect(synced.code, synced.stderr).toBe(0)
+    const db = await openDatabase(env.DATABASE_URL as string)
+    try {
+      // Noon KST on 2026-11-30: the window is 2025-11..2026-11.
+      const slices = await freshnessSlices(db, manualClock(Date.UTC(2026, 10, 30, 3)))
+      expect(slices).toEqual([
+        { country, from: '2025-11', to: '2025-12' },
+        { country, from: '2026-01', to: '2026-11' },
+        { country: other, from: '2025-11', to: '2025-12', hs: '85' },
+        { country: other, from: '2026-01', to: '2026-11', hs: '85' },
+      ])
     } finally {
       await db.close()
     }
