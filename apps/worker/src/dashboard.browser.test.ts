@@ -368,11 +368,15 @@ describe.skipIf(!chromiumPresent || !available.redis || !available.postgres)('da
       await waitFor(() => bare !== '', 30_000, 'serve without Redis to listen')
       origins.add(bare)
       const page = await context.newPage()
-      // The coverage answer is held back so that it lands after the quota view below has rendered: the
-      // late coverage view must not mark the page ready as "coverage" (seen once in CI on a busy machine).
+      // The coverage answer is held back until the quota view below has rendered: the late coverage
+      // view must not mark the page ready as "coverage" (seen once in CI on a busy machine).
       let coverageAnswers = 0
+      let releaseCoverage = () => {}
+      const coverageHeld = new Promise<void>((resolve) => {
+        releaseCoverage = resolve
+      })
       await page.route('**/api/coverage*', async (route) => {
-        await new Promise((resolve) => setTimeout(resolve, 1_500))
+        await coverageHeld
         coverageAnswers++
         await route.fallback()
       })
@@ -380,6 +384,7 @@ describe.skipIf(!chromiumPresent || !available.redis || !available.postgres)('da
       await page.evaluate("localStorage.setItem('kcs-trade.lang', 'en')")
       let problems = await open(page, 'quota', bare)
       expect(coverageAnswers).toBe(0)
+      releaseCoverage()
       await page.waitForSelector(`#coverage-grid td[data-country="${failing}"]`, { state: 'attached' })
       expect(await page.evaluate('[document.body.dataset.ready, document.body.dataset.view]')).toEqual([
         'quota',

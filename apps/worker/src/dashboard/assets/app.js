@@ -204,6 +204,10 @@ const dateTime = (iso) =>
       }).format(new Date(iso))
     : '—'
 
+// Each navigation gets a number; only the newest may mark the page ready or show an error, so a slow
+// view left behind (coverage still loading when the user opens quota) cannot overwrite the one shown.
+let navigation = 0
+
 function showError(message) {
   const box = $('error')
   box.textContent = message
@@ -211,11 +215,13 @@ function showError(message) {
 }
 
 async function getJson(path) {
+  // Asked for by this navigation: an answer that arrives after the user moved on shows no error.
+  const asked = navigation
   const res = await fetch(path, { headers: { accept: 'application/json' } })
   const body = await res.json().catch(() => ({}))
   if (!res.ok) {
     const message = body.error ? `${body.error}${body.hint ? ` (${body.hint})` : ''}` : `HTTP ${res.status}`
-    showError(t('error.load', { path, message }))
+    if (asked === navigation) showError(t('error.load', { path, message }))
     throw new Error(message)
   }
   return body
@@ -811,10 +817,6 @@ async function loadRevisions() {
 /* ------------------------------------------------------------------ router ------------------------------------------------------------------ */
 
 const VIEWS = { coverage: loadCoverage, quota: loadQuota, trade: loadTrade, revisions: loadRevisions }
-
-// Each navigation gets a number; only the newest may mark the page ready or show an error, so a slow
-// view left behind (coverage still loading when the user opens quota) cannot overwrite the one shown.
-let navigation = 0
 
 async function route() {
   const current = ++navigation
