@@ -118,7 +118,9 @@ describe('planFromLedger', () => {
       '--hs 85 would mirror US 2025-01..2025-12 as 4-digit HS codes, but the mirror already holds 10-digit codes ' +
         'there (US 2025-01..2025-12, no --hs); sums over both would count that trade twice',
     )
-    expect((error as UsageError).hint).toMatch(/export --country US --hs 85 --level 4\); .*DATABASE_URL/)
+    expect((error as UsageError).hint).toMatch(
+      /export --country US --hs 85 --level 4 --out <file>\); .*DATABASE_URL/,
+    )
     expect(() => plan({ countries: ['CN'], from: '2025-01', to: '2025-12' })).toThrow(
       /a plan without --hs would mirror CN .* already holds 4-digit codes there \(CN 2025-01\.\.2025-12, --hs 85\)/,
     )

@@ -276,7 +276,7 @@ function refuseMixedCodeLengths(slices: readonly Slice[], ledger: readonly Ledge
         `already holds ${held.length}-digit codes there (${held.slice.country} ${held.slice.from}..${held.slice.to}, ` +
         `${heldAs}); sums over both would count that trade twice`,
       held.length === 10
-        ? `the 10-digit rows already sum to any level (kcs-trade export --country ${slice.country}${slice.hs ? ` --hs ${slice.hs}` : ''} --level ${length}); to keep HS-prefix slices too, mirror them into another database (DATABASE_URL=...)`
+        ? `the 10-digit rows already sum to any level (kcs-trade export --country ${slice.country}${slice.hs ? ` --hs ${slice.hs}` : ''} --level ${length} --out <file>); to keep HS-prefix slices too, mirror them into another database (DATABASE_URL=...)`
         : 'keep one kind of slice per mirror: plan with the same --hs as before, or mirror into another database (DATABASE_URL=...)',
     )
   }

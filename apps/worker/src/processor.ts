@@ -430,8 +430,8 @@ export async function processSlice(
     }
     const final = forceFinal || !transient || options.attempt >= options.maxAttempts
     // A writer that refused the slice before asking for its first row (say a MixedGranularityError): the lazy
-    // stream never sent the call, so the API did not count it either.
-    if (final && !pulled.yes && c.kind === 'other') await giveBack()
+    // stream never sent the call, so the API did not count it either, whether the job retries or fails.
+    if (!pulled.yes && c.kind === 'other') await giveBack()
     if (!final) {
       const delayMs = backoffDelay(options.attempt, options.backoffBaseMs)
       log.warn({ err: message, kind: c.kind, delayMs }, 'slice failed, will retry')

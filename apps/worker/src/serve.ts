@@ -100,17 +100,23 @@ async function statusData(o: DashboardServerOptions): Promise<DashboardData> {
   try {
     return await statusFrom(o, o.queue, o.quota)
   } catch (error) {
-    // Redis went away after serve started: the report without its queue and quota, and why.
-    const redisAnswers = o.redis
-      ? await o.redis.ping().then(
-          () => true,
-          () => false,
-        )
-      : false
-    if (!o.redis || redisAnswers) throw error
+    // Redis went away after serve started: the report without its queue and quota, and why (in one
+    // note instead of the notes for a Redis that was never there).
+    if (!o.redis || (await redisAnswers(o.redis))) throw error
     const report = await statusFrom(o, undefined, undefined)
-    return { ...report, notes: [redisLostNote(o.cfg.redisUrl), ...report.notes] }
+    const notes = report.notes.filter(
+      (n) => !n.startsWith('Redis unreachable at') && !(o.quota && n.startsWith('KCS_SERVICE_KEY not set')),
+    )
+    return { ...report, notes: [redisLostNote(o.cfg.redisUrl), ...notes] }
   }
+}
+
+/** Does Redis answer a ping now? */
+function redisAnswers(redis: Redis): Promise<boolean> {
+  return redis.ping().then(
+    () => true,
+    () => false,
+  )
 }
 
 async function statusFrom(
@@ -165,6 +171,7 @@ export function createDashboardServer(o: DashboardServerOptions): Server {
   const clock = o.clock ?? systemClock
   const authorized = tokenCheck(o.token)
   const queue = o.queue
+  const redis = o.redis
   const assets = loadAssets()
   const sources: DashboardSources = {
     db: o.db,
@@ -173,6 +180,7 @@ export function createDashboardServer(o: DashboardServerOptions): Server {
     queueCounts: queue ? () => queue.getJobCounts(...QUEUE_STATES) : undefined,
     redisNote: o.redis ? undefined : redisUnreachableNote(o.cfg.redisUrl),
     redisLostNote: o.redis ? redisLostNote(o.cfg.redisUrl) : undefined,
+    redisAnswers: redis ? () => redisAnswers(redis) : undefined,
     clock,
     staleAfterHours: STALE_AFTER_HOURS,
   }
@@ -228,12 +236,7 @@ export function createDashboardServer(o: DashboardServerOptions): Server {
       return send(303, 'text/plain', 'see /\n', { location: '/', 'set-cookie': sessionCookie(o.token) })
     }
     if (url.pathname === '/readyz') {
-      const redisOk = o.redis
-        ? await o.redis.ping().then(
-            () => true,
-            () => false,
-          )
-        : false
+      const redisOk = o.redis ? await redisAnswers(o.redis) : false
       const dbOk = o.db
         ? await (o.db.$client as unknown as { query(q: string): Promise<unknown> }).query('select 1').then(
             () => true,
@@ -404,13 +407,7 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
   const metrics = redis ? new RedisMetrics(redis, cfg.queuePrefix, clock) : undefined
   // Without Redis, /metrics has the process metrics only.
   const registry = createPrometheusRegistry({
-    redisUp: async () =>
-      redis
-        ? redis.ping().then(
-            () => true,
-            () => false,
-          )
-        : false,
+    redisUp: async () => (redis ? redisAnswers(redis) : false),
     ...(metrics ? { metrics } : {}),
     ...(quota ? { quota } : {}),
     ...(queue

@@ -30,6 +30,8 @@ export interface DashboardSources {
   redisNote?: string | undefined
   /** What the quota view says when Redis was there at start but does not answer now. */
   redisLostNote?: string | undefined
+  /** Whether Redis answers a ping now (tells a lost Redis from any other failure of the quota reads). */
+  redisAnswers?: (() => Promise<boolean>) | undefined
   clock: Clock
   /** Hours after which a synced year inside the freshness window counts as stale. */
   staleAfterHours: number
@@ -230,8 +232,10 @@ export async function quotaRate(s: DashboardSources): Promise<ApiResult> {
       s.metrics.callsPerMinute(60),
       s.queueCounts(),
     ])
-  } catch {
-    // Every read above is a Redis read: Redis went away after serve started (it reconnects by itself).
+  } catch (error) {
+    // Every read above is a Redis read; unless Redis still answers, it went away after serve started
+    // (it reconnects by itself).
+    if (s.redisAnswers && (await s.redisAnswers())) throw error
     return withoutRedis(s.redisLostNote ?? 'Redis is not answering: no queue, quota or call-rate data')
   }
   return {
