@@ -258,6 +258,33 @@ function describeSelection(req: ExportRequest): string {
     .join(', ')
 }
 
+/**
+ * `--level` cuts codes to fewer digits; it cannot make a 4-digit code (what `--hs 85` slices store)
+ * into a 6-digit one. Refused when a slice of the selection holds rows at fewer digits than asked.
+ */
+async function refuseFinerLevel(
+  db: KcsDatabase,
+  level: HsLevel,
+  sel: { countries: string[]; hsPrefix: string | undefined; from: string; to: string },
+): Promise<void> {
+  const { ledger, sliceCodeLength } = await import('@kcs-trade/db')
+  const wanted = new Set(sel.countries)
+  const coarse = (await ledger(db, { from: sel.from, to: sel.to })).find((e) => {
+    if (typeof e.rowCount !== 'number' || e.rowCount <= 0) return false
+    if (e.slice.country !== undefined && wanted.size > 0 && !wanted.has(e.slice.country)) return false
+    const hs = e.slice.hs
+    if (sel.hsPrefix && hs && !hs.startsWith(sel.hsPrefix) && !sel.hsPrefix.startsWith(hs)) return false
+    return sliceCodeLength(e.slice) < level
+  })
+  if (!coarse) return
+  const length = sliceCodeLength(coarse.slice)
+  const part = `${coarse.slice.country ?? 'every country'} ${coarse.slice.from}..${coarse.slice.to}${coarse.slice.hs ? ` (--hs ${coarse.slice.hs})` : ''}`
+  throw new UsageError(
+    `export: --level ${level} needs codes of at least ${level} digits, but the mirror holds ${part} as ${length}-digit codes`,
+    `use --level ${[2, 4, 6, 10].filter((l) => l <= length).join(' or ')} for that part, or narrow --country, --hs, --from and --to to what is mirrored in more detail`,
+  )
+}
+
 /** Runs an export against an open database; the caller validated `req` and owns `db`. */
 export async function runExport(
   db: KcsDatabase,
@@ -292,6 +319,7 @@ export async function runExport(
         'give both --from and --to',
       )
   }
+  if (req.level !== undefined) await refuseFinerLevel(db, req.level, { ...req, from, to })
   const selection = { countries: req.countries, hsPrefix: req.hsPrefix, from, to }
   const counts = await countTradeRows(db, selection)
   const total = counts.reduce((s, c) => s + c.rows, 0)

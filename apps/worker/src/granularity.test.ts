@@ -89,7 +89,7 @@ describe('one level of detail per part of the mirror (CLI and processor)', () =>
     }
   })
 
-  it('the freshness job refreshes each country as it is mirrored: without a prefix, or with its prefix', async () => {
+  it('freshness refreshes each country as it is mirrored, and export --level does not invent finer codes', async () => {
     const other = smallCountries(emu, 2)[1] as string
     const synced = await runCliInProcess(
       ['sync', '--inline', '--country', other, '--hs', '85', '--from', '2026-01', '--to', '2026-02'],
@@ -108,6 +108,26 @@ describe('one level of detail per part of the mirror (CLI and processor)', () =>
       ])
     } finally {
       await db.close()
+    }
+
+    // export --level cannot make the 4-digit codes of the --hs 85 slices finer.
+    const out = join(tmp, 'out.csv')
+    const fine = await runCliInProcess(['export', '--country', other, '--level', '6', '--out', out], env)
+    expect(fine.code, fine.stdout).toBe(2)
+    expect(fine.stderr).toContain(
+      `kcs-trade: export: --level 6 needs codes of at least 6 digits, but the mirror holds ${other} ` +
+        '2026-01..2026-02 (--hs 85) as 4-digit codes',
+    )
+    expect(fine.stderr).toMatch(/^hint: use --level 2 or 4 for that part/m)
+    // Every country at once meets the same slice; a level the codes have, or the 10-digit country, is fine.
+    expect((await runCliInProcess(['export', '--level', '10', '--out', out], env)).code).toBe(2)
+    for (const args of [
+      ['--country', other, '--level', '4'],
+      ['--country', country, '--level', '10'],
+      ['--country', other],
+    ]) {
+      const run = await runCliInProcess(['export', ...args, '--out', out], env)
+      expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(0)
     }
   })
 })
