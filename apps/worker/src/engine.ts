@@ -292,8 +292,9 @@ export function freshnessWindow(clock: Clock = systemClock, months = 13): { from
 
 /**
  * Slices of the freshness job: every mirrored country over the last 13 months, split at calendar
- * years, as the mirror holds it — without an HS prefix, or with each prefix the ledger has stored rows
- * for (a mirror of `--hs 85` is refreshed with `--hs 85`, never widened to every code).
+ * years, as the mirror holds it. Each year of the window is refreshed with the kinds of slice (no HS
+ * prefix, or each prefix) the ledger holds rows for in it; months not mirrored yet take the kind of the
+ * country's latest slice. A `--hs 85` mirror stays a `--hs 85` mirror, never widened to every code.
  */
 export async function freshnessSlices(
   db: KcsDatabase,
@@ -303,26 +304,28 @@ export async function freshnessSlices(
   const codes = await mirroredCountries(db)
   if (codes.length === 0) return []
   const window = freshnessWindow(clock)
-  // The kinds of slice each country is mirrored with ('' = no prefix).
-  const kinds = new Map<string, Set<string>>()
+  // Validates the window and splits it at calendar years, as a refresh plan would.
+  const windows = planFromLedger(
+    { countries: [codes[0] as string], ...window, refresh: true },
+    { quota, ledger: [], countryCodes: [] },
+  ).slices.map(({ from, to }) => ({ from, to }))
+  const held = new Map<string, LedgerEntry[]>()
   for (const entry of await ledgerEntries(db)) {
     if (typeof entry.rowCount !== 'number' || entry.rowCount <= 0) continue
-    const held = kinds.get(entry.country) ?? new Set<string>()
-    held.add(entry.hs ?? '')
-    kinds.set(entry.country, held)
+    held.set(entry.country, [...(held.get(entry.country) ?? []), entry])
   }
   const slices: Slice[] = []
   for (const country of codes) {
-    // One plan per kind: the writer, not the plan, decides about a mirror that already mixes kinds.
-    for (const hs of [...(kinds.get(country) ?? [''])].sort()) {
-      const plan = planFromLedger(
-        { countries: [country], ...window, refresh: true, ...(hs ? { hs } : {}) },
-        { quota, ledger: [], countryCodes: [] },
-      )
-      for (const s of plan.slices)
-        slices.push(
-          s.hs ? { country, from: s.from, to: s.to, hs: s.hs } : { country, from: s.from, to: s.to },
-        )
+    const entries = held.get(country) ?? []
+    const latest = entries
+      .map((e) => e.to)
+      .sort()
+      .at(-1)
+    for (const w of windows) {
+      const overlapping = entries.filter((e) => e.from <= w.to && e.to >= w.from)
+      const source = overlapping.length > 0 ? overlapping : entries.filter((e) => e.to === latest)
+      const kinds = source.length > 0 ? new Set(source.map((e) => e.hs ?? '')) : new Set([''])
+      for (const hs of [...kinds].sort()) slices.push({ country, ...w, ...(hs ? { hs } : {}) })
     }
   }
   return slices

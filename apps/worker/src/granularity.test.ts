@@ -90,22 +90,30 @@ describe('one level of detail per part of the mirror (CLI and processor)', () =>
   })
 
   it('freshness refreshes each country as it is mirrored, and export --level does not invent finer codes', async () => {
-    const other = smallCountries(emu, 2)[1] as string
-    const synced = await runCliInProcess(
-      ['sync', '--inline', '--country', other, '--hs', '85', '--from', '2026-01', '--to', '2026-02'],
-      env,
-    )
-    expect(synced.code, synced.stderr).toBe(0)
+    const [, other, third] = smallCountries(emu, 3) as [string, string, string]
+    for (const args of [
+      ['--country', other, '--hs', '85', '--from', '2026-01', '--to', '2026-02'],
+      // A country mirrored in full for 2025, then with --hs 85 from 2026 (no overlap: allowed).
+      ['--country', third, '--from', '2025-11', '--to', '2025-12'],
+      ['--country', third, '--hs', '85', '--from', '2026-01', '--to', '2026-02'],
+    ]) {
+      const synced = await runCliInProcess(['sync', '--inline', ...args], env)
+      expect(synced.code, synced.stderr).toBe(0)
+    }
     const db = await openDatabase(env.DATABASE_URL as string)
     try {
       // Noon KST on 2026-11-30: the window is 2025-11..2026-11.
       const slices = await freshnessSlices(db, manualClock(Date.UTC(2026, 10, 30, 3)))
-      expect(slices).toEqual([
-        { country, from: '2025-11', to: '2025-12' },
-        { country, from: '2026-01', to: '2026-11' },
-        { country: other, from: '2025-11', to: '2025-12', hs: '85' },
-        { country: other, from: '2026-01', to: '2026-11', hs: '85' },
-      ])
+      expect(slices).toEqual(
+        [
+          { country, from: '2025-11', to: '2025-12' },
+          { country, from: '2026-01', to: '2026-11' },
+          { country: other, from: '2025-11', to: '2025-12', hs: '85' },
+          { country: other, from: '2026-01', to: '2026-11', hs: '85' },
+          { country: third, from: '2025-11', to: '2025-12' },
+          { country: third, from: '2026-01', to: '2026-11', hs: '85' },
+        ].sort((a, b) => (a.country < b.country ? -1 : a.country > b.country ? 1 : 0)),
+      )
     } finally {
       await db.close()
     }
