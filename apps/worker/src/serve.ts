@@ -111,6 +111,22 @@ async function statusData(o: DashboardServerOptions): Promise<DashboardData> {
   }
 }
 
+/** Resolves true once the client is ready, false after `ms` without it. */
+function readyWithin(redis: Redis, ms: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true)
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady)
+      resolve(false)
+    }, ms)
+    const onReady = () => {
+      clearTimeout(timer)
+      resolve(true)
+    }
+    redis.once('ready', onReady)
+  })
+}
+
 /** Does Redis answer a ping now? */
 function redisAnswers(redis: Redis): Promise<boolean> {
   return redis.ping().then(
@@ -360,27 +376,22 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
   // Redis is checked once: without it the mirror views (coverage, trade, revisions) still work, e.g.
   // over the PGlite database of `kcs-trade demo`. No client is created then (ioredis would retry and
   // log forever); restarting serve picks Redis up.
-  const redisUp = await pingRedis(cfg.redisUrl)
-  if (!redisUp) {
+  // Fail fast: while Redis is away (or restarting) a dashboard read fails at once and the page says
+  // so, instead of waiting in ioredis's offline queue; the client reconnects by itself. A Redis that
+  // answered the ping but whose client is not ready within 5 s counts as unreachable (BullMQ's queue
+  // would otherwise wait for it on every read).
+  let redis = (await pingRedis(cfg.redisUrl)) ? createRedis(cfg.redisUrl, { failFast: true }) : undefined
+  if (redis && !(await readyWithin(redis, 5_000))) {
+    redis.disconnect()
+    redis = undefined
+  }
+  if (!redis) {
     log.debug({ redis: redactRedisUrl(cfg.redisUrl) }, 'redis unreachable: serving the mirror views only')
     write(
       ctx.stderr,
       `kcs-trade serve: Redis not reachable at ${redactRedisUrl(cfg.redisUrl)}: queue, quota and rate views are empty (the mirror views work; restart serve once Redis is up)`,
     )
-  }
-  // Fail fast: while Redis is away (or restarting) a dashboard read fails at once and the page says
-  // so, instead of waiting in ioredis's offline queue; the client reconnects by itself.
-  const redis = redisUp ? createRedis(cfg.redisUrl, { failFast: true }) : undefined
-  if (redis) {
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer)
-        resolve()
-      }
-      const timer = setTimeout(done, 5_000)
-      if (redis.status === 'ready') done()
-      else redis.once('ready', done)
-    })
+  } else {
     let lost = false
     redis.on('close', () => {
       if (lost || ctx.shutdown.aborted) return
