@@ -177,8 +177,8 @@ function hsLevel(level: unknown): HsLevel {
  * 2, 4, 6 or 10 or is shorter than the HS prefix, and UnsafeIntegerError if a sum leaves the safe
  * integer range.
  *
- * Summing assumes the mirror holds each trade once: a mirror synced both with and without an HS
- * prefix holds the same trade at two code lengths, and both count.
+ * Each trade counts once: `replaceSlice` never stores the same trade at two code lengths
+ * (MixedGranularityError). A mirror written before that check could; its sums would count both.
  */
 export async function* iterateTradeAggregates(
   db: KcsDatabase,

@@ -696,13 +696,23 @@ export async function readTradePage(
     after: TradeRowRecord | undefined
   },
 ): Promise<TradeRowRecord[]> {
-  const where = [windowCondition(q.from, q.to)]
-  if (q.country) where.push(sql`t.country_code = ${q.country}`)
+  const after = q.after
+    ? sql`(t.country_code, t.period, t.hs_code) > (${q.after.country_code}, ${q.after.pdate}::date, ${q.after.hs_code})`
+    : undefined
+  const where: SQL[] = []
+  if (q.country) {
+    // One country: the window as bounds on the primary key's leading columns, with no plain condition
+    // on period. Given `period between …` the planner may read the window through the period index
+    // and sort it, which was 15× slower per page than walking the primary key in order (measured with
+    // EXPLAIN ANALYZE on a 1 M-row mirror laid out by month: 147 ms against 10 ms for 10,000 rows).
+    // The two bounds imply country_code = q.country.
+    where.push(after ?? sql`(t.country_code, t.period) >= (${q.country}, ${periodToDate(q.from)}::date)`)
+    where.push(sql`(t.country_code, t.period) <= (${q.country}, ${periodToDate(q.to)}::date)`)
+  } else {
+    where.push(windowCondition(q.from, q.to))
+    if (after) where.push(after)
+  }
   if (q.prefix) where.push(hsPrefixCondition(q.prefix))
-  if (q.after)
-    where.push(
-      sql`(t.country_code, t.period, t.hs_code) > (${q.after.country_code}, ${q.after.pdate}::date, ${q.after.hs_code})`,
-    )
   return rowsOf<TradeRowRecord>(
     await db.execute(sql`
       select to_char(t.period, 'YYYY-MM') as period, to_char(t.period, 'YYYY-MM-DD') as pdate,
