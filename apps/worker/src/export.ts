@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, statSync, unlinkSync } from 'node:fs'
 import { rename, unlink } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve } from 'node:path'
-import type { HsLevel, KcsDatabase, TradeSelection } from '@kcs-trade/db'
+import type { HsLevel, KcsDatabase, TradeRow, TradeSelection } from '@kcs-trade/db'
 import { parse, parseCountries, parseMonth } from './cli-args.js'
 import type { CliContext } from './commands.js'
 import { loadConfig } from './config.js'
@@ -187,6 +187,26 @@ function databaseExists(url: string): boolean {
 
 class Interrupted extends Error {}
 
+/** A mirrored row or group as an exported row, names joined; `itemName` is the fallback HS name. */
+function toExportRow(r: Omit<TradeRow, 'itemName'>, itemName: string, names: NameResolver): ExportRow {
+  const c = names.country(r.countryCode, r.countryName)
+  const h = names.hs(r.hsCode, r.period, itemName)
+  return {
+    period: r.period,
+    country_code: r.countryCode,
+    country_name_en: c.en,
+    country_name_ko: c.ko,
+    hs_code: r.hsCode,
+    hs_name_en: h.en,
+    hs_name_ko: h.ko,
+    export_kg: r.exportKg,
+    export_usd: r.exportUsd,
+    import_kg: r.importKg,
+    import_usd: r.importUsd,
+    balance_usd: r.balanceUsd,
+  }
+}
+
 /** The rows of the export, names joined, in batches as the database streams them. */
 async function* exportBatches(
   db: KcsDatabase,
@@ -200,23 +220,8 @@ async function* exportBatches(
     let batch: ExportRow[] = []
     for await (const g of iterateTradeAggregates(db, { ...selection, level: req.level })) {
       read(g.rowCount)
-      const c = names.country(g.countryCode, g.countryName)
       // A group of one code keeps the mirror's name as a fallback; a group of many has none.
-      const h = names.hs(g.hsCode, g.period, g.rowCount === 1 ? g.itemName : '')
-      batch.push({
-        period: g.period,
-        country_code: g.countryCode,
-        country_name_en: c.en,
-        country_name_ko: c.ko,
-        hs_code: g.hsCode,
-        hs_name_en: h.en,
-        hs_name_ko: h.ko,
-        export_kg: g.exportKg,
-        export_usd: g.exportUsd,
-        import_kg: g.importKg,
-        import_usd: g.importUsd,
-        balance_usd: g.balanceUsd,
-      })
+      batch.push(toExportRow(g, g.rowCount === 1 ? g.itemName : '', names))
       if (batch.length === 1024) {
         yield batch
         batch = []
@@ -227,24 +232,7 @@ async function* exportBatches(
   }
   for await (const page of iterateTradeRowPages(db, selection)) {
     read(page.length)
-    yield page.map((r) => {
-      const c = names.country(r.countryCode, r.countryName)
-      const h = names.hs(r.hsCode, r.period, r.itemName)
-      return {
-        period: r.period,
-        country_code: r.countryCode,
-        country_name_en: c.en,
-        country_name_ko: c.ko,
-        hs_code: r.hsCode,
-        hs_name_en: h.en,
-        hs_name_ko: h.ko,
-        export_kg: r.exportKg,
-        export_usd: r.exportUsd,
-        import_kg: r.importKg,
-        import_usd: r.importUsd,
-        balance_usd: r.balanceUsd,
-      }
-    })
+    yield page.map((r) => toExportRow(r, r.itemName, names))
   }
 }
 
