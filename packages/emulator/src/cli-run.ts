@@ -18,10 +18,10 @@ Options:
   --today YYYY-MM-DD    the data calendar's today (default: today in Korea)
   --revision N          data revision (default 1)
   --faults SPEC         random fault rates, e.g. http5xx=0.05,hang=0.03,truncate=0.02,reset=0.01,text401=0.01,rate23=0.01
-  --gateway-layout L    legacy | current (default legacy)
+  --gateway-layout L    current | legacy (default current)
   --quota-status N      HTTP status of the daily-quota error 22 (default 429)
   --rate-limit-status N HTTP status of the per-second error 23 (default 429)
-  --provider-error-body B  absent | empty | totalCount | rotate (default absent)
+  --provider-error-body B  by-cause | absent | empty | totalCount | rotate (default by-cause)
   --empty-answer A      items | zero-totals (default items)
   -h, --help            show this help
 `
@@ -86,8 +86,8 @@ export function parseEmulatorArgs(argv: readonly string[]): EmulatorOptions | 'h
   }
   if (v['provider-error-body'] !== undefined) {
     const b = v['provider-error-body']
-    if (b !== 'absent' && b !== 'empty' && b !== 'totalCount' && b !== 'rotate') {
-      throw new CliUsageError('--provider-error-body must be absent, empty, totalCount or rotate')
+    if (b !== 'by-cause' && b !== 'absent' && b !== 'empty' && b !== 'totalCount' && b !== 'rotate') {
+      throw new CliUsageError('--provider-error-body must be by-cause, absent, empty, totalCount or rotate')
     }
     options.providerErrorBody = b
   }

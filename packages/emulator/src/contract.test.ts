@@ -162,7 +162,7 @@ describe('contract with @kcs-trade/client', () => {
         port: 0,
         keys: [KEY],
         today: '2026-11-23',
-        gatewayLayout: 'current',
+        gatewayLayout: 'legacy',
       })
       try {
         const c = createKcsClient({

@@ -30,10 +30,10 @@ import { EmulatorStats, NO_KEY, UNREGISTERED_KEY } from './stats.js'
 import { loadTables } from './tables.js'
 import {
   BufferPool,
-  GATEWAY_XML_CONTENT_TYPE,
   type GatewayLayout,
   gatewayJson,
   gatewayXml,
+  gatewayXmlContentType,
   html5xx,
   JSON_CONTENT_TYPE,
   type ProviderErrorBody,
@@ -84,7 +84,7 @@ export interface EmulatorOptions {
   faultsByKey?: Record<string, FaultRates>
   /** Clock in epoch ms, for quota days (midnight KST) and per-second windows (default Date.now). */
   now?: () => number
-  /** Layout of gateway XML errors (default 'legacy'). */
+  /** Layout of gateway errors (default 'current', as measured on the live API in 2026-10; or 'legacy'). */
   gatewayLayout?: GatewayLayout
   /** HTTP status of the daily-quota error 22 (default 429; older clients saw 200). */
   quotaStatus?: number
@@ -94,10 +94,14 @@ export interface EmulatorOptions {
   rateLimitStatus?: number
   /** Layout of the per-second error (default: gatewayLayout). */
   rateLimitLayout?: GatewayLayout
-  /** Token of the missing-key error 20 (default SERVICE_ACCESS_DENIED_ERROR). */
+  /** Token of the missing-key error 20 (default SERVICE_KEY_IS_NULL, as measured; or SERVICE_ACCESS_DENIED_ERROR). */
   missingKeyToken?: 'SERVICE_ACCESS_DENIED_ERROR' | 'SERVICE_KEY_IS_NULL'
-  /** Body after a provider error header: absent, `<body/>`, `<body><totalCount>0…` or rotating (default 'absent'). */
-  providerErrorBody?: ProviderErrorBody | 'rotate'
+  /**
+   * Body after a provider error header (default 'by-cause', as measured: nothing after a window over
+   * 12 months, `<body/>` after an hsSgn of the wrong length, nothing for the unmeasured causes), or
+   * one variant for every cause: absent, `<body/>`, `<body><totalCount>0…`, or rotating through the three.
+   */
+  providerErrorBody?: ProviderErrorBody | 'rotate' | 'by-cause'
   /** A published window without trade: `<items/>` (default) or a lone totals row of zeros. */
   emptyAnswer?: 'items' | 'zero-totals'
   /** A window crossing a calendar year: served (default) or answered empty. */
@@ -383,20 +387,30 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   function gatewayPlan(code: string, status: number, layout: GatewayLayout, token?: string): ResponsePlan {
     return {
       status,
-      headers: { 'Content-Type': GATEWAY_XML_CONTENT_TYPE },
+      headers: { 'Content-Type': gatewayXmlContentType(layout) },
       chunks: [gatewayXml(code, layout, token)],
     }
   }
 
-  function jsonGatewayPlan(code: string, status: number): ResponsePlan {
+  function jsonGatewayPlan(
+    code: string,
+    status: number,
+    layout: GatewayLayout = settings.gatewayLayout,
+    token?: string,
+  ): ResponsePlan {
     return {
       status,
       headers: { 'Content-Type': JSON_CONTENT_TYPE },
-      chunks: [gatewayJson(code, settings.gatewayLayout)],
+      chunks: [gatewayJson(code, layout, token)],
     }
   }
 
-  function providerBody(): ProviderErrorBody {
+  function providerBody(message: string): ProviderErrorBody {
+    if (settings.providerErrorBody === 'by-cause') {
+      // Measured (KCS-API.md 2026-10): a window over 12 months ends after the header, an hsSgn of the
+      // wrong length has `<body/>`. The other causes are not measured; they keep the former default.
+      return message === PROVIDER_MESSAGES.badHsLength ? 'empty' : 'absent'
+    }
     if (settings.providerErrorBody !== 'rotate') return settings.providerErrorBody
     const variants: ProviderErrorBody[] = ['absent', 'empty', 'totalCount']
     return variants[providerBodyTurn++ % variants.length]!
@@ -423,7 +437,11 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
           status: 200,
           headers: { 'Content-Type': XML_CONTENT_TYPE },
           chunks: [
-            providerErrorXml(fault.resultCode ?? '99', fault.resultMsg ?? '기타 에러', providerBody()),
+            providerErrorXml(
+              fault.resultCode ?? '99',
+              fault.resultMsg ?? '기타 에러',
+              providerBody(fault.resultMsg ?? ''),
+            ),
           ],
         }
       default:
@@ -489,12 +507,17 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     }
     const outcomeOf = (o: string) => (delivery.truncateAt !== undefined ? 'fault-truncate' : o)
 
-    if (params.get('_type')?.toLowerCase() === 'json')
-      return finish(outcomeOf('gateway-04'), jsonGatewayPlan('04', 200), delivery)
+    // `_type=json` is refused (04) only after the key, per-second and quota checks: the measured 04
+    // carries X-RateLimit-* headers and uses the quota, so the gateway has identified the key and
+    // counted the call first (plausibly it forwards the call and cannot convert KCS's XML). So a missing
+    // or unknown key with `_type=json` gets 401/20 or 403/30 — as JSON, the form asked for (plausible:
+    // other datasets behind the same gateway answer JSON to callers asking for it; not measured here).
+    const wantsJson = params.get('_type')?.toLowerCase() === 'json'
+    const gateway = wantsJson ? jsonGatewayPlan : gatewayPlan
     if (label === NO_KEY) {
       return finish(
         outcomeOf('gateway-20'),
-        gatewayPlan(
+        gateway(
           '20',
           401,
           settings.gatewayLayout,
@@ -504,7 +527,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       )
     }
     if (key === undefined)
-      return finish(outcomeOf('gateway-30'), gatewayPlan('30', 403, settings.gatewayLayout), delivery)
+      return finish(outcomeOf('gateway-30'), gateway('30', 403, settings.gatewayLayout), delivery)
 
     const second = Math.floor(at / 1000)
     let window = secondCounts.get(key)
@@ -516,7 +539,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     if (window.count > ratePerSecond) {
       return finish(
         outcomeOf('gateway-23'),
-        gatewayPlan('23', settings.rateLimitStatus, settings.rateLimitLayout),
+        gateway('23', settings.rateLimitStatus, settings.rateLimitLayout),
         delivery,
       )
     }
@@ -529,7 +552,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     if (used.used >= dailyQuota) {
       return finish(
         outcomeOf('gateway-22'),
-        gatewayPlan('22', settings.quotaStatus, settings.quotaLayout),
+        gateway('22', settings.quotaStatus, settings.quotaLayout),
         delivery,
       )
     }
@@ -537,6 +560,17 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     const rateHeaders = {
       'X-RateLimit-Limit': dailyQuota,
       'X-RateLimit-Remaining': Math.max(0, dailyQuota - used.used),
+    }
+    if (wantsJson) {
+      return finish(
+        outcomeOf('gateway-04'),
+        {
+          status: 200,
+          headers: { 'Content-Type': JSON_CONTENT_TYPE, ...rateHeaders },
+          chunks: [gatewayJson('04', settings.gatewayLayout)],
+        },
+        delivery,
+      )
     }
 
     const v = validate(params)
@@ -546,7 +580,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
         {
           status: 200,
           headers: { 'Content-Type': XML_CONTENT_TYPE, ...rateHeaders },
-          chunks: [providerErrorXml('99', v.message, providerBody())],
+          chunks: [providerErrorXml('99', v.message, providerBody(v.message))],
         },
         delivery,
       )
@@ -755,7 +789,7 @@ interface ResolvedOptions {
   rateLimitStatus: number
   rateLimitLayout: GatewayLayout
   missingKeyToken: 'SERVICE_ACCESS_DENIED_ERROR' | 'SERVICE_KEY_IS_NULL'
-  providerErrorBody: ProviderErrorBody | 'rotate'
+  providerErrorBody: ProviderErrorBody | 'rotate' | 'by-cause'
   emptyAnswer: 'items' | 'zero-totals'
   crossYearWindow: 'serve' | 'empty'
   firstMonth: number
@@ -787,7 +821,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   assertPositiveInteger(ratePerSecond, 'ratePerSecond')
   const revision = options.revision ?? 1
   assertRevision(revision)
-  const layout = options.gatewayLayout ?? 'legacy'
+  const layout = options.gatewayLayout ?? 'current'
   for (const [name, value] of [
     ['gatewayLayout', layout],
     ['quotaLayout', options.quotaLayout],
@@ -801,9 +835,9 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   const rateLimitStatus = options.rateLimitStatus ?? 429
   assertStatus(quotaStatus, 'quotaStatus')
   assertStatus(rateLimitStatus, 'rateLimitStatus')
-  const providerErrorBody = options.providerErrorBody ?? 'absent'
-  if (!['absent', 'empty', 'totalCount', 'rotate'].includes(providerErrorBody)) {
-    throw new Error("providerErrorBody must be 'absent', 'empty', 'totalCount' or 'rotate'")
+  const providerErrorBody = options.providerErrorBody ?? 'by-cause'
+  if (!['by-cause', 'absent', 'empty', 'totalCount', 'rotate'].includes(providerErrorBody)) {
+    throw new Error("providerErrorBody must be 'by-cause', 'absent', 'empty', 'totalCount' or 'rotate'")
   }
   const emptyAnswer = options.emptyAnswer ?? 'items'
   if (emptyAnswer !== 'items' && emptyAnswer !== 'zero-totals') {
@@ -828,7 +862,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   ) {
     throw new Error('release: totalsDay and detailDay must be days 1..31 with detailDay >= totalsDay')
   }
-  const missingKeyToken = options.missingKeyToken ?? 'SERVICE_ACCESS_DENIED_ERROR'
+  const missingKeyToken = options.missingKeyToken ?? 'SERVICE_KEY_IS_NULL'
   if (missingKeyToken !== 'SERVICE_ACCESS_DENIED_ERROR' && missingKeyToken !== 'SERVICE_KEY_IS_NULL') {
     throw new Error("missingKeyToken must be 'SERVICE_ACCESS_DENIED_ERROR' or 'SERVICE_KEY_IS_NULL'")
   }

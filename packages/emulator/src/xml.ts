@@ -248,8 +248,10 @@ export function providerErrorXml(resultCode: string, resultMsg: string, body: Pr
 }
 
 /**
- * Layout of gateway error documents: `legacy` (tab-indented, no XML declaration, `errMsg` always
- * `SERVICE ERROR` and the token in `returnAuthMsg`) or `current` (token in `errMsg`, Korean description in `returnAuthMsg`).
+ * Layout of gateway error documents: `current` (what the live API answers today, KCS-API.md 2026-10:
+ * an XML declaration without `standalone`, a line break after each tag, two spaces before each field,
+ * the token in `errMsg` and a Korean description in `returnAuthMsg`) or `legacy` (tab-indented, no
+ * XML declaration, `errMsg` always `SERVICE ERROR` and the token in `returnAuthMsg`).
  */
 export type GatewayLayout = 'legacy' | 'current'
 
@@ -263,18 +265,29 @@ export interface GatewayCode {
   description: string
 }
 
-/** The portal gateway's reason codes (KCS-API.md, "Gateway layer"). */
+/**
+ * The portal gateway's reason codes (KCS-API.md, "Gateway layer"), with the Korean description the
+ * current layout sends in `returnAuthMsg`. Where each description comes from:
+ *
+ * - measured on this API (KCS-API.md, 2026-10): 30 `등록되지 않은 서비스키`, 04 `HTTP 에러`;
+ * - seen on other datasets behind the same data.go.kr gateway (public captures, 2026-08..10), not yet
+ *   on this API: 10 `잘못된 요청 파라미터 에러` (JSON, 400), 12 `해당 오픈API 서비스가 없거나 폐기됨`
+ *   (400), 20 `서비스 접근거부` (with the token `SERVICE_KEY_IS_NULL`, 401), 22 `일일 서비스 요청제한
+ *   횟수 초과 에러` and 23 `초당 서비스 요청제한 횟수 초과 에러` (429, formatted like the 30 sample);
+ * - plausible only (the descriptions of the portal's published error-code table, never captured):
+ *   01, 05, 11, 21, 29, 31, 32, 33, 99.
+ */
 export const GATEWAY_CODES: Record<string, GatewayCode> = {
   '01': { code: '01', token: 'APPLICATION_ERROR', description: '어플리케이션 에러' },
   '04': { code: '04', token: 'HTTP_ERROR', description: 'HTTP 에러' },
   '05': { code: '05', token: 'SERVICETIMEOUT_ERROR', description: '서비스 연결실패 에러' },
-  '10': { code: '10', token: 'INVALID_REQUEST_PARAMETER_ERROR', description: '잘못된 요청 파라메터 에러' },
+  '10': { code: '10', token: 'INVALID_REQUEST_PARAMETER_ERROR', description: '잘못된 요청 파라미터 에러' },
   '11': {
     code: '11',
     token: 'NO_MANDATORY_REQUEST_PARAMETERS_ERROR',
     description: '필수 요청 파라메터가 없음',
   },
-  '12': { code: '12', token: 'NO_OPENAPI_SERVICE_ERROR', description: '해당 오픈API서비스가 없거나 폐기됨' },
+  '12': { code: '12', token: 'NO_OPENAPI_SERVICE_ERROR', description: '해당 오픈API 서비스가 없거나 폐기됨' },
   '20': { code: '20', token: 'SERVICE_ACCESS_DENIED_ERROR', description: '서비스 접근거부' },
   '21': {
     code: '21',
@@ -284,12 +297,12 @@ export const GATEWAY_CODES: Record<string, GatewayCode> = {
   '22': {
     code: '22',
     token: 'LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR',
-    description: '서비스 요청제한횟수 초과에러',
+    description: '일일 서비스 요청제한 횟수 초과 에러',
   },
   '23': {
     code: '23',
     token: 'LIMITED_NUMBER_OF_SERVICE_REQUESTS_PER_SECOND_EXCEEDS_ERROR',
-    description: '초당 요청제한횟수 초과에러',
+    description: '초당 서비스 요청제한 횟수 초과 에러',
   },
   '29': { code: '29', token: 'BLACKLIST_IP_ACCESS_ERROR', description: '차단된 IP 접근 에러' },
   '30': { code: '30', token: 'SERVICE_KEY_IS_NOT_REGISTERED_ERROR', description: '등록되지 않은 서비스키' },
@@ -299,7 +312,10 @@ export const GATEWAY_CODES: Record<string, GatewayCode> = {
   '99': { code: '99', token: 'UNKNOWN_ERROR', description: '기타에러' },
 }
 
-/** The token variant for a missing key (code 20). */
+/**
+ * The token of a missing key (code 20) on the live API today (KCS-API.md 2026-10: 401 with this
+ * token, not `SERVICE_ACCESS_DENIED_ERROR`). It shares code 20's description.
+ */
 export const SERVICE_KEY_IS_NULL = 'SERVICE_KEY_IS_NULL'
 
 function gatewayFields(code: string, layout: GatewayLayout, token?: string) {
@@ -316,15 +332,23 @@ export function gatewayXml(code: string, layout: GatewayLayout, token?: string):
     // The legacy gateway pretty-prints with tabs and has no XML declaration.
     return `<OpenAPI_ServiceResponse>\n\t<cmmMsgHeader>\n\t\t<errMsg>${f.errMsg}</errMsg>\n\t\t<returnAuthMsg>${f.returnAuthMsg}</returnAuthMsg>\n\t\t<returnReasonCode>${f.returnReasonCode}</returnReasonCode>\n\t</cmmMsgHeader>\n</OpenAPI_ServiceResponse>`
   }
-  return `<?xml version="1.0" encoding="UTF-8"?><OpenAPI_ServiceResponse><cmmMsgHeader><errMsg>${f.errMsg}</errMsg><returnAuthMsg>${f.returnAuthMsg}</returnAuthMsg><returnReasonCode>${f.returnReasonCode}</returnReasonCode></cmmMsgHeader></OpenAPI_ServiceResponse>`
+  // Byte for byte the 403/30 sample of KCS-API.md: the two wrappers unindented, two spaces before
+  // each field, a line break after every tag but the last.
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<OpenAPI_ServiceResponse>\n<cmmMsgHeader>\n  <errMsg>${f.errMsg}</errMsg>\n  <returnAuthMsg>${f.returnAuthMsg}</returnAuthMsg>\n  <returnReasonCode>${f.returnReasonCode}</returnReasonCode>\n</cmmMsgHeader>\n</OpenAPI_ServiceResponse>`
 }
 
 export function gatewayJson(code: string, layout: GatewayLayout, token?: string): string {
   return JSON.stringify({ OpenAPI_ServiceResponse: { cmmMsgHeader: gatewayFields(code, layout, token) } })
 }
 
-export const GATEWAY_XML_CONTENT_TYPE = 'text/xml;charset=UTF-8'
-export const JSON_CONTENT_TYPE = 'application/json;charset=UTF-8'
+/** Content type of a gateway XML error: `application/xml` as measured (current), `text/xml` in the legacy layout. */
+export function gatewayXmlContentType(layout: GatewayLayout): string {
+  return layout === 'current' ? XML_CONTENT_TYPE : LEGACY_GATEWAY_XML_CONTENT_TYPE
+}
+
+export const LEGACY_GATEWAY_XML_CONTENT_TYPE = 'text/xml;charset=UTF-8'
+/** Content type of a gateway JSON error, as measured for `_type=json` (KCS-API.md 2026-10). */
+export const JSON_CONTENT_TYPE = 'application/json'
 
 export function html5xx(status: number): string {
   const reason = HTTP_REASONS[status] ?? 'Server Error'
