@@ -1,9 +1,11 @@
 /**
- * Country and area codes of the KCS trade API, with Korean and English names.
+ * The 269 country and area codes of the KCS trade API, with the Korean spelling KCS returns and
+ * Korean and English names.
  *
  *   import { countries } from '@kcs-trade/reference/countries'
  *   countries.get('NA')                   // Namibia — a real code, never "missing"
  *   countries.byName('아랍에미리트 연합')  // AE
+ *   countries.get('EC')?.kcsNameKo        // '에쿠아도르' (nameKo: '에콰도르')
  *
  * This module loads no HS or HSK table.
  */
@@ -14,41 +16,60 @@ import { nameKey } from './internal/normalize.js'
 export { ReferenceInputError } from './errors.js'
 
 /**
- * `iso`: an ISO 3166-1 alpha-2 assignment. `union`: `EU`. `user-assigned`: `XK` (Kosovo).
- * `exceptional`: ISO "exceptionally reserved" codes CLDR names (AC, CP, CQ, DG, EA, IC, TA).
+ * What kind of code an entry is, in ISO 3166-1 terms:
+ * - `iso`: a current ISO 3166-1 alpha-2 assignment (249 codes);
+ * - `union`: `EU`, the European Union;
+ * - `user-assigned`: `ZZ`, which KCS uses for 기타국 ("other countries");
+ * - `former-iso`: a code ISO 3166-1 once assigned and has withdrawn, still in the KCS list
+ *   (`AN` Netherlands Antilles, `CS`, `CT`, `FX`, `JT`, `MI`, `NQ`, `NT`, `PZ`, `TP`, `WK`, `YU`, `ZR`);
+ * - `kcs-only`: a code of KCS's own, in no ISO list (`PO`, `RA`, `RK`, `YM`, `Z1`).
  */
-export type CountryKind = 'iso' | 'union' | 'user-assigned' | 'exceptional'
+export type CountryKind = 'iso' | 'union' | 'user-assigned' | 'former-iso' | 'kcs-only'
+
+/** Where a country's nameKo comes from: `mofa` (외교부 국가표준코드), `cldr`, or `kcs` (no other source names the code). */
+export type CountryNameKoSource = 'mofa' | 'cldr' | 'kcs'
 
 /** One country or area code of the KCS trade API, with its names and ISO codes. Entries are frozen. */
 export interface Country {
-  /** Two upper-case letters, as the KCS API uses them (`cntyCd`, `statCd`). */
+  /** Two upper-case characters, as the KCS API uses them (`cntyCd`, `statCd`): letters, except `Z1`. */
   readonly code: string
-  /** Korean name: the Ministry of Foreign Affairs spelling where it has one, else CLDR's. */
+  /**
+   * Korean name: the Ministry of Foreign Affairs spelling where it has one, else CLDR's, else (for
+   * codes no other source names) the KCS spelling.
+   */
   readonly nameKo: string
-  /** English name (CLDR). */
+  /** English name: CLDR's; for the 18 KCS codes CLDR does not name, written for this package. */
   readonly nameEn: string
   /** ISO 3166-1 alpha-3; only for `kind: 'iso'`. */
   readonly alpha3?: string
   /** ISO 3166-1 numeric, three digits; only for `kind: 'iso'`. */
   readonly numeric?: string
   /**
-   * The Korean spelling KCS returns in `statCdCntnKor1`, where it is known (`아랍에미리트 연합`
-   * for AE); otherwise nameKo. `kcsNameKoKnown` tells which.
+   * The Korean spelling KCS returns in `statCdCntnKor1`, from KCS's own code table, exactly (`아랍에미리트
+   * 연합` for AE, `에쿠아도르` for EC, `남조지아 & 남샌드위치 군도` for GS — the XML escapes `&`).
    */
   readonly kcsNameKo: string
+  /** `true` for every entry: each code's KCS spelling is known from the KCS code table. */
   readonly kcsNameKoKnown: boolean
-  /** Where nameKo comes from: `mofa` (외교부 국가표준코드) or `cldr`. */
-  readonly nameKoSource: 'mofa' | 'cldr'
+  /** Where nameKo comes from. */
+  readonly nameKoSource: CountryNameKoSource
   readonly kind: CountryKind
   /**
-   * Other spellings from the sources, Korean and English: the KCS spelling, CLDR names and
-   * variants, i18n-iso-countries names and variants, the MOFA English name. Never includes nameKo
-   * or nameEn.
+   * Other spellings from the sources, Korean and English: the KCS spelling (where it differs from
+   * nameKo), CLDR names and variants, i18n-iso-countries names and variants, the MOFA English
+   * name. Never includes nameKo or nameEn.
    */
   readonly aliases: readonly string[]
 }
 
-const KINDS: Record<string, CountryKind> = { i: 'iso', e: 'exceptional', u: 'user-assigned', n: 'union' }
+const KINDS: Record<string, CountryKind> = {
+  i: 'iso',
+  n: 'union',
+  u: 'user-assigned',
+  f: 'former-iso',
+  k: 'kcs-only',
+}
+const NAME_KO_SOURCES: Record<string, CountryNameKoSource> = { m: 'mofa', c: 'cldr', k: 'kcs' }
 
 interface Table {
   readonly list: readonly Country[]
@@ -80,9 +101,10 @@ function table(): Table {
       nameEn,
       ...(alpha3 ? { alpha3 } : {}),
       ...(numeric ? { numeric } : {}),
+      // Empty when the KCS spelling equals nameKo.
       kcsNameKo: kcs || nameKo,
-      kcsNameKoKnown: kcs !== '',
-      nameKoSource: source === 'm' ? 'mofa' : 'cldr',
+      kcsNameKoKnown: true,
+      nameKoSource: NAME_KO_SOURCES[source] ?? 'cldr',
       kind: KINDS[kind] ?? 'iso',
       aliases: Object.freeze(aliases ? aliases.split('|') : []),
     })
@@ -123,9 +145,9 @@ function readCountryCode(code: unknown): string {
       input: code,
     })
   }
-  if (!/^[A-Za-z]{2}$/.test(code)) {
-    throw new ReferenceInputError(`country code ${describeInput(code)} is not two letters`, {
-      hint: "country codes are two letters such as 'US'; to look up a name use countries.byName",
+  if (!/^[A-Za-z][A-Za-z0-9]$/.test(code)) {
+    throw new ReferenceInputError(`country code ${describeInput(code)} is not a two-letter code`, {
+      hint: "country codes are two letters such as 'US' (KCS also has Z1, the IMF); to look up a name use countries.byName",
       input: code,
     })
   }
@@ -139,9 +161,9 @@ function readCountryCode(code: unknown): string {
 }
 
 /**
- * The country or area for a two-letter upper-case code. A well-formed code that is not in the
- * table (`'QQ'`) returns `undefined`; malformed input (not a string, not two letters, lower case)
- * throws ReferenceInputError.
+ * The country or area for a two-letter upper-case code (or `Z1`). A well-formed code that is not
+ * in the KCS list (`'QQ'`, `'XK'`) returns `undefined`; malformed input (not a string, not two
+ * characters, a digit first, lower case) throws ReferenceInputError.
  */
 export function get(code: string): Country | undefined {
   return table().byCode.get(readCountryCode(code))
@@ -166,7 +188,7 @@ export function byName(name: string): Country | undefined {
   }
   const t = table()
   const trimmed = name.trim()
-  if (/^[A-Z]{2}$/.test(trimmed)) {
+  if (/^[A-Z][A-Z0-9]$/.test(trimmed)) {
     const byCode = t.byCode.get(trimmed)
     if (byCode) return byCode
   }
@@ -177,7 +199,7 @@ export function byName(name: string): Country | undefined {
   return nameIndex().get(nameKey(trimmed)) ?? undefined
 }
 
-/** Every entry, sorted by code. */
+/** The 269 codes of the KCS list, sorted by code. */
 export function all(): Country[] {
   return [...table().list]
 }
@@ -190,6 +212,6 @@ export const countries = {
   has,
   /** The country with this name, alias or alpha-2/alpha-3 code, ignoring case, spacing and diacritics; `undefined` if none or ambiguous. */
   byName,
-  /** Every entry, sorted by code. */
+  /** The 269 codes of the KCS list, sorted by code. */
   all,
 } as const

@@ -3,7 +3,7 @@
  * with Korean and English lookups. Every table is parsed on first use; the subpaths
  * `@kcs-trade/reference/hs`, `/hsk` and `/countries` load only their own tables.
  */
-export type { Country, CountryKind } from './countries.js'
+export type { Country, CountryKind, CountryNameKoSource } from './countries.js'
 export { countries } from './countries.js'
 export { ReferenceInputError } from './errors.js'
 export type {
