@@ -162,6 +162,33 @@ function readHsk(): HskRow[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Korean names the KCS trade API returns for 4- and 6-digit codes
+
+/**
+ * `hs/kcs-api-hs-names.csv` (extracted by scripts/extract-kcs-api-names.mjs): code -> the API's
+ * name, exactly as returned (13 names keep their no-break spaces). Empty names — the API
+ * returns none for 11 subheadings `….00` — are left out, so the HSK text can fill them.
+ */
+function readKcsApiNames(hs22: Map<string, HsRow>): Map<string, string> {
+  const path = 'hs/kcs-api-hs-names.csv'
+  const out = new Map<string, string>()
+  for (const row of readCsv(path)) {
+    const code = row.code ?? ''
+    const name = row.name_ko ?? ''
+    if (!/^(\d{4}|\d{6})$/.test(code)) fail(`${path}: code ${code}`)
+    // 2424/242400 이사화물 (household goods) is the KCS-only pseudo-code, no HS code (see hsk).
+    if (!hs22.has(code)) {
+      if (code === '2424' || code === '242400') continue
+      fail(`${path}: ${code} is not an HS2022 code`)
+    }
+    if (name === '') continue
+    if (name !== name.trim()) fail(`${path}: name of ${code} has outer spaces`)
+    out.set(code, assertNoSeparators(name, code))
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
 // Correlation tables
 
 const REL_CHAR: Record<string, string> = { '1:1': 'a', '1:n': 'b', 'n:1': 'c', 'n:n': 'd' }
@@ -444,9 +471,12 @@ export function generate(): Record<string, string> {
   }
   const chapterLines = [...chapterSection.keys()].sort().map((ch) => `${ch}\t${chapterSection.get(ch)}`)
 
-  // Korean names of 4- and 6-digit HS2022 codes, taken from the HSK file where it states them:
-  // a subheading whose only HSK line is `……0000` carries the subheading's own text, and a heading
-  // whose only subheading is `….00` with a single `….000000` line carries the heading's text.
+  // Korean names of HS2022 codes, one source per name (the letter is stored with it):
+  //   t  chapters: the transcribed tariff schedule (관세율표) titles;
+  //   a  headings and subheadings: the name the KCS trade API returns for the code;
+  //   h  where the API name is missing or empty: the HSK file's text, where it states it — a
+  //      subheading whose only HSK line is `……0000` carries the subheading's own text, and a
+  //      heading whose only subheading is `….00` with a single `….000000` line the heading's.
   const hsk = readHsk()
   const hskBySix = new Map<string, HskRow[]>()
   for (const row of hsk) {
@@ -454,17 +484,27 @@ export function generate(): Record<string, string> {
     list.push(row)
     hskBySix.set(row.code.slice(0, 6), list)
   }
-  const ko22 = new Map<string, string>(chaptersKo)
+  const fromHsk = new Map<string, string>()
   for (const code of hs22.keys()) {
     if (code.length !== 6) continue
     const lines = hskBySix.get(code) ?? []
-    if (lines.length === 1 && lines[0]?.code === `${code}0000`) ko22.set(code, lines[0].nameKo)
+    if (lines.length === 1 && lines[0]?.code === `${code}0000`) fromHsk.set(code, lines[0].nameKo)
   }
   for (const code of hs22.keys()) {
     if (code.length !== 4) continue
     const subs = [...hs22.keys()].filter((c) => c.length === 6 && c.startsWith(code))
-    const only = ko22.get(`${code}00`)
-    if (subs.length === 1 && subs[0] === `${code}00` && only) ko22.set(code, only)
+    const only = fromHsk.get(`${code}00`)
+    if (subs.length === 1 && subs[0] === `${code}00` && only) fromHsk.set(code, only)
+  }
+  const fromApi = readKcsApiNames(hs22)
+  const ko22 = new Map<string, { name: string; source: 'a' | 'h' | 't' }>()
+  for (const [code, name] of chaptersKo) ko22.set(code, { name, source: 't' })
+  for (const code of hs22.keys()) {
+    if (code.length === 2) continue
+    const api = fromApi.get(code)
+    const text = fromHsk.get(code)
+    if (api) ko22.set(code, { name: api, source: 'a' })
+    else if (text) ko22.set(code, { name: text, source: 'h' })
   }
 
   const editionFile = (edition: Edition, table: Map<string, HsRow>): string => {
@@ -477,8 +517,8 @@ export function generate(): Record<string, string> {
         // Korean name, so Korean names reach another edition only where the text is unchanged.
         return hs22.get(code)?.nameEn === row.nameEn ? code : `${code}\t${row.nameEn}`
       }
-      const nameKo = ko22.get(code)
-      return nameKo ? `${code}\t${row.nameEn}\t${nameKo}` : `${code}\t${row.nameEn}`
+      const ko = ko22.get(code)
+      return ko ? `${code}\t${row.nameEn}\t${ko.name}\t${ko.source}` : `${code}\t${row.nameEn}`
     })
     return lines.join('\n')
   }
@@ -560,15 +600,15 @@ export function generate(): Record<string, string> {
     // The large tables are plain text read on first use (src/internal/data.ts), so importing a
     // subpath costs no parsing of megabytes of string literals.
     'hs-2022.txt': textFile(
-      'hs/datahub-hs2022.csv, hsk/kcs-hs-codes-20250101.csv (Korean names). Lines code<TAB>nameEn[<TAB>nameKo], sorted by code.',
+      'hs/datahub-hs2022.csv; Korean names from hs/kcs-api-hs-names.csv, hsk/kcs-hs-codes-20250101.csv, hs/kcs-hs-chapters-ko.csv. Lines code<TAB>nameEn[<TAB>nameKo<TAB>source], sorted by code; source a = KCS API, h = HSK file, t = tariff schedule chapter title.',
       editionFile('2022', hs22),
     ),
     'hs-2017.txt': textFile(
-      'hs/datahub-hs2017.csv. Lines code[<TAB>nameEn]; a bare code has the HS2022 text and Korean name.',
+      'hs/datahub-hs2017.csv. Lines code[<TAB>nameEn]; a bare code has the HS2022 text and Korean name (with its source).',
       editionFile('2017', hs17),
     ),
     'hs-2012.txt': textFile(
-      'hs/comtrade-H4-HS2012.json. Lines code[<TAB>nameEn]; a bare code has the HS2022 text and Korean name.',
+      'hs/comtrade-H4-HS2012.json. Lines code[<TAB>nameEn]; a bare code has the HS2022 text and Korean name (with its source).',
       editionFile('2012', hs12),
     ),
     'correlation-2022-2017.txt': textFile(correlationHeader('HS2022toHS2017'), corr.c2022to2017),

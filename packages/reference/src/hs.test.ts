@@ -79,25 +79,81 @@ describe('lookups', () => {
       level: 4,
       edition: '2022',
       nameEn: 'Meat of bovine animals; frozen',
+      nameKo: '쇠고기(냉동한 것으로 한정한다)',
+      nameKoSource: 'kcs-api',
       parent: '02',
       section: 'I',
     })
   })
 
-  it('gives Korean titles for every chapter and where the HSK file states them', () => {
-    expect(hs.get('02')?.nameKo).toBe('육과 식용 설육(屑肉)')
-    expect(hs.get('020230')?.nameKo).toBe('뼈 없는 것')
-    expect(hs.get('0409')?.nameKo).toBe('천연꿀')
-    // No Korean heading title in the sources: absent, never invented.
-    expect(hs.get('0202')?.nameKo).toBeUndefined()
+  it("names headings and subheadings with the KCS API's own text", () => {
+    expect(hs.get('0202')?.nameKo).toBe('쇠고기(냉동한 것으로 한정한다)')
+    expect(hs.get('0201')?.nameKo).toBe('쇠고기(신선한 것이나 냉장한 것으로 한정한다)')
+    expect(hs.get('8542')).toMatchObject({ nameKo: '전자집적회로', nameKoSource: 'kcs-api' })
+    // 6-digit names are relative to the heading, as the API returns them.
+    expect(hs.get('854232')).toMatchObject({ nameKo: '메모리', nameKoSource: 'kcs-api' })
+    expect(hs.get('020230')).toMatchObject({ nameKo: '뼈 없는 것', nameKoSource: 'kcs-api' })
+    // Every non-empty name of the extract is the entry's name, exactly (no-break spaces included).
+    let checked = 0
+    for (const { code = '', name_ko: name = '' } of readCsv('hs/kcs-api-hs-names.csv')) {
+      if (name === '' || code.startsWith('2424')) continue // 2424: the KCS pseudo-code, no HS code
+      expect(hs.get(code), code).toMatchObject({ nameKo: name, nameKoSource: 'kcs-api' })
+      checked++
+    }
+    expect(checked).toBe(1204 + 5425)
+    expect(hs.get('520542')?.nameKo).toContain('14수 초과\u00a0\u00a0 43수 이하')
+  })
+
+  it('gives a sample of subheadings the names real API output carries (trade_data_v2@f94df2d)', () => {
+    // Transcribed from ranking_6d of the JSON (see data/SOURCES.md), independently of the extract.
+    const sample: Record<string, string> = {
+      '010121': '번식용',
+      '010129': '기타',
+      '854231':
+        '프로세서와 컨트롤러[메모리ㆍ변환기ㆍ논리회로ㆍ증폭기ㆍ클록(clock)ㆍ타이밍(timing) 회로나 그 밖의 회로를 갖춘 것인지는 상관없다]',
+      '854232': '메모리',
+      '271019': '기타',
+      '847330': '제8471호에 해당하는 기계의 부분품과 부속품',
+    }
+    for (const [code, name] of Object.entries(sample)) expect(hs.get(code)?.nameKo, code).toBe(name)
+  })
+
+  it('falls back to the HSK text where the API gives no name, and says where each name comes from', () => {
+    // 010130: no API name; its only HSK line 0101300000 states the subheading's text.
+    expect(hs.get('010130')).toMatchObject({ nameKo: '당나귀', nameKoSource: 'hsk' })
+    // 860800: the API returns an empty name and the HSK file states none: no name, none invented.
+    expect(hs.get('860800')?.nameKo).toBeUndefined()
+    expect(hs.get('02')).toMatchObject({ nameKo: '육과 식용 설육(屑肉)', nameKoSource: 'tariff-schedule' })
+    const counts: Record<string, number> = {}
+    for (const e of hs.all()) {
+      expect(e.nameKoSource === undefined, e.code).toBe(e.nameKo === undefined)
+      const key = `${e.level}:${e.nameKoSource ?? '-'}`
+      counts[key] = (counts[key] ?? 0) + 1
+    }
+    expect(counts).toEqual({
+      '2:tariff-schedule': 96,
+      '2:-': 1, // 99, UN Comtrade's, not in the tariff schedule
+      '4:kcs-api': 1204,
+      '4:hsk': 8,
+      '4:-': 17,
+      '6:kcs-api': 5425,
+      '6:hsk': 154,
+      '6:-': 34,
+    })
     for (const c of hs.chapters()) if (c.code !== '99') expect(c.nameKo).toBeTruthy()
   })
 
   it('keeps Korean names in older editions only where the English text is unchanged', () => {
-    expect(hs.get('020230', { edition: '2017' })?.nameKo).toBe('뼈 없는 것')
+    expect(hs.get('020230', { edition: '2017' })).toMatchObject({
+      nameKo: '뼈 없는 것',
+      nameKoSource: 'kcs-api',
+    })
     for (const edition of ['2017', '2012'] as const) {
       for (const e of hs.all({ edition })) {
-        if (e.nameKo) expect(hs.get(e.code)?.nameEn).toBe(e.nameEn)
+        if (!e.nameKo) continue
+        const now = hs.get(e.code)
+        expect(now?.nameEn).toBe(e.nameEn)
+        expect([now?.nameKo, now?.nameKoSource]).toEqual([e.nameKo, e.nameKoSource])
       }
     }
   })
@@ -158,9 +214,13 @@ describe('lookups', () => {
 })
 
 describe('search', () => {
-  it('finds the 0201/0202 beef lines for 소고기 and ranks them first', () => {
+  it('finds the 0201/0202 beef headings for 소고기 at the top, with their Korean names', () => {
+    // The API spells beef 쇠고기; 소고기 finds it through the synonym pair. 021020 (salted, dried or
+    // smoked) is named exactly 쇠고기, so it ranks first.
     const results = hs.search('소고기', { lang: 'ko' })
-    expect(results.slice(0, 2).map((r) => r.code)).toEqual(['0201', '0202'])
+    expect(results.slice(0, 3).map((r) => r.code)).toEqual(['021020', '0202', '0201'])
+    expect(results[1]).toMatchObject({ nameKo: '쇠고기(냉동한 것으로 한정한다)', match: 'prefix' })
+    expect(results[2]?.nameKo).toBe('쇠고기(신선한 것이나 냉장한 것으로 한정한다)')
     const codes = results.map((r) => r.code)
     for (const c of ['020110', '020120', '020130', '020210', '020220', '020230']) expect(codes).toContain(c)
   })

@@ -2,8 +2,8 @@
  * HS nomenclature, editions 2022, 2017 and 2012, at 2, 4 and 6 digits.
  *
  *   import { hs } from '@kcs-trade/reference/hs'
- *   hs.get('0202')                      // { code: '0202', level: 4, edition: '2022', nameEn: 'Meat of bovine animals; frozen', … }
- *   hs.search('소고기', { lang: 'ko' })  // 0201, 0202, 020110, …
+ *   hs.get('0202')?.nameKo              // '쇠고기(냉동한 것으로 한정한다)' — the KCS API's own name
+ *   hs.search('소고기', { lang: 'ko' })  // 0202, 0201 (the API spells it 쇠고기), 020110, …
  */
 import { describeInput, ReferenceInputError } from './errors.js'
 import { type CodeLevel, levelOf, readCode } from './internal/codes.js'
@@ -14,13 +14,14 @@ import {
   editionTable,
   type HsEdition,
   type HsEntry,
+  type HsNameKoSource,
   type HsSection,
   sectionTable,
 } from './internal/hs-table.js'
 import { type Hit, type MatchKind, type SearchDoc, SearchIndex, type SearchLang } from './internal/search.js'
 
 export { ReferenceInputError } from './errors.js'
-export type { CodeLevel, HsEdition, HsEntry, HsSection, MatchKind, SearchLang }
+export type { CodeLevel, HsEdition, HsEntry, HsNameKoSource, HsSection, MatchKind, SearchLang }
 
 /** Selects the HS edition a lookup reads; every `hs` function that takes options accepts it. */
 export interface EditionOption {

@@ -71,14 +71,18 @@ describe('hsk table', () => {
       category: { code: '33010101', nameKo: '유선통신기기' },
     })
     expect(entry?.pathEn).toBe(`${hs.get('8518')?.nameEn} > ${hs.get('851830')?.nameEn} > Other`)
-    expect(entry?.pathKo).toBe(`${hs.get('85')?.nameKo} > 기타`)
+    // Every level has a Korean name now (the API's for 8518 and 851830); 851830's is the line's own.
+    expect(entry?.pathKo).toBe(
+      [hs.get('85')?.nameKo, hs.get('8518')?.nameKo, hs.get('851830')?.nameKo, '기타'].join(' > '),
+    )
+    expect(hs.get('851830')?.nameKo).toMatch(/^헤드폰과 이어폰/)
     expect(entry?.path.map((s) => s.code)).toEqual(['85', '8518', '851830', '8518309000'])
   })
 
   it('builds paths through the 7–9-digit groupings', () => {
     const entry = hsk.get('0301999059')
     expect(entry?.parent).toBe('030199905')
-    expect(entry?.pathKo.split(' > ').slice(1)).toEqual(['기타', '농어', '기타'])
+    expect(entry?.pathKo.split(' > ').slice(1)).toEqual(['활어', '기타', '농어', '기타'])
     expect(entry?.pathEn).toBe('Fish; live > Fish; live, n.e.c. in heading 0301 > Other > Sea bass > Other')
     expect(hsk.ancestors('0301999059').map((e) => e.code)).toEqual(['03019990', '030199905'])
     expect(hsk.get('03019940')).toMatchObject({ leaf: false, nameKo: '돔', nameEn: 'Sea-bream' })
@@ -87,7 +91,7 @@ describe('hsk table', () => {
 
   it('says a single-line subheading once in the Korean path', () => {
     const entry = hsk.get('0202300000')
-    expect(entry?.pathKo).toBe('육과 식용 설육(屑肉) > 뼈 없는 것')
+    expect(entry?.pathKo).toBe('육과 식용 설육(屑肉) > 쇠고기(냉동한 것으로 한정한다) > 뼈 없는 것')
     expect(entry?.category?.nameKo).toBe('소고기')
   })
 

@@ -2,7 +2,7 @@
  * HSK, the Korean 10-digit tariff codes (KCS edition 2025-01-01, based on HS2022).
  *
  *   import { hsk } from '@kcs-trade/reference/hsk'
- *   hsk.get('8518309000')  // { nameKo: '기타', pathKo: '전기기기와 … > 기타', unit: 'U', … }
+ *   hsk.get('8518309000')  // { nameKo: '기타', pathKo: '전기기기와 … > 마이크로폰과 … > 헤드폰과 … > 기타', unit: 'U', … }
  */
 import { describeInput, ReferenceInputError } from './errors.js'
 import { HSK_VALID_TO_DEFAULT } from './generated/meta.js'
@@ -24,7 +24,7 @@ export const HOUSEHOLD_GOODS_CODE = '2424000000'
 export interface HskPathSegment {
   readonly code: string
   readonly nameEn: string
-  /** Absent where the sources give no Korean title (most headings and many subheadings). */
+  /** Absent where the sources give no Korean name (17 headings and 34 subheadings of HS2022; see `hs.get`). */
   readonly nameKo?: string
 }
 
@@ -42,8 +42,9 @@ export interface HskEntry {
   /** The English name, relative to the parent like nameKo (`Other`). */
   readonly nameEn: string
   /**
-   * Full Korean path: chapter > heading > subheading > groupings > this name, skipping levels
-   * whose Korean title the sources lack (most headings), joined with ' > '.
+   * Full Korean path: chapter > heading > subheading > groupings > this name, joined with ' > ',
+   * skipping the few levels without a Korean name and saying a name once where a subheading's
+   * name is its only line's (`0202300000`: `육과 식용 설육(屑肉) > 쇠고기(냉동한 것으로 한정한다) > 뼈 없는 것`).
    */
   readonly pathKo: string
   /** Full English path: heading > subheading > groupings > this name, joined with ' > '. */

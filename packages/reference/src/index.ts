@@ -13,6 +13,7 @@ export type {
   EditionOption,
   HsEdition,
   HsEntry,
+  HsNameKoSource,
   HsSearchOptions,
   HsSearchResult,
   HsSection,

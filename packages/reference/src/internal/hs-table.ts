@@ -4,6 +4,18 @@ import { loadData } from './data.js'
 /** An HS nomenclature edition the tables hold; `'2022'` is the default everywhere. */
 export type HsEdition = '2022' | '2017' | '2012'
 
+/**
+ * Where an entry's Korean name comes from:
+ * - `kcs-api`: the name the KCS trade API returns for the code (heading and subheading names of
+ *   real API answers) — most headings and subheadings;
+ * - `hsk`: the KCS HSK code file's text, for a code the API names are missing for: a subheading
+ *   whose only HSK line is `……0000`, a heading whose only subheading is `….00` with one such line;
+ * - `tariff-schedule`: the chapter titles of the Korean tariff schedule (관세율표), every chapter.
+ */
+export type HsNameKoSource = 'kcs-api' | 'hsk' | 'tariff-schedule'
+
+const NAME_KO_SOURCES: Record<string, HsNameKoSource> = { a: 'kcs-api', h: 'hsk', t: 'tariff-schedule' }
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 export const EDITIONS: readonly HsEdition[] = ['2022', '2017', '2012']
 
@@ -16,10 +28,14 @@ export interface HsEntry {
   /** UN Comtrade's condensed English description (not the WCO legal text). */
   readonly nameEn: string
   /**
-   * Korean title where the sources give one: every chapter, and the headings and subheadings whose
-   * text the KCS HSK file states (a subheading with a single `……0000` line). Absent otherwise.
+   * Korean name where the sources give one: every chapter (the tariff schedule's title), the name
+   * the KCS trade API returns for most headings and subheadings (`0202`: `쇠고기(냉동한 것으로
+   * 한정한다)`), else the HSK file's text where it states one. Subheading names are relative to
+   * the heading, as the API returns them (`020230`: `뼈 없는 것`; often `기타`). Absent otherwise.
    */
   readonly nameKo?: string
+  /** Where nameKo comes from; present exactly when nameKo is. */
+  readonly nameKoSource?: HsNameKoSource
   /** The parent code; absent for chapters. */
   readonly parent?: string
   /** Section as a Roman numeral, `I`–`XXI`; absent for the non-standard chapter 99 codes. */
@@ -89,24 +105,30 @@ export function editionTable(edition: HsEdition): EditionTable {
     const code = tab < 0 ? line : line.slice(0, tab)
     let nameEn: string
     let nameKo: string | undefined
+    let nameKoSource: HsNameKoSource | undefined
     if (tab < 0) {
       // Same text as HS2022, hence also the HS2022 Korean name.
       const same = base?.get(code)
       if (!same) throw new Error(`HS${edition}: ${code} has no text`)
       nameEn = same.nameEn
       nameKo = same.nameKo
+      nameKoSource = same.nameKoSource
     } else {
-      const rest = line.slice(tab + 1)
-      const tab2 = rest.indexOf('\t')
-      nameEn = tab2 < 0 ? rest : rest.slice(0, tab2)
-      nameKo = tab2 < 0 ? undefined : rest.slice(tab2 + 1)
+      // code \t nameEn [\t nameKo \t source letter]
+      const [, en = '', ko, source = ''] = line.split('\t')
+      nameEn = en
+      nameKo = ko
+      nameKoSource = NAME_KO_SOURCES[source]
     }
     const level = code.length as 2 | 4 | 6
     const chapter = code.slice(0, 2)
     const section = byChapter.get(chapter)
     // Optional fields are absent, not undefined; assigned one by one (no spread temporaries).
     const entry: Mutable<HsEntry> = { code, level, edition, nameEn }
-    if (nameKo) entry.nameKo = nameKo
+    if (nameKo && nameKoSource) {
+      entry.nameKo = nameKo
+      entry.nameKoSource = nameKoSource
+    }
     if (level > 2) entry.parent = code.slice(0, level - 2)
     if (section) entry.section = section
     if (chapter === '99') entry.nonStandard = true
