@@ -225,6 +225,18 @@ describe('search', () => {
     for (const c of ['020110', '020120', '020130', '020210', '020220', '020230']) expect(codes).toContain(c)
   })
 
+  it('ranks beef meat above live cattle and bovine semen in English', () => {
+    const codes = hs.search('beef', { limit: 50 }).map((r) => r.code)
+    expect(codes.slice(0, 2)).toEqual(['0202', '0201'])
+    for (const other of ['0102', '051110']) {
+      expect(codes.indexOf(other)).toBeGreaterThan(codes.indexOf('0201'))
+    }
+    expect(hs.search('pork')[0]?.code).toBe('0203')
+    expect(hs.search('mutton')[0]?.code).toBe('0204')
+    // The plain word still finds everything bovine, live animals first.
+    expect(hs.search('bovine')[0]?.code).toBe('0102')
+  })
+
   it('treats 쇠고기 as 소고기 and Korean with or without spaces alike', () => {
     expect(hs.search('쇠고기').map((r) => r.code)).toContain('0202')
     // Words that never occur together: each must occur, synonyms included.

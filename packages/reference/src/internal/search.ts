@@ -39,19 +39,21 @@ export interface SearchOptions {
 
 /**
  * Search-only English synonyms: trade words the UN Comtrade descriptions never use. They widen a
- * query; they are never shown as names.
+ * query; they are never shown as names. A synonym of two words ('bovine meat' for beef) counts as
+ * the query word itself where the own name holds both; its first word alone ('Bovine animals;
+ * live', 'bovine semen') still matches, ranked below.
  */
 const ENGLISH_SYNONYMS: Record<string, readonly string[]> = {
-  beef: ['bovine'],
-  veal: ['bovine'],
+  beef: ['bovine meat'],
+  veal: ['bovine meat'],
   cattle: ['bovine'],
   cow: ['bovine'],
   cows: ['bovine'],
-  pork: ['swine'],
+  pork: ['swine meat'],
   pig: ['swine'],
   pigs: ['swine'],
   hog: ['swine'],
-  mutton: ['sheep'],
+  mutton: ['sheep meat'],
   lamb: ['sheep', 'lambs'],
   chicken: ['gallus', 'fowls'],
   poultry: ['fowls', 'poultry'],
@@ -173,6 +175,26 @@ function markPrefix(
       if (docsOf) for (const doc of docsOf[id] as number[]) flags[doc] = (flags[doc] as number) | flag
       else flags[id] = (flags[id] as number) | flag
     }
+  }
+}
+
+/**
+ * Marks documents whose own name holds a synonym phrase: 4 where it has every word (`bovine` and
+ * `meat`), 8 where it has only the first.
+ */
+function markSynonymPhrase(index: WordIndex, head: string, rest: readonly string[], flags: Uint8Array) {
+  const n = flags.length
+  const headDocs = new Uint8Array(n)
+  markPrefix(index, head, headDocs, 1, 1)
+  const others = rest.map((word) => {
+    const docs = new Uint8Array(n)
+    markPrefix(index, word, docs, 1, 1)
+    return docs
+  })
+  for (let i = 0; i < n; i++) {
+    if (headDocs[i] === 0) continue
+    const all = others.every((docs) => docs[i] !== 0)
+    flags[i] = (flags[i] as number) | (all ? 4 : 8)
   }
 }
 
@@ -380,14 +402,17 @@ export class SearchIndex {
     this.#englishIndex ??= buildEnglishIndex(this.#docs)
     const english = this.#englishIndex
     const n = this.#docs.length
-    // Per token and document: 4 = a whole word of the own name, 2 = a word prefix in the own name,
-    // 1 = a word prefix in the context.
+    // Per token and document: 4 = a whole word of the own name (or every word of a two-word
+    // synonym), 2 = a word prefix in the own name, 8 = only the first word of a two-word synonym in
+    // the own name, 1 = a word prefix in the context.
     const perToken: Uint8Array[] = []
     for (const token of tokens) {
       const flags = new Uint8Array(n)
       for (const alt of englishAlternatives(token)) {
-        markPrefix(english.own, alt, flags, 4, 2)
-        markPrefix(english.context, alt, flags, 1, 1)
+        const [head = alt, ...rest] = alt.split(' ')
+        if (rest.length === 0) markPrefix(english.own, alt, flags, 4, 2)
+        else markSynonymPhrase(english.own, head, rest, flags)
+        markPrefix(english.context, head, flags, 1, 1)
       }
       perToken.push(flags)
     }
@@ -405,8 +430,9 @@ export class SearchIndex {
         }
         if (f & 4) score += 30
         else if (f & 2) score += 20
+        else if (f & 8) score += 12
         else score += 5
-        if (f & 6) own = true
+        if (f & 14) own = true
       }
       if (!all || !accept(i)) continue
       const ownText = english.ownText[i] as string
