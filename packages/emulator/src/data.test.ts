@@ -50,9 +50,10 @@ describe('the byte writer', () => {
       revisionAnchor: monthIndex(2026, 9),
       totalsWeightDrift: 0,
       emptyAnswer: 'items',
+      rawItemNames: true,
     })
     const answer = ds.answer(
-      { country: ds.countryIndex('MX'), from: monthIndex(2025, 1), to: monthIndex(2025, 2), prefix: '' },
+      { country: ds.countryIndex('MX'), from: monthIndex(2025, 1), to: monthIndex(2025, 3), prefix: '' },
       1,
       { year: 2026, month: 11, day: 23 },
     )
@@ -134,7 +135,7 @@ describe('ground truth', () => {
 
   it('rejects malformed truth queries', () => {
     expect(() => emu.truth.rows({ country: 'US', from: '2025-1', to: '2025-02' })).toThrow(/YYYY-MM/)
-    expect(() => emu.truth.rows({ country: 'ZZ', from: '2025-01', to: '2025-02' })).toThrow(/unknown country/)
+    expect(() => emu.truth.rows({ country: 'QQ', from: '2025-01', to: '2025-02' })).toThrow(/unknown country/)
     expect(() => emu.truth.rows({ from: '2025-01', to: '2025-02' })).toThrow(/country or an hs prefix/)
     expect(() => emu.truth.rows({ country: 'US', from: '2025-01', to: '2025-02', hs: '123' })).toThrow(
       /2, 4, 6 or 10/,

@@ -1,26 +1,39 @@
 /**
- * The emulator's statistics: a deterministic function of (seed, country, HSK code, month, revision).
- * Nothing is stored per row; an answer is computed on demand from stateless hashes, which is what keeps
- * both memory and start-up time small while every answer stays reproducible byte for byte.
+ * The emulator's statistics: a deterministic function of (seed, country, HSK code, month, revision),
+ * calibrated to Korea's real trade (model/). Nothing is stored per row; an answer is computed on
+ * demand from the model's expected values and stateless hashes, which keeps memory and start-up small
+ * while every answer stays reproducible byte for byte.
  */
 import { type CalendarDate, formatPeriod, monthIndex } from './calendar.js'
-import { hash, mix32, normal, unit } from './random.js'
+import { EXPORTS, IMPORTS, REFERENCE_MONTH, solveShipmentSize, TradeModel } from './model/model.js'
+import { hash, mix32, normal } from './random.js'
+import { Labels, RowTable } from './rows.js'
 import type { Tables } from './tables.js'
 
+export { Labels, RowTable } from './rows.js'
+
 /**
- * How much a partner country trades in the generated data, which sets its expected rows per month
- * and typical row value: `major` (a fixed list of large partners) down to `dormant` (almost no rows).
+ * How much a partner trades, from its real number of rows in 2025-01 (KCS answers): `major`
+ * (≥ 2,000 rows a month), `medium` (≥ 500), `small` (≥ 1) and `dormant` (no rows at all: the code
+ * answers `<items/>`).
  */
 export type ActivityProfile = 'major' | 'medium' | 'small' | 'dormant'
 
 /** Per-row probabilities (0–1) of the oddities the live API serves, applied deterministically from the seed. */
 export interface QuirkRates {
-  /** Share of rows whose four measures are all 0. */
+  /** Share of rows whose four measures are all 0 (real: 30 of 77,606 US rows in 2025). */
   zeroRow: number
-  /** Share of rows with a negative weight (a customs correction). */
+  /** Share of rows with a negative weight, a customs correction (real: about 19 in 22.35 M). */
   negativeWeight: number
-  /** Share of rows served under a 6- or 9-digit code instead of their 10-digit code. */
+  /** Share of rows served under a 6- or 9-digit code instead of their 10-digit code (real: 53 in 22.35 M). */
   oddCode: number
+}
+
+/** The real frequencies (FACTS.md §5). */
+export const REAL_QUIRK_RATES: QuirkRates = {
+  zeroRow: 30 / 77_606,
+  negativeWeight: 19 / 22_351_483,
+  oddCode: 53 / 22_351_483,
 }
 
 /** When a month's data is published, as days of the following month; detailDay must not precede totalsDay. */
@@ -31,6 +44,12 @@ export interface ReleaseSchedule {
   detailDay: number
 }
 
+/**
+ * kg per row by which the totals row's weights drift from the row sums by default: 740 kg was seen
+ * over 77,606 rows; each weight drifts by up to 2 × this × rows, either way.
+ */
+export const TOTALS_DRIFT_PER_ROW = 0.01
+
 export interface DatasetOptions {
   seed: number
   firstMonth: number
@@ -38,10 +57,12 @@ export interface DatasetOptions {
   release: ReleaseSchedule
   /** Month that revisions are measured from (revisions touch the months up to it, recent ones mostly). */
   revisionAnchor: number
-  /** Max |kg| by which the totals row's weights may differ from the sum of the rows (0 = exact). */
-  totalsWeightDrift: number
+  /** Max |kg| by which the totals row's weights may differ from the sum of the rows (0 = exact), or `'per-row'`. */
+  totalsWeightDrift: number | 'per-row'
   /** What a published window with no trade returns: `<items/>` or a lone totals row of zeros. */
   emptyAnswer: 'items' | 'zero-totals'
+  /** Serve 10-digit names exactly as KCS's code table has them (some end in a newline or a space). */
+  rawItemNames: boolean
 }
 
 export interface CountryModel {
@@ -49,18 +70,31 @@ export interface CountryModel {
   code: string
   name: string
   profile: ActivityProfile
-  /** Expected number of 10-digit rows in a month. */
+  /** Expected number of 10-digit rows in a month (the real 2025-01 count). */
   target: number
-  /** log of the median row value in USD. */
-  mu: number
-  /** Lazily computed per-code affinity in [0,1): low = traded often with this country. */
-  affinity: Float32Array | undefined
-  /** Lazily computed per-code base hash, log of the typical row value, and export/import mix. */
+  /** Per-code share of the code's heading for this partner, exports and imports (lazy). */
+  wx: Float32Array | undefined
+  wm: Float32Array | undefined
+  /** Per-code base hash (lazy). */
   baseHash: Uint32Array | undefined
-  logScale: Float32Array | undefined
-  direction: Float32Array | undefined
-  persistentBelow: number
-  occasionalBelow: number
+  /** Typical shipment in USD at the reference month (solved so that the rows match `target`). */
+  shipment: number
+  /** The month the fields below describe. */
+  ctxMonth: number
+  ctxX: Float32Array | undefined
+  ctxM: Float32Array | undefined
+  ctxOffset: number
+  ctxFx: number
+  ctxFm: number
+  ctxShipment: number
+  /**
+   * Cumulative trade probabilities of the codes in `cumMonth` (length n + 1) and the month's phase:
+   * code i trades when [cum[i], cum[i+1]) holds a point of k − phase (systematic sampling), so each
+   * code trades with its own probability and the month's row count is its expectation ±1.
+   */
+  cum: Float64Array | undefined
+  cumMonth: number
+  phase: number
   /** Encoded `</impWgt><statCd>CC</statCd><statCdCntnKor1>NAME</statCdCntnKor1><statKor>`, filled by the XML writer. */
   xmlSegment: Uint8Array | undefined
 }
@@ -84,116 +118,6 @@ export interface CellValues {
   expDlr: number
   impWgt: number
   impDlr: number
-}
-
-/**
- * Every (code, name) pair an answer can carry: the 10-digit lines first (label i = code i), then
- * aggregated and quirk codes as they are first met. Rows refer to labels by number, and the XML
- * writer caches each label's encoded bytes once.
- */
-export class Labels {
-  readonly codes: string[]
-  readonly names: string[]
-  /** Encoded `CODE</hsCd><impDlr>` and `NAME</statKor><year>`, filled by the XML writer. */
-  readonly codeBytes: (Uint8Array | undefined)[] = []
-  readonly nameBytes: (Uint8Array | undefined)[] = []
-  private readonly extra = new Map<string, number>()
-
-  constructor(codes: readonly string[], names: readonly string[]) {
-    this.codes = [...codes]
-    this.names = [...names]
-  }
-
-  intern(code: string, name: string): number {
-    const key = `${code}\u0000${name}`
-    let k = this.extra.get(key)
-    if (k === undefined) {
-      k = this.codes.length
-      this.codes.push(code)
-      this.names.push(name)
-      this.extra.set(key, k)
-    }
-    return k
-  }
-}
-
-/**
- * An answer's rows, column-wise: ~40 bytes a row instead of an object each, so a 77,000-row answer
- * costs about 3 MB and no per-row allocation.
- */
-export class RowTable {
-  length = 0
-  months: Int32Array
-  countries: Uint16Array
-  labels: Int32Array
-  /** expWgt, expDlr, impWgt, impDlr per row. */
-  values: Float64Array
-
-  constructor(
-    readonly labelTable: Labels,
-    capacity = 1024,
-  ) {
-    const n = Math.max(16, Math.ceil(capacity))
-    this.months = new Int32Array(n)
-    this.countries = new Uint16Array(n)
-    this.labels = new Int32Array(n)
-    this.values = new Float64Array(n * 4)
-  }
-
-  push(month: number, country: number, label: number, v: CellValues): void {
-    const k = this.length
-    if (k === this.months.length) this.grow()
-    this.months[k] = month
-    this.countries[k] = country
-    this.labels[k] = label
-    const o = k * 4
-    const values = this.values
-    values[o] = v.expWgt
-    values[o + 1] = v.expDlr
-    values[o + 2] = v.impWgt
-    values[o + 3] = v.impDlr
-    this.length = k + 1
-  }
-
-  /** Adds a cell's measures into row k (aggregation). */
-  addInto(k: number, v: CellValues): void {
-    const o = k * 4
-    this.values[o] = this.values[o]! + v.expWgt
-    this.values[o + 1] = this.values[o + 1]! + v.expDlr
-    this.values[o + 2] = this.values[o + 2]! + v.impWgt
-    this.values[o + 3] = this.values[o + 3]! + v.impDlr
-  }
-
-  row(k: number, countries: readonly CountryModel[]): DataRow {
-    const o = k * 4
-    const label = this.labels[k]!
-    return {
-      month: this.months[k]!,
-      country: countries[this.countries[k]!]!,
-      code: this.labelTable.codes[label]!,
-      name: this.labelTable.names[label]!,
-      expWgt: this.values[o]!,
-      expDlr: this.values[o + 1]!,
-      impWgt: this.values[o + 2]!,
-      impDlr: this.values[o + 3]!,
-    }
-  }
-
-  private grow(): void {
-    const n = this.months.length * 2
-    const months = new Int32Array(n)
-    months.set(this.months)
-    this.months = months
-    const countries = new Uint16Array(n)
-    countries.set(this.countries)
-    this.countries = countries
-    const labels = new Int32Array(n)
-    labels.set(this.labels)
-    this.labels = labels
-    const values = new Float64Array(n * 4)
-    values.set(this.values)
-    this.values = values
-  }
 }
 
 export interface Totals {
@@ -241,29 +165,24 @@ export interface CellChange {
 }
 
 // Salts keep the hash streams of different quantities independent.
-const S_AFFINITY = 0x1001
-const S_GLOBAL = 0x1002
-const S_ACTIVE = 0x1003
 const S_ZERO = 0x1004
-const S_DIRECTION = 0x1005
-const S_SCALE = 0x1006
-const S_MONTHLY = 0x1007
-const S_SHARE = 0x1008
-const S_PRICE = 0x1009
+const S_ACTIVE_M = 0x1005
+const S_NOISE_X = 0x1006
+const S_NOISE_M = 0x1007
 const S_PRICE_MONTHLY = 0x100a
 const S_NEGATIVE = 0x100b
 const S_ODD = 0x100c
 const S_REV_FIRE = 0x100d
 const S_REV_KIND = 0x100e
 const S_REV_FACTOR = 0x100f
-const S_PROFILE = 0x1010
 const S_DRIFT = 0x1011
 const S_CELL = 0x1012
 const S_ODD_LEN = 0x1013
 const S_NEGATIVE_SIZE = 0x1014
+const S_TILT = 0x1015
+const S_PHASE = 0x1016
 
 const TWO_32 = 4294967296
-const GROWTH_LOG = Math.log(1.035)
 
 /** A cheap approximately normal deviate (Irwin–Hall of four 16-bit uniforms) from one hash. */
 function approxNormal(h: number): number {
@@ -275,11 +194,8 @@ function approxNormal(h: number): number {
   )
 }
 
-/** Chance that a "persistent" pair trades in a given month, and an "occasional" one. */
-const P_PERSISTENT = 0.95
-const P_OCCASIONAL = 0.3
-/** Share of a country's expected rows that come from persistent pairs. */
-const PERSISTENT_SHARE = 0.8
+/** Spread (log-sd) of a partner's own tilt between the 10-digit lines of one HS-6 line. */
+const TILT_SIGMA = 0.8
 
 /** Revisions: chance per revision step that a cell is touched, by age of its month (0 = anchor). */
 const REVISION_HORIZON = 24
@@ -293,50 +209,30 @@ const ADD_SHARE = 0.05
 
 const MAX_ROW_USD = 4e10
 
-/** Largest trading partners (row targets per month, ~ the live service's counts). */
-const MAJOR_TARGETS: Record<string, number> = {
-  CN: 7300,
-  US: 6470,
-  JP: 6350,
-  VN: 6150,
-  DE: 5900,
-  HK: 5300,
-  TW: 5600,
-  IT: 5200,
-  GB: 5000,
-  FR: 5000,
-  SG: 5000,
-  TH: 5100,
-  IN: 4900,
-  ID: 4800,
-  MY: 4900,
-  AU: 4700,
-  CA: 4500,
-  PH: 4600,
-  MX: 4300,
-  NL: 4300,
-  ES: 4200,
+function profileOf(rows: number): ActivityProfile {
+  if (rows >= 2000) return 'major'
+  if (rows >= 500) return 'medium'
+  if (rows >= 1) return 'small'
+  return 'dormant'
 }
 
-const MEDIUM = new Set(
-  (
-    'AE SA TR PL BR RU BE CH AT SE DK FI NO IE CZ HU SK RO PT GR IL EG ZA NG KE MA TN DZ AR CL CO PE EC ' +
-    'UY PK BD LK KH MM LA MN KZ UZ NZ QA KW OM IR IQ JO UA BG SI HR LT LV EE LU'
-  ).split(' '),
-)
+/** One model per seed and code list: fitting it costs a few hundred ms, and it never changes. */
+const models = new Map<string, TradeModel>()
 
-/** Territories and codes with little or no trade: most months they have no rows at all. */
-const DORMANT = new Set(
-  'AC AQ AX BL BV CC CP CQ CX DG EA EH FK GS HM IC IO MF NF NU PM PN SH SJ TA TF TK UM WF YT XK KP BQ EU'.split(
-    ' ',
-  ),
-)
+function modelFor(seed: number, codes: readonly string[], countries: readonly string[]): TradeModel {
+  const key = `${seed}:${codes.length}:${countries.length}`
+  let model = models.get(key)
+  if (!model) {
+    model = new TradeModel(seed, codes, countries)
+    models.set(key, model)
+  }
+  return model
+}
 
-const PROFILE_BASE: Record<ActivityProfile, { target: number; median: number }> = {
-  major: { target: 6000, median: 120_000 },
-  medium: { target: 2700, median: 40_000 },
-  small: { target: 420, median: 12_000 },
-  dormant: { target: 0.6, median: 5_000 },
+interface MonthFactors {
+  fx: number
+  fm: number
+  shipmentScale: number
 }
 
 export class Dataset {
@@ -344,9 +240,9 @@ export class Dataset {
   readonly codes: string[]
   readonly names: string[]
   readonly labels: Labels
+  readonly model: TradeModel
   private readonly byCountry = new Map<string, number>()
-  private readonly logPrice: Float64Array
-  private readonly globalAffinity: Float64Array
+  private readonly monthFactors = new Map<number, MonthFactors>()
   private readonly seed: number
 
   constructor(
@@ -355,19 +251,38 @@ export class Dataset {
   ) {
     this.seed = options.seed | 0
     this.codes = tables.hsk.map((h) => h.code)
-    this.names = tables.hsk.map((h) => h.nameKo)
+    this.names = tables.hsk.map((h) => (options.rawItemNames ? (h.rawNameKo ?? h.nameKo) : h.nameKo))
     this.labels = new Labels(this.codes, this.names)
-    const n = this.codes.length
-    this.logPrice = new Float64Array(n)
-    this.globalAffinity = new Float64Array(n)
-    for (let i = 0; i < n; i++) {
-      // Chapter-level price levels (per kg) with item-level spread: ores cheap, chips dear.
-      const chapter = Number(this.codes[i]!.slice(0, 2))
-      this.logPrice[i] =
-        Math.log(6) + 1.6 * normal(this.seed, S_PRICE, chapter) + 1.1 * normal(this.seed, S_PRICE, i)
-      this.globalAffinity[i] = unit(this.seed, S_GLOBAL, i)
-    }
-    this.countries = tables.countries.map((c, index) => this.modelCountry(c.code, c.kcsNameKo, index))
+    this.model = modelFor(
+      this.seed,
+      this.codes,
+      tables.countries.map((c) => c.code),
+    )
+    this.countries = tables.countries.map((c, index) => {
+      const target = this.model.rowsTarget[index]!
+      return {
+        index,
+        code: c.code,
+        name: c.kcsNameKo,
+        profile: profileOf(target),
+        target,
+        wx: undefined,
+        wm: undefined,
+        baseHash: undefined,
+        shipment: 0,
+        ctxMonth: -1,
+        ctxX: undefined,
+        ctxM: undefined,
+        ctxOffset: 0,
+        ctxFx: 0,
+        ctxFm: 0,
+        ctxShipment: 0,
+        cum: undefined,
+        cumMonth: -1,
+        phase: 0,
+        xmlSegment: undefined,
+      }
+    })
     for (const c of this.countries) this.byCountry.set(c.code, c.index)
   }
 
@@ -375,71 +290,117 @@ export class Dataset {
     return this.byCountry.get(code)
   }
 
-  private modelCountry(code: string, name: string, index: number): CountryModel {
-    const jitter = 0.85 + 0.3 * unit(this.seed, S_PROFILE, index)
-    let profile: ActivityProfile
-    let target: number
-    if (MAJOR_TARGETS[code] !== undefined) {
-      profile = 'major'
-      target = MAJOR_TARGETS[code]!
-    } else if (MEDIUM.has(code)) {
-      profile = 'medium'
-      target = PROFILE_BASE.medium.target * jitter
-    } else if (DORMANT.has(code)) {
-      profile = 'dormant'
-      target = PROFILE_BASE.dormant.target * jitter
-    } else {
-      profile = 'small'
-      target = PROFILE_BASE.small.target * jitter
-    }
-    const n = Math.max(1, this.codes.length)
-    const persistentBelow = Math.min(0.95, (PERSISTENT_SHARE * target) / (P_PERSISTENT * n))
-    const occasionalBelow = Math.min(
-      1,
-      persistentBelow + ((1 - PERSISTENT_SHARE) * target) / (P_OCCASIONAL * n),
-    )
-    const median = PROFILE_BASE[profile].median * (profile === 'major' ? target / 6000 : jitter)
-    return {
-      index,
-      code,
-      name,
-      profile,
-      target,
-      mu: Math.log(median),
-      affinity: undefined,
-      baseHash: undefined,
-      logScale: undefined,
-      direction: undefined,
-      xmlSegment: undefined,
-      persistentBelow,
-      occasionalBelow,
-    }
-  }
-
-  /** Per-country tables computed on first use (about a millisecond each). */
+  /** Per-country tables computed on first use (a few ms each). */
   private prepare(country: CountryModel): void {
-    if (country.affinity) return
+    if (country.wx) return
+    const model = this.model
     const n = this.codes.length
     const seed = this.seed
     const c = country.index
-    const affinity = new Float32Array(n)
     const baseHash = new Uint32Array(n)
-    const logScale = new Float32Array(n)
-    const direction = new Float32Array(n)
+    const wx = new Float32Array(n)
+    const wm = new Float32Array(n)
+    const tilt = new Float64Array(n)
+    const [shareX, shareM] = model.groupShare
     for (let i = 0; i < n; i++) {
-      // Sum of a global and a country-specific uniform, mapped back to a uniform: codes that are
-      // popular everywhere stay popular with each partner, yet every partner has its own mix.
-      const s = this.globalAffinity[i]! + unit(seed, S_AFFINITY, c, i)
-      affinity[i] = s <= 1 ? (s * s) / 2 : 1 - ((2 - s) * (2 - s)) / 2
       baseHash[i] = hash(seed, S_CELL, c, i)
-      // Heavy tail: log-normal typical values, a few pairs worth billions a month.
-      logScale[i] = country.mu + 1.9 * normal(seed, S_SCALE, c, i)
-      direction[i] = unit(seed, S_DIRECTION, c, i)
+      tilt[i] = model.lineWeight[i]! * Math.exp(TILT_SIGMA * normal(seed, S_TILT, c, i))
+    }
+    // A partner's own split of each HS-6 line over its 10-digit codes; the line's share of its
+    // heading stays the real one.
+    const starts = model.groupStart
+    for (let g = 0; g + 1 < starts.length; g++) {
+      const first = starts[g]!
+      const end = starts[g + 1]!
+      let sum = 0
+      for (let i = first; i < end; i++) sum += tilt[i]!
+      for (let i = first; i < end; i++) {
+        const w = tilt[i]! / sum
+        wx[i] = shareX[i]! * w
+        wm[i] = shareM[i]! * w
+      }
     }
     country.baseHash = baseHash
-    country.logScale = logScale
-    country.direction = direction
-    country.affinity = affinity
+    country.wm = wm
+    country.wx = wx
+    // Solve the typical shipment so that the reference month has the partner's real row count.
+    this.setMonth(country, REFERENCE_MONTH)
+    const mu = new Float64Array(n)
+    for (let i = 0; i < n; i++)
+      mu[i] = this.expected(country, i, EXPORTS) + this.expected(country, i, IMPORTS)
+    country.shipment = solveShipmentSize(mu, country.target)
+    country.ctxMonth = -1
+  }
+
+  private factors(month: number): MonthFactors {
+    let f = this.monthFactors.get(month)
+    if (f) return f
+    const totals = this.model.totals
+    const year = Math.floor(month / 12)
+    const activity = (m: number): number => {
+      const y = Math.floor(m / 12)
+      const h = this.model.heading('8542')!
+      let a = 0
+      for (const d of [EXPORTS, IMPORTS] as const) {
+        a += totals.month(d, m) * (1 - this.model.headingShares(d, y)[h]!)
+      }
+      return a
+    }
+    f = {
+      fx: totals.month(EXPORTS, month) / totals.year(EXPORTS, year),
+      fm: totals.month(IMPORTS, month) / totals.year(IMPORTS, year),
+      shipmentScale: activity(month) / activity(REFERENCE_MONTH),
+    }
+    this.monthFactors.set(month, f)
+    return f
+  }
+
+  private setMonth(country: CountryModel, month: number): void {
+    const year = Math.floor(month / 12)
+    const f = this.factors(month)
+    country.ctxMonth = month
+    country.ctxX = this.model.matrix(EXPORTS, year)
+    country.ctxM = this.model.matrix(IMPORTS, year)
+    country.ctxOffset = country.index * this.model.headings.length
+    country.ctxFx = f.fx
+    country.ctxFm = f.fm
+    country.ctxShipment = country.shipment * f.shipmentScale
+  }
+
+  /** The cumulative trade probabilities of a country's codes in a month, and the month's phase. */
+  private accumulate(country: CountryModel, month: number): void {
+    if (country.ctxMonth !== month) this.setMonth(country, month)
+    const n = this.codes.length
+    const cum = country.cum ?? new Float64Array(n + 1)
+    const v = country.ctxShipment
+    const headingOf = this.model.headingOf
+    const X = country.ctxX!
+    const M = country.ctxM!
+    const o = country.ctxOffset
+    const fx = country.ctxFx
+    const fm = country.ctxFm
+    const wx = country.wx!
+    const wm = country.wm!
+    let sum = 0
+    if (v > 0) {
+      for (let i = 0; i < n; i++) {
+        const h = o + headingOf[i]!
+        const s = X[h]! * fx * wx[i]! + M[h]! * fm * wm[i]!
+        if (s > 0) sum += -Math.expm1(-s / v)
+        cum[i + 1] = sum
+      }
+    } else cum.fill(0)
+    country.cum = cum
+    country.cumMonth = month
+    country.phase = mix32(hash(this.seed, S_PHASE, country.index) ^ Math.imul(month, 0x9e3779b1)) / TWO_32
+  }
+
+  /** Expected USD of a line in the country's current month, one direction. */
+  private expected(country: CountryModel, i: number, direction: 0 | 1): number {
+    const h = country.ctxOffset + this.model.headingOf[i]!
+    return direction === EXPORTS
+      ? country.ctxX![h]! * country.ctxFx * country.wx![i]!
+      : country.ctxM![h]! * country.ctxFm * country.wm![i]!
   }
 
   publication(today: CalendarDate): Publication {
@@ -462,12 +423,37 @@ export class Dataset {
    * not trade that month; otherwise fills `out` (its code may be a 6- or 9-digit quirk code).
    */
   cell(country: CountryModel, i: number, month: number, revision: number, out: CellValues): boolean {
-    if (!country.affinity) this.prepare(country)
-    const u = country.affinity![i]!
-    const p = u < country.persistentBelow ? P_PERSISTENT : u < country.occasionalBelow ? P_OCCASIONAL : 0
+    if (!country.wx) this.prepare(country)
+    if (country.ctxMonth !== month) this.setMonth(country, month)
+    const h = country.ctxOffset + this.model.headingOf[i]!
+    const mx = country.ctxX![h]! * country.ctxFx * country.wx![i]!
+    const mm = country.ctxM![h]! * country.ctxFm * country.wm![i]!
+    const v = country.ctxShipment
+    if (!(mx + mm > 0) || v <= 0) return false
+    if (country.cumMonth !== month) this.accumulate(country, month)
+    const cum = country.cum!
+    const traded = Math.floor(cum[i + 1]! + country.phase) > Math.floor(cum[i]! + country.phase)
+    if (!traded && revision <= 1) return false
     // One hash per cell and month; every other per-month quantity is one mix away from it.
     const hm = mix32(country.baseHash![i]! ^ Math.imul(month, 0x9e3779b1))
-    let active = p > 0 && mix32(hm ^ S_ACTIVE) / TWO_32 < p
+    let activeX = false
+    let activeM = false
+    let px = 1
+    let pm = 1
+    if (traded) {
+      // Exports and imports each trade with 1 − exp(−μ/v), independently; the row with
+      // 1 − exp(−(μx + μm)/v). Which of the two traded, given that one did:
+      px = -Math.expm1(-mx / v)
+      pm = -Math.expm1(-mm / v)
+      const pRow = 1 - (1 - px) * (1 - pm)
+      const w = (mix32(hm ^ S_ACTIVE_M) / TWO_32) * pRow
+      if (w < px * pm) {
+        activeX = true
+        activeM = true
+      } else if (w < px) activeX = true
+      else activeM = true
+    }
+    if (revision <= 1 && !activeX && !activeM) return false
     let dollarFactor = 1
     let weightFactor = 1
     if (revision > 1) {
@@ -478,9 +464,10 @@ export class Dataset {
           const hr = mix32(hm ^ Math.imul(r, 0x85ebca77))
           if (mix32(hr ^ S_REV_FIRE) / TWO_32 >= pTouch) continue
           const kind = mix32(hr ^ S_REV_KIND) / TWO_32
-          if (active) {
+          if (activeX || activeM) {
             if (kind < WITHDRAW_SHARE) {
-              active = false
+              activeX = false
+              activeM = false
             } else {
               // Revisions move a value by 3–25 % either way, never by nothing.
               const f = mix32(hr ^ S_REV_FACTOR) / TWO_32
@@ -489,21 +476,29 @@ export class Dataset {
               weightFactor *= kind < 0.6 ? 1 : f < 0.5 ? 1 - step / 2 : 1 + step / 2
             }
           } else if (kind < ADD_SHARE) {
-            active = true
+            if (mx >= mm) activeX = true
+            else activeM = true
+            px = -Math.expm1(-mx / v)
+            pm = -Math.expm1(-mm / v)
           }
         }
       }
     }
-    if (!active) return false
-    this.values(country, i, month, hm, dollarFactor, weightFactor, out)
+    if (!activeX && !activeM) return false
+    const usdX = activeX ? mx / Math.max(px, 1e-12) : 0
+    const usdM = activeM ? mm / Math.max(pm, 1e-12) : 0
+    this.values(i, hm, usdX, activeX ? px : 1, usdM, activeM ? pm : 1, dollarFactor, weightFactor, out)
     return true
   }
 
+  /** Fills a cell's measures from the expected value given that it trades (μ/p), with noise. */
   private values(
-    country: CountryModel,
     i: number,
-    month: number,
     hm: number,
+    usdX: number,
+    px: number,
+    usdM: number,
+    pm: number,
     dollarFactor: number,
     weightFactor: number,
     out: CellValues,
@@ -520,14 +515,35 @@ export class Dataset {
       out.impDlr = 0
       return
     }
-    const year = Math.floor(month / 12)
-    const logValue = country.logScale![i]! + 0.45 * approxNormal(hm ^ S_MONTHLY) + GROWTH_LOG * (year - 2020)
-    const scale = Math.min(MAX_ROW_USD, Math.exp(logValue) * dollarFactor)
-    const direction = country.direction![i]!
-    const share = direction < 0.33 ? 1 : direction < 0.58 ? 0 : mix32(hm ^ S_SHARE) / TWO_32
-    const expDlr = Math.round(scale * share)
-    const impDlr = Math.round(scale * (1 - share))
-    const perKg = Math.exp(-this.logPrice[i]! - 0.3 * approxNormal(hm ^ S_PRICE_MONTHLY)) * weightFactor
+    // Large, regular flows vary little from month to month; one-off shipments a lot.
+    const sx = 0.2 + 0.6 * (1 - px)
+    const sm = 0.2 + 0.6 * (1 - pm)
+    const expDlr =
+      usdX > 0
+        ? Math.max(
+            1,
+            Math.round(
+              Math.min(
+                MAX_ROW_USD,
+                usdX * dollarFactor * Math.exp(sx * approxNormal(hm ^ S_NOISE_X) - (sx * sx) / 2),
+              ),
+            ),
+          )
+        : 0
+    const impDlr =
+      usdM > 0
+        ? Math.max(
+            1,
+            Math.round(
+              Math.min(
+                MAX_ROW_USD,
+                usdM * dollarFactor * Math.exp(sm * approxNormal(hm ^ S_NOISE_M) - (sm * sm) / 2),
+              ),
+            ),
+          )
+        : 0
+    const perKg =
+      Math.exp(-this.model.logPrice[i]! - 0.25 * approxNormal(hm ^ S_PRICE_MONTHLY) - 0.03125) * weightFactor
     let expWgt = Math.round(expDlr * perKg)
     let impWgt = Math.round(impDlr * perKg)
     if (q.negativeWeight > 0 && mix32(hm ^ S_NEGATIVE) / TWO_32 < q.negativeWeight) {
@@ -579,7 +595,8 @@ export class Dataset {
       t.impWgt += v[o + 2]!
       t.impDlr += v[o + 3]!
     }
-    const drift = this.options.totalsWeightDrift
+    const setting = this.options.totalsWeightDrift
+    const drift = setting === 'per-row' ? Math.ceil(2 * TOTALS_DRIFT_PER_ROW * rows.length) : setting
     if (drift > 0) {
       // The live totals row's weights can be off by rounding; dollars never are.
       const h = hash(
@@ -710,7 +727,7 @@ export class Dataset {
       const age = anchor - month
       const pTouch = age < REVISION_RECENT ? P_TOUCH_RECENT : P_TOUCH_OLDER
       for (const country of countries) {
-        if (!country.affinity) this.prepare(country)
+        if (!country.wx) this.prepare(country)
         const baseHash = country.baseHash!
         for (let i = 0; i < this.codes.length; i++) {
           let touched = false

@@ -18,6 +18,7 @@ import {
   type DataQuery,
   Dataset,
   type QuirkRates,
+  REAL_QUIRK_RATES,
   type ReleaseSchedule,
   RowTable,
   type TradeRow,
@@ -108,14 +109,28 @@ export interface EmulatorOptions {
   crossYearWindow?: 'serve' | 'empty'
   /** First month with data, `YYYY-MM` (default 2000-01). */
   firstMonth?: string
-  /** Quirk rates (defaults: zeroRow 0.002, negativeWeight 0.00001, oddCode 0.00001). */
+  /**
+   * Per-row quirk rates; the defaults are the live API's real frequencies (`REAL_QUIRK_RATES`: zeroRow
+   * 30/77,606, negativeWeight 19/22.35 M, oddCode 53/22.35 M).
+   */
   quirks?: Partial<QuirkRates>
+  /**
+   * Switches every data quirk off for tests that need clean data: quirk rates 0, totals-row weights
+   * equal to the row sums, cleaned item names. Options given explicitly still win.
+   */
+  cleanData?: boolean
+  /** Serve 10-digit names as KCS's code table spells them, a trailing newline or space included (default true). */
+  rawItemNames?: boolean
   /** Release days in the following month (defaults: totals on the 15th, detail on the 25th). */
   release?: Partial<ReleaseSchedule>
   /** Month revisions count back from, `YYYY-MM` (default: the newest detailed month at start). */
   revisionAnchor?: string
-  /** Max kg by which totals-row weights differ from the row sums (default 0: exact). */
-  totalsWeightDrift?: number
+  /**
+   * How far the totals row's weights may differ from the row sums: `'per-row'` (default, as seen live:
+   * up to 0.02 kg per row either way, ≈ 740 kg over a US year) or a maximum in kg (0: exact).
+   */
+  totalsWeightDrift?: number | 'per-row'
+
   /** Answers kept for repeated identical requests (default 4; 0 disables). Keyed by query, revision and publication state. */
   answerCacheSize?: number
   /** How long an idle keep-alive connection stays open (default 65,000 ms, longer than clients' pools). */
@@ -259,6 +274,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     revisionAnchor: 0,
     totalsWeightDrift: settings.totalsWeightDrift,
     emptyAnswer: settings.emptyAnswer,
+    rawItemNames: settings.rawItemNames,
   })
   dataset.options.revisionAnchor =
     settings.revisionAnchor ?? dataset.publication(currentToday()).lastDetailMonth
@@ -796,7 +812,8 @@ interface ResolvedOptions {
   quirks: QuirkRates
   release: ReleaseSchedule
   revisionAnchor: number | undefined
-  totalsWeightDrift: number
+  totalsWeightDrift: number | 'per-row'
+  rawItemNames: boolean
   keepAliveTimeoutMs: number
   answerCacheSize: number
   chunkBytes: number
@@ -847,7 +864,12 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   if (crossYearWindow !== 'serve' && crossYearWindow !== 'empty') {
     throw new Error("crossYearWindow must be 'serve' or 'empty'")
   }
-  const quirks: QuirkRates = { zeroRow: 0.002, negativeWeight: 0.00001, oddCode: 0.00001, ...options.quirks }
+  const clean = options.cleanData ?? false
+  if (typeof clean !== 'boolean') throw new Error('cleanData must be true or false')
+  const quirks: QuirkRates = {
+    ...(clean ? { zeroRow: 0, negativeWeight: 0, oddCode: 0 } : REAL_QUIRK_RATES),
+    ...options.quirks,
+  }
   for (const [name, rate] of Object.entries(quirks)) {
     if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1))
       throw new Error(`quirks.${name} must be in [0, 1]`)
@@ -866,8 +888,10 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   if (missingKeyToken !== 'SERVICE_ACCESS_DENIED_ERROR' && missingKeyToken !== 'SERVICE_KEY_IS_NULL') {
     throw new Error("missingKeyToken must be 'SERVICE_ACCESS_DENIED_ERROR' or 'SERVICE_KEY_IS_NULL'")
   }
-  const totalsWeightDrift = options.totalsWeightDrift ?? 0
-  assertNonNegativeInteger(totalsWeightDrift, 'totalsWeightDrift')
+  const totalsWeightDrift = options.totalsWeightDrift ?? (clean ? 0 : 'per-row')
+  if (totalsWeightDrift !== 'per-row') assertNonNegativeInteger(totalsWeightDrift, 'totalsWeightDrift')
+  const rawItemNames = options.rawItemNames ?? !clean
+  if (typeof rawItemNames !== 'boolean') throw new Error('rawItemNames must be true or false')
   const answerCacheSize = options.answerCacheSize ?? 4
   assertNonNegativeInteger(answerCacheSize, 'answerCacheSize')
   const keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 65_000
@@ -898,6 +922,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     revisionAnchor:
       options.revisionAnchor === undefined ? undefined : parseMonthOrThrow(options.revisionAnchor),
     totalsWeightDrift,
+    rawItemNames,
     keepAliveTimeoutMs,
     answerCacheSize,
     chunkBytes,

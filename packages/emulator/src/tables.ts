@@ -5,6 +5,7 @@
 import { countries } from '@kcs-trade/reference/countries'
 import { hs } from '@kcs-trade/reference/hs'
 import { hsk } from '@kcs-trade/reference/hsk'
+import { RAW_ITEM_NAMES } from './generated/calibration.js'
 
 export interface CountryEntry {
   code: string
@@ -17,6 +18,8 @@ export interface HskEntry {
   code: string
   /** The Korean leaf name served as `statKor` (often `기타`). */
   nameKo: string
+  /** The name exactly as KCS's code table spells it, where that differs (a trailing newline or space). */
+  rawNameKo?: string
 }
 
 export interface Tables {
@@ -42,14 +45,19 @@ export function loadTables(): Tables {
     hsk: hsk
       .all()
       .filter((h) => /^\d{10}$/.test(h.code))
-      .map((h) => ({ code: h.code, nameKo: h.nameKo }))
+      .map((h) => {
+        const raw = RAW_ITEM_NAMES[h.code]
+        return raw === undefined
+          ? { code: h.code, nameKo: h.nameKo }
+          : { code: h.code, nameKo: h.nameKo, rawNameKo: raw }
+      })
       .sort((a, b) => (a.code < b.code ? -1 : 1)),
     headingName(code) {
       if (headingNames.has(code)) return headingNames.get(code)
       let name: string | undefined
       try {
         const entry = hs.get(code)
-        // The sources lack Korean titles for most headings; the English one beats an empty field.
+        // The API names every heading and subheading in Korean; the reference carries its texts.
         name = entry ? (entry.nameKo ?? entry.nameEn) : undefined
       } catch {
         name = undefined
