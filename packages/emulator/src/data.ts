@@ -88,13 +88,13 @@ export interface CountryModel {
   ctxFm: number
   ctxShipment: number
   /**
-   * Cumulative trade probabilities of the codes in `cumMonth` (length n + 1) and the month's phase:
-   * code i trades when [cum[i], cum[i+1]) holds a point of k − phase (systematic sampling), so each
-   * code trades with its own probability and the month's row count is its expectation ±1.
+   * Cumulative trade probabilities of the codes in the year `cumYear` (length n + 1): in a month,
+   * code i trades when [cum[i], cum[i+1]) holds a point of k − phase, the phase a hash of the month
+   * (systematic sampling). Each code trades with its own probability, a month's rows are the
+   * partner's expected count ±1, and each month draws its own set.
    */
   cum: Float64Array | undefined
-  cumMonth: number
-  phase: number
+  cumYear: number
   /** Encoded `</impWgt><statCd>CC</statCd><statCdCntnKor1>NAME</statCdCntnKor1><statKor>`, filled by the XML writer. */
   xmlSegment: Uint8Array | undefined
 }
@@ -278,8 +278,7 @@ export class Dataset {
         ctxFm: 0,
         ctxShipment: 0,
         cum: undefined,
-        cumMonth: -1,
-        phase: 0,
+        cumYear: -1,
         xmlSegment: undefined,
       }
     })
@@ -323,13 +322,28 @@ export class Dataset {
     country.baseHash = baseHash
     country.wm = wm
     country.wx = wx
-    // Solve the typical shipment so that the reference month has the partner's real row count.
-    this.setMonth(country, REFERENCE_MONTH)
-    const mu = new Float64Array(n)
-    for (let i = 0; i < n; i++)
-      mu[i] = this.expected(country, i, EXPORTS) + this.expected(country, i, IMPORTS)
+    // Solve the typical shipment so that a month of the reference year has the partner's real
+    // row count (KCS's 2025-01 answer).
+    const mu = this.yearlyMonthMeans(country, Math.floor(REFERENCE_MONTH / 12))
     country.shipment = solveShipmentSize(mu, country.target)
     country.ctxMonth = -1
+  }
+
+  /** Per code: the expected USD of an average month of the year, both directions together. */
+  private yearlyMonthMeans(country: CountryModel, year: number): Float64Array {
+    const n = this.codes.length
+    const X = this.model.matrix(EXPORTS, year)
+    const M = this.model.matrix(IMPORTS, year)
+    const o = country.index * this.model.headings.length
+    const headingOf = this.model.headingOf
+    const wx = country.wx!
+    const wm = country.wm!
+    const mu = new Float64Array(n)
+    for (let i = 0; i < n; i++) {
+      const h = o + headingOf[i]!
+      mu[i] = (X[h]! * wx[i]! + M[h]! * wm[i]!) / 12
+    }
+    return mu
   }
 
   private factors(month: number): MonthFactors {
@@ -337,22 +351,27 @@ export class Dataset {
     if (f) return f
     const totals = this.model.totals
     const year = Math.floor(month / 12)
-    const activity = (m: number): number => {
-      const y = Math.floor(m / 12)
-      const h = this.model.heading('8542')!
-      let a = 0
-      for (const d of [EXPORTS, IMPORTS] as const) {
-        a += totals.month(d, m) * (1 - this.model.headingShares(d, y)[h]!)
-      }
-      return a
-    }
     f = {
       fx: totals.month(EXPORTS, month) / totals.year(EXPORTS, year),
       fm: totals.month(IMPORTS, month) / totals.year(IMPORTS, year),
-      shipmentScale: activity(month) / activity(REFERENCE_MONTH),
+      shipmentScale: this.activity(year) / this.activity(Math.floor(REFERENCE_MONTH / 12)),
     }
     this.monthFactors.set(month, f)
     return f
+  }
+
+  /**
+   * A year's trade outside HS 8542: typical shipments grow with it, so a partner keeps its number of
+   * rows as trade grows (the real count is about the same in 2012 and 2025), and a chip boom does not
+   * thin out every other line.
+   */
+  private activity(year: number): number {
+    const h = this.model.heading('8542')!
+    let a = 0
+    for (const d of [EXPORTS, IMPORTS] as const) {
+      a += this.model.totals.year(d, year) * (1 - this.model.headingShares(d, year)[h]!)
+    }
+    return a
   }
 
   private setMonth(country: CountryModel, month: number): void {
@@ -367,32 +386,22 @@ export class Dataset {
     country.ctxShipment = country.shipment * f.shipmentScale
   }
 
-  /** The cumulative trade probabilities of a country's codes in a month, and the month's phase. */
-  private accumulate(country: CountryModel, month: number): void {
-    if (country.ctxMonth !== month) this.setMonth(country, month)
+  /** The cumulative trade probabilities of a country's codes in a year (an average month's). */
+  private accumulate(country: CountryModel, year: number): void {
     const n = this.codes.length
     const cum = country.cum ?? new Float64Array(n + 1)
-    const v = country.ctxShipment
-    const headingOf = this.model.headingOf
-    const X = country.ctxX!
-    const M = country.ctxM!
-    const o = country.ctxOffset
-    const fx = country.ctxFx
-    const fm = country.ctxFm
-    const wx = country.wx!
-    const wm = country.wm!
+    const v = country.shipment * this.factors(year * 12).shipmentScale
+    const mu = this.yearlyMonthMeans(country, year)
     let sum = 0
     if (v > 0) {
       for (let i = 0; i < n; i++) {
-        const h = o + headingOf[i]!
-        const s = X[h]! * fx * wx[i]! + M[h]! * fm * wm[i]!
-        if (s > 0) sum += -Math.expm1(-s / v)
+        const m = mu[i]!
+        if (m > 0) sum += -Math.expm1(-m / v)
         cum[i + 1] = sum
       }
     } else cum.fill(0)
     country.cum = cum
-    country.cumMonth = month
-    country.phase = mix32(hash(this.seed, S_PHASE, country.index) ^ Math.imul(month, 0x9e3779b1)) / TWO_32
+    country.cumYear = year
   }
 
   /** Expected USD of a line in the country's current month, one direction. */
@@ -430,9 +439,13 @@ export class Dataset {
     const mm = country.ctxM![h]! * country.ctxFm * country.wm![i]!
     const v = country.ctxShipment
     if (!(mx + mm > 0) || v <= 0) return false
-    if (country.cumMonth !== month) this.accumulate(country, month)
+    const year = Math.floor(month / 12)
+    if (country.cumYear !== year) this.accumulate(country, year)
     const cum = country.cum!
-    const traded = Math.floor(cum[i + 1]! + country.phase) > Math.floor(cum[i]! + country.phase)
+    const phase = mix32(country.baseHash![0]! ^ S_PHASE ^ Math.imul(month, 0x9e3779b1)) / TWO_32
+    const lo = cum[i]!
+    const hi = cum[i + 1]!
+    const traded = Math.floor(hi + phase) > Math.floor(lo + phase)
     if (!traded && revision <= 1) return false
     // One hash per cell and month; every other per-month quantity is one mix away from it.
     const hm = mix32(country.baseHash![i]! ^ Math.imul(month, 0x9e3779b1))
@@ -440,12 +453,12 @@ export class Dataset {
     let activeM = false
     let px = 1
     let pm = 1
+    // The row trades with P = hi − lo (its year's average month). Exports and imports each trade
+    // with 1 − exp(−μ/v) in this month, independently; given that the row trades, which did:
+    px = -Math.expm1(-mx / v)
+    pm = -Math.expm1(-mm / v)
+    const pRow = 1 - (1 - px) * (1 - pm)
     if (traded) {
-      // Exports and imports each trade with 1 − exp(−μ/v), independently; the row with
-      // 1 − exp(−(μx + μm)/v). Which of the two traded, given that one did:
-      px = -Math.expm1(-mx / v)
-      pm = -Math.expm1(-mm / v)
-      const pRow = 1 - (1 - px) * (1 - pm)
       const w = (mix32(hm ^ S_ACTIVE_M) / TWO_32) * pRow
       if (w < px * pm) {
         activeX = true
@@ -453,6 +466,9 @@ export class Dataset {
       } else if (w < px) activeX = true
       else activeM = true
     }
+    // A traded direction carries μ / P(it trades), so every cell keeps its expected value μ:
+    // P(exports trade) = P × px / pRow.
+    const tradeShare = traded ? pRow / Math.max(hi - lo, 1e-300) : 1
     if (revision <= 1 && !activeX && !activeM) return false
     let dollarFactor = 1
     let weightFactor = 1
@@ -478,15 +494,13 @@ export class Dataset {
           } else if (kind < ADD_SHARE) {
             if (mx >= mm) activeX = true
             else activeM = true
-            px = -Math.expm1(-mx / v)
-            pm = -Math.expm1(-mm / v)
           }
         }
       }
     }
     if (!activeX && !activeM) return false
-    const usdX = activeX ? mx / Math.max(px, 1e-12) : 0
-    const usdM = activeM ? mm / Math.max(pm, 1e-12) : 0
+    const usdX = activeX ? (mx / Math.max(px, 1e-12)) * tradeShare : 0
+    const usdM = activeM ? (mm / Math.max(pm, 1e-12)) * tradeShare : 0
     this.values(i, hm, usdX, activeX ? px : 1, usdM, activeM ? pm : 1, dollarFactor, weightFactor, out)
     return true
   }
