@@ -114,11 +114,14 @@ export function editionTable(edition: HsEdition): EditionTable {
       nameKo = same.nameKo
       nameKoSource = same.nameKoSource
     } else {
-      // code \t nameEn [\t nameKo \t source letter]
-      const [, en = '', ko, source = ''] = line.split('\t')
-      nameEn = en
-      nameKo = ko
-      nameKoSource = NAME_KO_SOURCES[source]
+      // code \t nameEn [\t nameKo \t source letter]; indexOf, not split: no array per line.
+      const tab2 = line.indexOf('\t', tab + 1)
+      nameEn = tab2 < 0 ? line.slice(tab + 1) : line.slice(tab + 1, tab2)
+      if (tab2 >= 0) {
+        const tab3 = line.indexOf('\t', tab2 + 1)
+        nameKo = line.slice(tab2 + 1, tab3)
+        nameKoSource = NAME_KO_SOURCES[line.slice(tab3 + 1)]
+      }
     }
     const level = code.length as 2 | 4 | 6
     const chapter = code.slice(0, 2)
