@@ -3,7 +3,7 @@
  *
  *   import { hs } from '@kcs-trade/reference/hs'
  *   hs.get('0202')?.nameKo              // '쇠고기(냉동한 것으로 한정한다)' — the KCS API's own name
- *   hs.search('소고기', { lang: 'ko' })  // 0202, 0201 (the API spells it 쇠고기), 020110, …
+ *   hs.search('소고기', { lang: 'ko' })  // 021020, 0202, 0201 (the API spells beef 쇠고기), …
  */
 import { describeInput, ReferenceInputError } from './errors.js'
 import { type CodeLevel, levelOf, readCode } from './internal/codes.js'
@@ -283,7 +283,8 @@ function readLevels(value: HsSearchOptions['level']): ReadonlySet<number> | unde
  * Ranked search over one edition. Digits search code prefixes (`'8518'` → 8518 and its
  * subheadings); English matches whole words and word prefixes case-insensitively; Korean matches
  * with or without spaces, in the Korean titles and in the KCS classification names of the HSK
- * lines below (so `'소고기'` finds 0201/0202). Exact and prefix matches rank first.
+ * lines below; 쇠고기/소고기 and 휴대전화/휴대폰 count as one word (so `'소고기'` finds the API's
+ * `쇠고기…` names of 0201/0202). Exact and prefix matches rank first.
  */
 export function search(text: string, options: HsSearchOptions = {}): HsSearchResult[] {
   options = readOptions(options)
