@@ -145,11 +145,18 @@ describe('planFromLedger', () => {
     const bad = (input: Parameters<typeof planFromLedger>[0]) => () =>
       planFromLedger(input, { quota: 10, ledger: [], countryCodes })
     expect(bad({ countries: ['us'], from: '2025-01', to: '2025-12' })).toThrow(/upper-case/)
-    expect(bad({ countries: ['ZZ'], from: '2025-01', to: '2025-12' })).toThrow(/unknown country/)
+    expect(bad({ countries: ['QQ'], from: '2025-01', to: '2025-12' })).toThrow(/unknown country/)
     expect(bad({ countries: ['US'], from: '2025-13', to: '2025-12' })).toThrow(/YYYY-MM/)
     expect(bad({ countries: ['US'], from: '2025-06', to: '2025-01' })).toThrow(/before/)
     expect(bad({ countries: ['US'], from: '2025-01', to: '2025-12', hs: '123' })).toThrow(UsageError)
     expect(bad({ countries: [], from: '2025-01', to: '2025-12' })).toThrow(/no country/)
+  })
+  it("plans KCS's one code with a digit (Z1, the IMF)", () => {
+    const planned = planFromLedger(
+      { countries: ['Z1'], from: '2025-01', to: '2025-12' },
+      { quota: 10, ledger: [], countryCodes: [...countryCodes, 'Z1'] },
+    )
+    expect(planned.calls).toBe(1)
   })
 })
 

@@ -10,7 +10,7 @@ export interface Slice {
 }
 
 export const MONTH_RE = /^(\d{4})-(0[1-9]|1[0-2])$/
-export const COUNTRY_RE = /^[A-Z]{2}$/
+export const COUNTRY_RE = /^[A-Z][A-Z0-9]$/
 export const HS_RE = /^(\d{2}|\d{4}|\d{6}|\d{10})$/
 
 export function monthIndex(month: string): number {
@@ -81,7 +81,7 @@ export function sliceKey(slice: Slice): string {
 
 /** Parse a key made by {@link sliceKey}. */
 export function parseSliceKey(key: string): Slice {
-  const m = /^([A-Z]{2})_(\d{4}-\d{2})_(\d{4}-\d{2})_(all|\d+)$/.exec(key)
+  const m = /^([A-Z][A-Z0-9])_(\d{4}-\d{2})_(\d{4}-\d{2})_(all|\d+)$/.exec(key)
   if (!m) throw new RangeError(`not a slice key: ${key}`)
   const slice: Slice = { country: m[1] as string, from: m[2] as string, to: m[3] as string }
   return withHs(slice, m[4] === 'all' ? undefined : m[4])

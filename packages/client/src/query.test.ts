@@ -55,8 +55,14 @@ describe('parseTradeQuery', () => {
   })
 
   it('requires an upper-case 2-letter country', () => {
-    for (const country of ['us', 'Us', 'USA', 'U', '1A', '', 840]) {
+    for (const country of ['us', 'Us', 'USA', 'U', '1A', '', 'z1', 840]) {
       expect(fieldOf({ from: '2025-01', to: '2025-01', country })).toBe('country')
+    }
+  })
+
+  it("accepts KCS's one code with a digit (Z1, the IMF) and NA (Namibia)", () => {
+    for (const country of ['Z1', 'NA', 'ZZ']) {
+      expect(parseTradeQuery({ from: '2025-01', to: '2025-01', country }).country).toBe(country)
     }
   })
 

@@ -8,7 +8,7 @@ export interface TradeQuery {
   from: string
   /** Last month (inclusive), `'YYYY-MM'` or `'YYYYMM'`. */
   to: string
-  /** Upper-case 2-letter KCS partner country code (`NA` is Namibia). */
+  /** Upper-case 2-character KCS partner country code (`NA` is Namibia; `Z1`, the IMF, has a digit). */
   country?: string
   /** HS code prefix of 2, 4, 6 or 10 digits. */
   hs?: string
@@ -97,7 +97,7 @@ const baseSchema = z.strictObject({
   to: monthField('to'),
   country: z
     .string({ error: 'country must be a string such as "US".' })
-    .regex(/^[A-Z]{2}$/, {
+    .regex(/^[A-Z][A-Z0-9]$/, {
       message:
         'country must be an upper-case 2-letter KCS country code such as "US" (lower case is rejected upstream).',
     })

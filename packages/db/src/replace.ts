@@ -500,7 +500,7 @@ function emptyColumns(): Columns {
   return [[], [], [], [], [], [], [], [], [], []]
 }
 
-const COUNTRY = /^[A-Z]{2}$/
+const COUNTRY = /^[A-Z][A-Z0-9]$/
 const HS_CODE = /^\d{2,10}$/
 
 function validateRow(

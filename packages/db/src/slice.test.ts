@@ -16,12 +16,15 @@ describe('slices', () => {
     expect(sliceKey({ country: 'NA', hs: '0101', from: '2024-01', to: '2024-06' })).toBe(
       'NA:2024-01..2024-06:0101',
     )
+    // KCS's one code with a digit: Z1, the IMF.
+    expect(normalizeSlice({ country: 'Z1', from: '2025-01', to: '2025-12' }).key).toBe('Z1:2025-01..2025-12')
   })
 
   it('follow the API rules', () => {
     const bad = [
       { from: '2025-01', to: '2025-01' },
       { country: 'USA', from: '2025-01', to: '2025-01' },
+      { country: '1Z', from: '2025-01', to: '2025-01' },
       { country: 'US', hs: '8', from: '2025-01', to: '2025-01' },
       { country: 'US', hs: '85012', from: '2025-01', to: '2025-01' },
       { country: 'US', from: '2025-13', to: '2025-12' },

@@ -2,7 +2,7 @@ import { describeValue, InvalidQueryError, InvalidSliceError } from './errors.js
 import type { NormalizedSlice, Slice } from './types.js'
 
 const PERIOD = /^(\d{4})-?(0[1-9]|1[0-2])$/
-const COUNTRY = /^[A-Z]{2}$/
+const COUNTRY = /^[A-Z][A-Z0-9]$/
 const HS_PREFIX = /^(\d{2}|\d{4}|\d{6}|\d{10})$/
 
 /** `YYYY-MM` or `YYYYMM` → `YYYY-MM`, or null when it is neither. */

@@ -50,7 +50,7 @@ export const QUEUE_STATES = [
 
 // Years 1900–2099: a year such as 0000 is not a date PostgreSQL takes (a 500, not a 400).
 const MONTH = /^(19|20)\d{2}-(0[1-9]|1[0-2])$/
-const COUNTRY = /^[A-Z]{2}$/
+const COUNTRY = /^[A-Z][A-Z0-9]$/
 const HS = /^\d{1,10}$/
 
 const lazyDb = () => import('@kcs-trade/db')
