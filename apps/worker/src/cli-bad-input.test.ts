@@ -90,7 +90,7 @@ const CASES: Record<string, Case[]> = {
       args: ['export', '--out', join(tmp, 'x.csv'), '--from', '2025-06', '--to', '2025-01'],
       message: /--to 2025-01 is before --from 2025-06/,
     },
-    { args: ['export', '--out', join(tmp, 'x.csv'), '--country', 'ZZ'], message: /unknown country code ZZ/ },
+    { args: ['export', '--out', join(tmp, 'x.csv'), '--country', 'QQ'], message: /unknown country code QQ/ },
     { args: ['export', '--out', join(tmp, 'x.csv'), '--country', 'us'], message: /country/ },
     { args: ['export', '--out', join(tmp, 'x.csv'), '--hs', '85a'], message: /is not an HS code prefix/ },
     {
@@ -115,7 +115,7 @@ const CASES: Record<string, Case[]> = {
     { args: ['demo', '--country'], message: /--country <value>' argument missing/ },
     { args: ['demo', '--country', 'us', '--dir', demoDir], message: /not a 2-letter upper-case KCS code/ },
     { args: ['demo', '--country', '', '--dir', demoDir], message: /--country is empty/ },
-    { args: ['demo', '--country', 'ZZ', '--dir', demoDir], message: /unknown country code ZZ/ },
+    { args: ['demo', '--country', 'QQ', '--dir', demoDir], message: /unknown country code QQ/ },
     { args: ['demo', '--country', 'all', '--dir', demoDir], message: /too big for a demo/ },
     {
       args: ['demo', '--country', `US,${MB}`, '--dir', demoDir],
@@ -183,8 +183,8 @@ const CASES: Record<string, Case[]> = {
       message: /--country takes one code/,
     },
     {
-      args: ['fetch', '--country', 'ZZ', '--from', '2025-01', '--to', '2025-12'],
-      message: /unknown country code ZZ/,
+      args: ['fetch', '--country', 'QQ', '--from', '2025-01', '--to', '2025-12'],
+      message: /unknown country code QQ/,
     },
     {
       args: ['fetch', '--country', MB, '--from', '2025-01', '--to', '2025-12'],
@@ -255,8 +255,8 @@ const CASES: Record<string, Case[]> = {
       message: /--country is empty/,
     },
     {
-      args: ['plan', '--country', 'ZZ', '--from', '2025-01', '--to', '2025-12'],
-      message: /unknown country code ZZ/,
+      args: ['plan', '--country', 'QQ', '--from', '2025-01', '--to', '2025-12'],
+      message: /unknown country code QQ/,
     },
     {
       args: ['plan', '--country', "US'; DROP TABLE trade_rows; --", '--from', '2025-01', '--to', '2025-12'],
@@ -276,8 +276,8 @@ const CASES: Record<string, Case[]> = {
   ],
   sync: [
     {
-      args: ['sync', '--country', 'ZZ', '--from', '2025-01', '--to', '2025-12', '--inline'],
-      message: /unknown country code ZZ/,
+      args: ['sync', '--country', 'QQ', '--from', '2025-01', '--to', '2025-12', '--inline'],
+      message: /unknown country code QQ/,
     },
     {
       args: ['sync', '--country', 'US', '--from', '2025-01', '--to', '2025-12', '--inline'],
@@ -547,8 +547,8 @@ describe.skipIf(!available.postgres)(
     })
     const cases: Case[] = [
       {
-        args: ['sync', '--inline', '--country', 'ZZ', '--from', '2025-01', '--to', '2025-02'],
-        message: /unknown country code ZZ/,
+        args: ['sync', '--inline', '--country', 'QQ', '--from', '2025-01', '--to', '2025-02'],
+        message: /unknown country code QQ/,
       },
       {
         args: ['sync', '--inline', '--country', 'US', '--from', '2025-02', '--to', '2025-01'],

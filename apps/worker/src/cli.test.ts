@@ -87,8 +87,8 @@ describe('bad input to every command: clear error, non-zero exit, nothing writte
       message: /KCS_RATE_PER_SECOND.*at most 30/,
     },
     {
-      args: ['sync', '--country', 'ZZ', '--from', '2025-01', '--to', '2025-12', '--inline'],
-      message: /unknown country code ZZ/,
+      args: ['sync', '--country', 'QQ', '--from', '2025-01', '--to', '2025-12', '--inline'],
+      message: /unknown country code QQ/,
     },
     {
       args: ['sync', '--country', 'US', '--from', '2025-01', '--to', '2025-12', '--inline'],

@@ -191,8 +191,11 @@ export interface Truth {
   changes(fromRevision: number, toRevision: number, filter?: TruthChangeFilter): TruthChange[]
   /** Newest month with country totals, and newest month with item detail. */
   publication(): { lastTotalsMonth: string; lastDetailMonth: string }
-  /** Every country code served, with its KCS Korean name and activity profile. */
-  countries(): Array<{ code: string; name: string; profile: string }>
+  /**
+   * Every country code served, with its KCS Korean name, activity profile and expected rows a month
+   * with hsSgn omitted (KCS's real count for 2025-01).
+   */
+  countries(): Array<{ code: string; name: string; profile: string; rowsPerMonth: number }>
 }
 
 /** A key's daily quota on the clock's current day in Korea. */
@@ -278,6 +281,9 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   })
   dataset.options.revisionAnchor =
     settings.revisionAnchor ?? dataset.publication(currentToday()).lastDetailMonth
+  // The reference year (every partner's row count is fitted in it) and the newest published ones.
+  const newest = Math.floor(dataset.publication(currentToday()).lastDetailMonth / 12)
+  dataset.warm([2025, newest, newest - 1])
 
   const keys = new Set(options.keys.map(normalizeKey))
   const faults = new FaultController(settings.seed, options.faults ?? {}, options.faultsByKey ?? {})
@@ -373,7 +379,13 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
         lastDetailMonth: formatPeriod(pub.lastDetailMonth),
       }
     },
-    countries: () => dataset.countries.map((c) => ({ code: c.code, name: c.name, profile: c.profile })),
+    countries: () =>
+      dataset.countries.map((c) => ({
+        code: c.code,
+        name: c.name,
+        profile: c.profile,
+        rowsPerMonth: c.target,
+      })),
   }
 
   function validate(params: URLSearchParams): Validated {

@@ -14,6 +14,7 @@ export type {
   TradeRow,
   TradeTotals,
 } from './data.js'
+export { REAL_QUIRK_RATES } from './data.js'
 export {
   createEmulator,
   type Emulator,

@@ -21,7 +21,9 @@ export interface FitInput {
   fixed: readonly FixedCell[]
 }
 
-const ITERATIONS = 40
+/** At most this many rounds; fitting stops once every margin is met to 1e-6. */
+const ITERATIONS = 60
+const TOLERANCE = 1e-6
 
 /** The fitted C × H matrix in USD (Float32, row-major). */
 export function fitMatrix(input: FitInput): Float32Array {
@@ -89,6 +91,11 @@ export function fitMatrix(input: FitInput): Float32Array {
       const o = c * H
       for (let h = 0; h < H; h++) colSum[h] = colSum[h]! + x[o + h]!
     }
+    let worst = 0
+    for (let h = 0; h < H; h++) {
+      if (colFree[h]! > 0) worst = Math.max(worst, Math.abs(colSum[h]! / colFree[h]! - 1))
+    }
+    if (worst < TOLERANCE) break
     for (let c = 0; c < C; c++) {
       const o = c * H
       for (let h = 0; h < H; h++) {

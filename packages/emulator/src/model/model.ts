@@ -331,26 +331,44 @@ function real8542Splits(): Record<number, Record<string, number>> {
 }
 
 /**
- * The typical shipment v for which Σ (1 − exp(−μ_i / v)) equals `target` (expected rows), by
- * bisection on log v. 0 when nothing can trade.
+ * The typical shipment v for which Σ (1 − exp(−μ_i / v)) equals `target` (expected rows): Newton's
+ * method on log v, kept inside a bisection bracket. 0 when nothing can trade.
  */
 export function solveShipmentSize(mu: Float64Array, target: number): number {
   let positive = 0
-  for (let i = 0; i < mu.length; i++) if (mu[i]! > 0) positive++
+  let total = 0
+  for (let i = 0; i < mu.length; i++) {
+    if (mu[i]! > 0) {
+      positive++
+      total += mu[i]!
+    }
+  }
   if (target <= 0 || positive === 0) return 0
   if (target >= positive) return 1e-3
+  // rows(t) falls as t = log v grows; bracket [lo, hi] keeps rows(lo) > target > rows(hi).
   let lo = Math.log(1e-3)
   let hi = Math.log(1e14)
-  for (let it = 0; it < 48; it++) {
-    const mid = (lo + hi) / 2
-    const inv = Math.exp(-mid)
+  let t = Math.log(total / target)
+  for (let it = 0; it < 100; it++) {
+    const inv = Math.exp(-t)
     let rows = 0
+    let slope = 0
     for (let i = 0; i < mu.length; i++) {
-      const m = mu[i]!
-      if (m > 0) rows += 1 - Math.exp(-m * inv)
+      const x = mu[i]! * inv
+      if (x > 0) {
+        const e = Math.exp(-x)
+        rows += 1 - e
+        slope -= x * e
+      }
     }
-    if (rows > target) lo = mid
-    else hi = mid
+    const diff = rows - target
+    if (Math.abs(diff) < 1e-6 * target) break
+    if (diff > 0) lo = t
+    else hi = t
+    let next = slope < 0 ? t - diff / slope : Number.NaN
+    if (!(next > lo && next < hi)) next = (lo + hi) / 2
+    if (Math.abs(next - t) < 1e-12) break
+    t = next
   }
-  return Math.exp((lo + hi) / 2)
+  return Math.exp(t)
 }
