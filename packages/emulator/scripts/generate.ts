@@ -199,20 +199,26 @@ export function generate(): string {
 // Run \`pnpm --filter @kcs-trade/emulator generate\` after changing a source file or the script.
 // Sources and licences: data/calibration/PROVENANCE.md.
 
+/** A monthly series in USD starting at \`first\` (YYYY-MM). */
+export interface MonthlySeries {
+  readonly first: string
+  readonly usd: readonly number[]
+}
+
 /** KCS country code and its number of rows for 2025-01 with hsSgn omitted (real answers, TaeyanG4). */
-export const COUNTRY_ROWS_2025_01 = '${countryRows()}'
+export const COUNTRY_ROWS_2025_01: string = '${countryRows()}'
 
 /** HS-6 code and 2025 exports in thousand USD (Σ real monthly answers, RyannRonn ranking_6d). */
-export const EXPORTS_HS6_2025 = '${exportsHs6()}'
+export const EXPORTS_HS6_2025: string = '${exportsHs6()}'
 
 /** Korea's monthly exports in USD from ${ex.first} (real answers: starofself, then haunpapa). */
-export const MONTHLY_EXPORTS = { first: '${ex.first}', usd: [${ex.values.join(',')}] } as const
+export const MONTHLY_EXPORTS: MonthlySeries = { first: '${ex.first}', usd: [${ex.values.join(',')}] }
 
 /** Korea's monthly imports in USD from ${im.first} (TRASS via RyannRonn, then haunpapa). */
-export const MONTHLY_IMPORTS = { first: '${im.first}', usd: [${im.values.join(',')}] } as const
+export const MONTHLY_IMPORTS: MonthlySeries = { first: '${im.first}', usd: [${im.values.join(',')}] }
 
 /** HS 8542 exports by partner and year in USD (joonibini16; OTHER = the rest). */
-export const EXPORTS_8542_BY_PARTNER = '${exports8542()}'
+export const EXPORTS_8542_BY_PARTNER: string = '${exports8542()}'
 
 /** 10-digit names as KCS's code table spells them where that differs from the cleaned name. */
 export const RAW_ITEM_NAMES: Readonly<Record<string, string>> = ${JSON.stringify(rawItemNames(), null, 0)}
