@@ -425,7 +425,15 @@ describe('commands against the emulator: the service key never appears in output
     expect(result).toMatchObject({ slices: 2, calls: 2, failed: 0, quota: { used: 2 } })
     expect(result.rows.total).toBeGreaterThan(0)
     expect(result.topPartners.map((p: { country: string }) => p.country).sort()).toEqual(['AD', 'AF'])
+    // KCS's spelling (아프카니스탄), not the Foreign Ministry's (아프가니스탄), and English.
+    expect(result.topPartners.find((p: { country: string }) => p.country === 'AF')).toMatchObject({
+      name: 'Afghanistan',
+      nameKo: '아프카니스탄',
+    })
+    // Top items are HS headings with the API's Korean heading name and an English one.
+    expect(result.topItems[0].hsCode).toMatch(/^\d{4}$/)
     expect(result.topItems[0].name).toBeTruthy()
+    expect(result.topItems[0].nameKo).toMatch(/[가-힣]/)
   })
 })
 

@@ -14,7 +14,7 @@ import {
 } from './config.js'
 import { clip, UsageError } from './errors.js'
 import { EXPORT_HELP } from './export-help.js'
-import { csvLine, formatNumber, table } from './format.js'
+import { csvLine, displayWidth, formatNumber, table } from './format.js'
 import type { SyncSummary } from './inline.js'
 import type { MemoryQuota, RedisQuota } from './limits.js'
 import { createLogger, type Logger } from './logger.js'
@@ -429,7 +429,8 @@ async function demoCommand(ctx: CliContext, argv: string[]): Promise<number> {
       })
       const summary = await runInlineWithProgress(ctx, plan, deps, 2, values.json === true)
       const partners = await topPartners(db, { from, to, limit: 5 })
-      const items = await topItems(db, { from, to, limit: 5, hsLength: 10 })
+      // Headings (HS-4) are what an analyst ranks items by; the mirror's monthly rollup holds them.
+      const items = await topItems(db, { from, to, limit: 5, hsDigits: 4 })
       const used = emu.quota(serviceKey).used
       const result = {
         database: dir,
@@ -444,6 +445,7 @@ async function demoCommand(ctx: CliContext, argv: string[]): Promise<number> {
         topPartners: partners.map((p) => ({
           country: p.country,
           name: countries.get(p.country)?.nameEn ?? p.countryName,
+          nameKo: countries.get(p.country)?.kcsNameKo ?? p.countryName,
           tradeUsd: p.tradeUsd,
           exportUsd: p.exportUsd,
           importUsd: p.importUsd,
@@ -451,6 +453,7 @@ async function demoCommand(ctx: CliContext, argv: string[]): Promise<number> {
         topItems: items.map((i) => ({
           hsCode: i.hsCode,
           name: itemName(reference, i.hsCode, i.itemName),
+          nameKo: reference.hs.get(i.hsCode)?.nameKo ?? i.itemName,
           tradeUsd: i.tradeUsd,
           exportUsd: i.exportUsd,
           importUsd: i.importUsd,
@@ -465,18 +468,26 @@ async function demoCommand(ctx: CliContext, argv: string[]): Promise<number> {
         write(
           ctx.stdout,
           table(
-            ['code', 'country', 'exports', 'imports', 'total'],
-            result.topPartners.map((p) => [p.country, p.name, p.exportUsd, p.importUsd, p.tradeUsd]),
+            ['code', '국가', 'country', 'exports', 'imports', 'total'],
+            result.topPartners.map((p) => [
+              p.country,
+              p.nameKo,
+              p.name,
+              p.exportUsd,
+              p.importUsd,
+              p.tradeUsd,
+            ]),
           ),
         )
-        write(ctx.stdout, `\nTop items ${from}..${to} (US$):`)
+        write(ctx.stdout, `\nTop items (HS headings) ${from}..${to} (US$):`)
         write(
           ctx.stdout,
           table(
-            ['HS code', 'item', 'exports', 'imports', 'total'],
+            ['HS', '품목', 'item', 'exports', 'imports', 'total'],
             result.topItems.map((i) => [
               i.hsCode,
-              truncate(i.name, 48),
+              truncateWidth(i.nameKo, 24),
+              truncate(i.name, 36),
               i.exportUsd,
               i.importUsd,
               i.tradeUsd,
@@ -499,6 +510,7 @@ async function demoCommand(ctx: CliContext, argv: string[]): Promise<number> {
 
 function itemName(reference: typeof import('@kcs-trade/reference'), code: string, fallback: string): string {
   const { hs, hsk } = reference
+  if (code.length !== 10) return hs.get(code)?.nameEn ?? fallback
   const line = hsk.get(code)
   const sub = hs.get(code.slice(0, 6)) ?? hs.get(code.slice(0, 4))
   if (!line) return sub?.nameEn ?? fallback
@@ -509,6 +521,17 @@ function itemName(reference: typeof import('@kcs-trade/reference'), code: string
 
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s
+}
+
+/** Cut to a terminal width (Hangul takes two columns), with an ellipsis. */
+function truncateWidth(s: string, width: number): string {
+  if (displayWidth(s) <= width) return s
+  let out = ''
+  for (const ch of s) {
+    if (displayWidth(`${out}${ch}`) > width - 1) break
+    out += ch
+  }
+  return `${out}…`
 }
 
 /* -------------------------------------------------------------------- fetch ---------------------------------------------------------------- */

@@ -1,12 +1,12 @@
 /**
  * English and Korean names of the export's countries and HS codes, from @kcs-trade/reference.
  *
- * - Countries: `countries.get(code)` (`nameEn`, CLDR; `nameKo`, the Ministry of Foreign Affairs
- *   spelling). A code the table lacks keeps the Korean name the mirror holds and no English name.
+ * - Countries: `countries.get(code)` (`nameEn`, CLDR; `kcsNameKo`, KCS's own spelling, the one the
+ *   API serves). A code the table lacks keeps the Korean name the mirror holds and no English name.
  * - 2-, 4- and 6-digit codes: the HS edition in force in the row's month — HS2022 from 2022, HS2017
  *   for 2017–2021, HS2012 before — falling back to the other editions when the code is missing there.
- *   The reference has Korean titles for every chapter but only for some headings and subheadings:
- *   the others have no Korean name (null).
+ *   Korean names are the ones the KCS API serves for headings and subheadings (the reference's
+ *   `nameKo`); the few it lacks have no Korean name (null).
  * - 10-digit lines (and the 7–9-digit groupings the API sometimes serves): the HSK table, whose one
  *   edition is 2025-01-01. Its names are relative to the parent ("Other", "기타"); such a name is
  *   given after its parent's (`Frozen meat of bovine animals: Other`). A line the HSK 2025 table lacks
@@ -57,7 +57,7 @@ export class NameResolver {
     const hit = this.countryCache.get(code)
     if (hit) return hit
     const c = this.ref.countries.get(code)
-    const names: Names = c ? { en: c.nameEn, ko: c.nameKo } : { en: null, ko: mirrorName || null }
+    const names: Names = c ? { en: c.nameEn, ko: c.kcsNameKo } : { en: null, ko: mirrorName || null }
     this.countryCache.set(code, names)
     return names
   }

@@ -112,7 +112,8 @@ async function mirrorRange(db: KcsDatabase): Promise<{ earliest: string | null; 
 async function countryNames(code: string): Promise<{ nameKo: string; nameEn: string }> {
   const { countries } = await lazyReference()
   const c = countries.has(code) ? countries.get(code) : undefined
-  return { nameKo: c?.nameKo ?? code, nameEn: c?.nameEn ?? code }
+  // KCS's own spelling: what the API serves and what its users read (에쿠아도르, not 에콰도르).
+  return { nameKo: c?.kcsNameKo ?? code, nameEn: c?.nameEn ?? code }
 }
 
 async function hsNames(code: string): Promise<{ nameKo: string; nameEn: string }> {
@@ -283,12 +284,13 @@ export async function search(url: URL): Promise<ApiResult> {
     .filter(
       (c) =>
         c.code.toLowerCase() === needle ||
+        c.kcsNameKo.toLowerCase().includes(needle) ||
         c.nameKo.toLowerCase().includes(needle) ||
         c.nameEn.toLowerCase().includes(needle) ||
         c.aliases.some((a) => a.toLowerCase() === needle),
     )
     .slice(0, 8)
-    .map((c) => ({ code: c.code, nameKo: c.nameKo, nameEn: c.nameEn }))
+    .map((c) => ({ code: c.code, nameKo: c.kcsNameKo, nameEn: c.nameEn }))
   return { json: { query: q, hs: hsHits, countries: countryHits } }
 }
 
