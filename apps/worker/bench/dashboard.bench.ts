@@ -1,15 +1,18 @@
-// Dashboard page-data bench: builds a synthetic mirror of ~22 M trade rows in PostgreSQL (the real
-// schema from migrate(), bulk-loaded with generate_series, the monthly rollup rebuilt), serves it with
-// the real dashboard server on 127.0.0.1, and times every page-data endpoint over HTTP (p50/p95 of
-// repeated calls). Baseline in the same run: a plain `select count(*) from trade_rows`; for contrast,
-// the same whole-market aggregates read from trade_rows (what the endpoints did before the rollup).
+// Dashboard page-data bench: builds a mirror of the calibrated emulator's whole history in PostgreSQL
+// (every KCS code × 2012-01..2026-07, ≈ 21.5 M rows as the emulator serves them; the real schema from
+// migrate(), bulk-loaded in batches, the monthly rollup rebuilt), serves it with the real dashboard
+// server on 127.0.0.1, and times every page-data endpoint over HTTP (p50/p95 of repeated calls).
+// Baseline in the same run: a plain `select count(*) from trade_rows`; for contrast, the same
+// whole-market aggregates read from trade_rows (what the endpoints did before the rollup).
 //
 //   pnpm --filter @kcs-trade/worker bench:dashboard                 # build (or reuse) kcs_bench_dashboard, measure
 //   pnpm --filter @kcs-trade/worker bench:dashboard -- --rebuild    # drop and build the mirror again
-//   BENCH_ROWS=2000000 … --rebuild                                  # a smaller mirror
+//   BENCH_FROM=2024-01 … --rebuild                                  # a shorter history (default 2012-01)
+//   … -- --synthetic --rebuild                                      # the old uniform generate_series mirror (BENCH_ROWS)
 //   … -- --json                                                     # figures as JSON on stdout
 import { Writable } from 'node:stream'
 import { connect, type KcsDatabase, migrate, rebuildRollup } from '@kcs-trade/db'
+import { createEmulator } from '@kcs-trade/emulator'
 import { countries } from '@kcs-trade/reference'
 import type { Queue } from 'bullmq'
 import { loadConfig } from '../src/config.js'
@@ -28,6 +31,9 @@ import {
 
 const args = process.argv.slice(2)
 const rebuild = args.includes('--rebuild')
+const synthetic = args.includes('--synthetic')
+const HISTORY_FROM = process.env.BENCH_FROM ?? '2012-01'
+const HISTORY_TO = process.env.BENCH_TO ?? '2026-07'
 const asJson = args.includes('--json')
 const RUNS = Number(process.env.BENCH_RUNS ?? 15)
 const TARGET_ROWS = Number(process.env.BENCH_ROWS ?? 22_000_000)
@@ -63,8 +69,106 @@ async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
   return r
 }
 
+/** Loads the calibrated emulator's history, country-year by country-year, in batches of 20,000 rows. */
+async function loadEmulatorHistory(): Promise<void> {
+  const emu = await createEmulator({ port: 0, seed: 1, keys: ['bench'], today: '2026-08-26' })
+  try {
+    const [fy, fm] = HISTORY_FROM.split('-').map(Number) as [number, number]
+    const [ty, tm] = HISTORY_TO.split('-').map(Number) as [number, number]
+    err(
+      `building the mirror of the emulator's history ${HISTORY_FROM}..${HISTORY_TO} (all KCS codes) in ${DB_NAME}`,
+    )
+    await q(db).query('alter table trade_rows drop constraint trade_rows_pkey')
+    await q(db).query('drop index trade_rows_hs_period_idx')
+    await q(db).query('drop index trade_rows_period_idx')
+    const cols: unknown[][] = [[], [], [], [], [], [], [], [], [], []]
+    const flush = async () => {
+      if (cols[0]!.length === 0) return
+      await q(db).query(
+        `insert into trade_rows (period, country_code, hs_code, country_name, item_name, export_kg, export_usd, import_kg, import_usd, balance_usd, fetched_at)
+         select *, now() - interval '1 hour' from unnest($1::date[], $2::varchar[], $3::varchar[], $4::text[], $5::text[], $6::int8[], $7::int8[], $8::int8[], $9::int8[], $10::int8[])`,
+        cols,
+      )
+      for (const c of cols) c.length = 0
+    }
+    const codes = emu.truth.countries().map((c) => c.code)
+    const ledger: Array<[string, number, number]> = []
+    const t0 = performance.now()
+    let total = 0
+    for (let year = fy; year <= ty; year++) {
+      const from = `${year}-${String(year === fy ? fm : 1).padStart(2, '0')}`
+      const to = `${year}-${String(year === ty ? tm : 12).padStart(2, '0')}`
+      for (const code of codes) {
+        const rows = emu.truth.rows({ country: code, from, to })
+        ledger.push([code, year, rows.length])
+        for (const r of rows) {
+          cols[0]!.push(`${r.period}-01`)
+          cols[1]!.push(r.countryCode)
+          cols[2]!.push(r.hsCode)
+          cols[3]!.push(r.countryName)
+          cols[4]!.push(r.itemName)
+          cols[5]!.push(r.exportKg)
+          cols[6]!.push(r.exportUsd)
+          cols[7]!.push(r.importKg)
+          cols[8]!.push(r.importUsd)
+          cols[9]!.push(r.balanceUsd)
+          if (cols[0]!.length >= 20_000) await flush()
+        }
+        total += rows.length
+      }
+      await flush()
+      err(
+        `  ${year}: ${total.toLocaleString('en-US')} rows so far, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+      )
+    }
+    await timed('primary key', () =>
+      q(db).query(
+        'alter table trade_rows add constraint trade_rows_pkey primary key (country_code, period, hs_code)',
+      ),
+    )
+    await timed('trade_rows_hs_period_idx', () =>
+      q(db).query('create index trade_rows_hs_period_idx on trade_rows using btree (hs_code, period)'),
+    )
+    await timed('trade_rows_period_idx', () =>
+      q(db).query('create index trade_rows_period_idx on trade_rows using btree (period)'),
+    )
+    // The ledger (coverage grid): one slice per country and year as synced; three failed.
+    await q(db).query(
+      `insert into sync_ledger (slice_key, country_code, period_from, period_to, status, row_count, attempts, duration_ms,
+         fetched_at, first_fetched_at, failed_at, last_error, error_code, updated_at)
+       select c || ':' || y || '-01..' || y || '-12', c, make_date(y, 1, 1), make_date(y, 12, 1),
+         case when y = 2025 and c in ('AD', 'AE', 'AF') then 'failed' else 'ok' end, n, 1, 1000,
+         now() - interval '1 hour', now() - interval '1 hour',
+         case when y = 2025 and c in ('AD', 'AE', 'AF') then now() end,
+         case when y = 2025 and c in ('AD', 'AE', 'AF') then 'synthetic failure' end, null, now()
+       from unnest($1::text[], $2::int[], $3::int[]) as l(c, y, n)`,
+      [ledger.map((l) => l[0]), ledger.map((l) => l[1]), ledger.map((l) => l[2])],
+    )
+    // 20,000 revisions (the freshness job's findings) on US lines.
+    const usCodes = (
+      await q(db).query(
+        "select hs_code from trade_rows where country_code = 'US' and period = '2025-01-01' limit 5000",
+      )
+    ).rows.map((r) => String(r.hs_code))
+    await q(db).query(
+      `insert into revisions (kind, period, country_code, hs_code, before, after, at, slice_key)
+       select 'changed', date '2025-01-01' + make_interval(months => i % 12), 'US', ($1::text[])[1 + i % cardinality($1::text[])],
+         jsonb_build_object('countryName', '미국', 'itemName', 'y', 'exportKg', 1, 'exportUsd', i, 'importKg', 1, 'importUsd', 1, 'balanceUsd', i - 1),
+         jsonb_build_object('countryName', '미국', 'itemName', 'y', 'exportKg', 1, 'exportUsd', i + 5, 'importKg', 1, 'importUsd', 1, 'balanceUsd', i + 4),
+         now() - make_interval(mins => i), 'bench'
+       from generate_series(1, 20000) i`,
+      [usCodes],
+    )
+    await timed('rebuildRollup', () => rebuildRollup(db))
+    await timed('analyze', () => q(db).query('analyze'))
+  } finally {
+    await emu.close()
+  }
+}
+
 const count = Number((await q(db).query('select count(*)::int8 as n from trade_rows')).rows[0]?.n ?? 0)
-if (count === 0) {
+if (count === 0 && !synthetic) await timed('load', loadEmulatorHistory)
+else if (count === 0) {
   err(
     `building a synthetic mirror: ${COUNTRIES} countries × ${MONTHS} months × ${CODES} codes ≈ ${(COUNTRIES * MONTHS * CODES).toLocaleString('en-US')} rows in ${DB_NAME}`,
   )
@@ -171,8 +275,10 @@ const server = createDashboardServer({
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
 const address = server.address()
 const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
-const country = (await q(db).query('select country_code as c from trade_rows order by country_code limit 1'))
-  .rows[0]?.c
+// The busiest partner of the mirror's newest year (CN on the calibrated history).
+const country = synthetic
+  ? (await q(db).query('select country_code as c from trade_rows order by country_code limit 1')).rows[0]?.c
+  : 'CN'
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
