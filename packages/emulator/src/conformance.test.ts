@@ -224,6 +224,21 @@ describe('KCS-API.md conformance', () => {
       expect(dataRows(ae.text)[0]!.countryName).toBe('아랍에미리트 연합')
     })
 
+    it('names every line in Korean at every level: heading text at 4 digits, the API names at 6', async () => {
+      const all = emu.truth.rows({ from: '2025-01', to: '2025-12', country: 'CN', hs: '02' })
+      expect(all.find((r) => r.hsCode === '0202')?.itemName).toBe('쇠고기(냉동한 것으로 한정한다)')
+      const six = emu.truth.rows({ from: '2025-01', to: '2025-01', country: 'CN', hs: '8542' })
+      expect(six.find((r) => r.hsCode === '854232')?.itemName).toBe('메모리')
+      // Every heading and subheading the emulator can serve (one month, every partner, chapter by chapter).
+      for (const hs of ['01', '27', '84', '85', '87', '89']) {
+        const rows = emu.truth.rows({ from: '2025-03', to: '2025-03', hs })
+        expect(rows.length).toBeGreaterThan(0)
+        expect(
+          rows.filter((r) => !/[가-힣]/.test(r.itemName)).map((r) => `${r.hsCode} ${r.itemName}`),
+        ).toEqual([])
+      }
+    })
+
     it('treats NA as Namibia, a real country code', async () => {
       const r = await get(emu.url, q({ strtYymm: '202501', endYymm: '202512', cntyCd: 'NA' }))
       expect(resultCode(r.text)).toBe('00')

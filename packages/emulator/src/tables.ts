@@ -27,7 +27,7 @@ export interface Tables {
   countries: readonly CountryEntry[]
   /** Sorted by code, 10-digit only. */
   hsk: readonly HskEntry[]
-  /** Korean (else English) name of a 4- or 6-digit HS code, for aggregated answers. */
+  /** Korean name of a 4- or 6-digit HS code, for aggregated answers (English only if no Korean text exists). */
   headingName(code: string): string | undefined
 }
 
@@ -37,14 +37,22 @@ let cached: Tables | undefined
 export function loadTables(): Tables {
   if (cached) return cached
   const headingNames = new Map<string, string | undefined>()
+  const lines = hsk.all().filter((h) => /^\d{10}$/.test(h.code))
+  // KCS's classification name of the first line under a code (e.g. 돼지 for 0103): Korean text from
+  // KCS's own table, for the few headings and subheadings whose API name is not known.
+  const categoryOf = new Map<string, string>()
+  for (const h of lines) {
+    const name = h.category?.nameKo.replace(/^\((.*)\)$/, '$1')
+    if (!name) continue
+    for (const code of [h.code.slice(0, 4), h.code.slice(0, 6)])
+      if (!categoryOf.has(code)) categoryOf.set(code, name)
+  }
   cached = {
     countries: countries
       .all()
       .map((c) => ({ code: c.code, kcsNameKo: c.kcsNameKo || c.nameKo }))
       .sort((a, b) => (a.code < b.code ? -1 : 1)),
-    hsk: hsk
-      .all()
-      .filter((h) => /^\d{10}$/.test(h.code))
+    hsk: lines
       .map((h) => {
         const raw = RAW_ITEM_NAMES[h.code]
         return raw === undefined
@@ -57,10 +65,11 @@ export function loadTables(): Tables {
       let name: string | undefined
       try {
         const entry = hs.get(code)
-        // The API names every heading and subheading in Korean; the reference carries its texts.
-        name = entry ? (entry.nameKo ?? entry.nameEn) : undefined
+        // The API names every heading and subheading in Korean: its own text where the reference
+        // has it (all but 17 headings and 34 subheadings), else KCS's classification name.
+        name = entry?.nameKo ?? categoryOf.get(code) ?? entry?.nameEn
       } catch {
-        name = undefined
+        name = categoryOf.get(code)
       }
       headingNames.set(code, name)
       return name
