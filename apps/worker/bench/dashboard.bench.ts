@@ -319,8 +319,9 @@ await record(
   () => q(db).query('select count(*) from trade_rows'),
   5,
 )
+const ledgerSlices = Number((await q(db).query('select count(*)::int as n from sync_ledger')).rows[0]?.n ?? 0)
 const pages: Array<[string, string]> = [
-  ['/api/coverage', 'ledger aggregate (300 slices)'],
+  ['/api/coverage', `ledger aggregate (${ledgerSlices.toLocaleString('en-US')} slices)`],
   ['/api/quota', 'Redis: quota, 60 minute keys, queue counts'],
   ['/api/meta', 'two index probes + loose index scan of countries'],
   ['/api/search?q=beef', 'reference tables in memory'],
