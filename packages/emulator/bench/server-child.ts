@@ -7,6 +7,9 @@ const emu = await createEmulator({
   keys: ['bench-key'],
   today: '2026-11-23',
   dailyQuota: 1_000_000,
+  // The parent asks for 0 ("generated": every answer computed afresh) or 4 ("cached").
+  answerCacheSize: Number(process.env.ANSWER_CACHE ?? 4),
+  chunkBytes: Number(process.env.CHUNK_BYTES ?? 256 * 1024),
 })
 let peakRss = process.memoryUsage().rss
 const baseRss = peakRss
