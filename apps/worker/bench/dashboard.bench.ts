@@ -69,6 +69,27 @@ async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
   return r
 }
 
+/** Bulk loads go in without the primary key and indexes; they come back with the migration's names. */
+async function dropIndexes(): Promise<void> {
+  await q(db).query('alter table trade_rows drop constraint trade_rows_pkey')
+  await q(db).query('drop index trade_rows_hs_period_idx')
+  await q(db).query('drop index trade_rows_period_idx')
+}
+
+async function recreateIndexes(): Promise<void> {
+  await timed('primary key', () =>
+    q(db).query(
+      'alter table trade_rows add constraint trade_rows_pkey primary key (country_code, period, hs_code)',
+    ),
+  )
+  await timed('trade_rows_hs_period_idx', () =>
+    q(db).query('create index trade_rows_hs_period_idx on trade_rows using btree (hs_code, period)'),
+  )
+  await timed('trade_rows_period_idx', () =>
+    q(db).query('create index trade_rows_period_idx on trade_rows using btree (period)'),
+  )
+}
+
 /** Loads the calibrated emulator's history, country-year by country-year, in batches of 20,000 rows. */
 async function loadEmulatorHistory(): Promise<void> {
   const emu = await createEmulator({ port: 0, seed: 1, keys: ['bench'], today: '2026-08-26' })
@@ -78,9 +99,7 @@ async function loadEmulatorHistory(): Promise<void> {
     err(
       `building the mirror of the emulator's history ${HISTORY_FROM}..${HISTORY_TO} (all KCS codes) in ${DB_NAME}`,
     )
-    await q(db).query('alter table trade_rows drop constraint trade_rows_pkey')
-    await q(db).query('drop index trade_rows_hs_period_idx')
-    await q(db).query('drop index trade_rows_period_idx')
+    await dropIndexes()
     const cols: unknown[][] = [[], [], [], [], [], [], [], [], [], []]
     const flush = async () => {
       if (cols[0]!.length === 0) return
@@ -121,17 +140,7 @@ async function loadEmulatorHistory(): Promise<void> {
         `  ${year}: ${total.toLocaleString('en-US')} rows so far, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
       )
     }
-    await timed('primary key', () =>
-      q(db).query(
-        'alter table trade_rows add constraint trade_rows_pkey primary key (country_code, period, hs_code)',
-      ),
-    )
-    await timed('trade_rows_hs_period_idx', () =>
-      q(db).query('create index trade_rows_hs_period_idx on trade_rows using btree (hs_code, period)'),
-    )
-    await timed('trade_rows_period_idx', () =>
-      q(db).query('create index trade_rows_period_idx on trade_rows using btree (period)'),
-    )
+    await recreateIndexes()
     // The ledger (coverage grid): one slice per country and year as synced; three failed.
     await q(db).query(
       `insert into sync_ledger (slice_key, country_code, period_from, period_to, status, row_count, attempts, duration_ms,
@@ -177,9 +186,7 @@ else if (count === 0) {
     .filter((c) => c.kind === 'iso')
     .slice(0, COUNTRIES)
   // Bulk load without the indexes, then the same primary key and indexes as the migration creates.
-  await q(db).query('alter table trade_rows drop constraint trade_rows_pkey')
-  await q(db).query('drop index trade_rows_hs_period_idx')
-  await q(db).query('drop index trade_rows_period_idx')
+  await dropIndexes()
   await q(db).query('create temp table bench_countries (code varchar(2), name text)')
   await q(db).query('insert into bench_countries select * from unnest($1::text[], $2::text[])', [
     codes.map((c) => c.code),
@@ -203,17 +210,7 @@ else if (count === 0) {
     done++
     if (done % 10 === 0) err(`  rows: ${done}/${codes.length} countries`)
   }
-  await timed('primary key', () =>
-    q(db).query(
-      'alter table trade_rows add constraint trade_rows_pkey primary key (country_code, period, hs_code)',
-    ),
-  )
-  await timed('trade_rows_hs_period_idx', () =>
-    q(db).query('create index trade_rows_hs_period_idx on trade_rows using btree (hs_code, period)'),
-  )
-  await timed('trade_rows_period_idx', () =>
-    q(db).query('create index trade_rows_period_idx on trade_rows using btree (period)'),
-  )
+  await recreateIndexes()
   // The ledger (coverage grid): one slice per country and year, a few failed.
   await q(db).query(`
     insert into sync_ledger (slice_key, country_code, period_from, period_to, status, row_count, attempts, duration_ms,

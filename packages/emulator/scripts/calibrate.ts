@@ -5,9 +5,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { calibrationFacts, evaluate, type FactResult } from '../src/calibration/facts.js'
-import { measure } from '../src/calibration/measure.js'
-import { Dataset, REAL_QUIRK_RATES } from '../src/data.js'
-import { loadTables } from '../src/tables.js'
+import { calibrationDataset, measure } from '../src/calibration/measure.js'
 
 function arg(name: string): string | undefined {
   const k = process.argv.indexOf(name)
@@ -21,16 +19,7 @@ const json = process.argv.includes('--json')
 const markdown = arg('--markdown')
 
 const started = performance.now()
-const dataset = new Dataset(loadTables(), {
-  seed,
-  firstMonth: 2000 * 12,
-  quirks: REAL_QUIRK_RATES,
-  release: { totalsDay: 15, detailDay: 25 },
-  revisionAnchor: 0,
-  totalsWeightDrift: 'per-row',
-  emptyAnswer: 'items',
-  rawItemNames: true,
-})
+const dataset = calibrationDataset(seed)
 const m = measure(dataset, {
   from,
   to,

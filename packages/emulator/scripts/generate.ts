@@ -26,25 +26,7 @@ function fail(message: string): never {
 
 /** A CSV line split on commas outside double quotes. */
 function splitCsv(line: string): string[] {
-  const out: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        field += '"'
-        i++
-      } else if (ch === '"') quoted = false
-      else field += ch
-    } else if (ch === '"') quoted = true
-    else if (ch === ',') {
-      out.push(field)
-      field = ''
-    } else field += ch
-  }
-  out.push(field)
-  return out
+  return parseCsvRecords(line)[0] ?? ['']
 }
 
 function lines(text: string): string[] {

@@ -5,23 +5,12 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { calibrationFacts, evaluate, type FactResult } from './calibration/facts.js'
-import { measure } from './calibration/measure.js'
-import { Dataset, REAL_QUIRK_RATES } from './data.js'
-import { loadTables } from './tables.js'
+import { calibrationDataset, measure } from './calibration/measure.js'
 
 let results: FactResult[] = []
 
 beforeAll(() => {
-  const dataset = new Dataset(loadTables(), {
-    seed: 1,
-    firstMonth: 2000 * 12,
-    quirks: REAL_QUIRK_RATES,
-    release: { totalsDay: 15, detailDay: 25 },
-    revisionAnchor: 0,
-    totalsWeightDrift: 'per-row',
-    emptyAnswer: 'items',
-    rawItemNames: true,
-  })
+  const dataset = calibrationDataset(1)
   const m = measure(dataset, { from: '2012-01', to: '2026-07' })
   results = evaluate(calibrationFacts(m), m)
 }, 600_000)

@@ -209,6 +209,17 @@ const ADD_SHARE = 0.05
 
 const MAX_ROW_USD = 4e10
 
+/**
+ * A traded direction's dollars in a month: its expected value given that it trades, with log-normal
+ * noise of mean 1 — small for large, regular flows (p near 1), large for one-off shipments.
+ */
+function monthlyDollars(usd: number, p: number, h: number): number {
+  if (!(usd > 0)) return 0
+  const sigma = 0.2 + 0.6 * (1 - p)
+  const noisy = usd * Math.exp(sigma * approxNormal(h) - (sigma * sigma) / 2)
+  return Math.max(1, Math.round(Math.min(MAX_ROW_USD, noisy)))
+}
+
 function profileOf(rows: number): ActivityProfile {
   if (rows >= 2000) return 'major'
   if (rows >= 500) return 'medium'
@@ -532,33 +543,8 @@ export class Dataset {
       out.impDlr = 0
       return
     }
-    // Large, regular flows vary little from month to month; one-off shipments a lot.
-    const sx = 0.2 + 0.6 * (1 - px)
-    const sm = 0.2 + 0.6 * (1 - pm)
-    const expDlr =
-      usdX > 0
-        ? Math.max(
-            1,
-            Math.round(
-              Math.min(
-                MAX_ROW_USD,
-                usdX * dollarFactor * Math.exp(sx * approxNormal(hm ^ S_NOISE_X) - (sx * sx) / 2),
-              ),
-            ),
-          )
-        : 0
-    const impDlr =
-      usdM > 0
-        ? Math.max(
-            1,
-            Math.round(
-              Math.min(
-                MAX_ROW_USD,
-                usdM * dollarFactor * Math.exp(sm * approxNormal(hm ^ S_NOISE_M) - (sm * sm) / 2),
-              ),
-            ),
-          )
-        : 0
+    const expDlr = monthlyDollars(usdX * dollarFactor, px, hm ^ S_NOISE_X)
+    const impDlr = monthlyDollars(usdM * dollarFactor, pm, hm ^ S_NOISE_M)
     const perKg =
       Math.exp(-this.model.logPrice[i]! - 0.25 * approxNormal(hm ^ S_PRICE_MONTHLY) - 0.03125) * weightFactor
     let expWgt = Math.round(expDlr * perKg)

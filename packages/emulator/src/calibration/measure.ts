@@ -5,7 +5,8 @@
  * tested equal to HTTP), so the figures are what a client mirroring the emulator would find.
  */
 import { monthIndex } from '../calendar.js'
-import type { CellValues, Dataset } from '../data.js'
+import { type CellValues, Dataset, REAL_QUIRK_RATES } from '../data.js'
+import { loadTables } from '../tables.js'
 
 /** Headings whose partner split the facts name, and the HS-6 line of green coffee. */
 export const WATCHED_HEADINGS = ['8542', '8703', '2710', '8901', '2709', '2711', '2701', '0901'] as const
@@ -48,6 +49,20 @@ function add(map: Map<string, [number, number]>, key: string, ex: number, im: nu
     v[0] += ex
     v[1] += im
   } else map.set(key, [ex, im])
+}
+
+/** The dataset the calibration is about: the emulator's defaults (real quirks, KCS's raw names). */
+export function calibrationDataset(seed: number): Dataset {
+  return new Dataset(loadTables(), {
+    seed,
+    firstMonth: 2000 * 12,
+    quirks: REAL_QUIRK_RATES,
+    release: { totalsDay: 15, detailDay: 25 },
+    revisionAnchor: 0,
+    totalsWeightDrift: 'per-row',
+    emptyAnswer: 'items',
+    rawItemNames: true,
+  })
 }
 
 export interface MeasureOptions {
