@@ -2,7 +2,7 @@
  * The column-wise containers an answer is built in: labels (code, name) and rows. Kept apart from
  * the generator so the XML writer and the truth API share one shape.
  */
-import type { CellValues, CountryModel, DataRow } from './data.js'
+import type { CellValues, CountryModel, DataRow } from './data-types.js'
 
 /**
  * Every (code, name) pair an answer can carry: the 10-digit lines first (label i = code i), then
