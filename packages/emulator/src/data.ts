@@ -323,17 +323,18 @@ export class Dataset {
     const lo = cum[i]!
     const hi = cum[i + 1]!
     const traded = Math.floor(hi + phase) > Math.floor(lo + phase)
-    if (!traded && revision <= 1) return false
+    const age = this.options.revisionAnchor - month
+    const revisable = revision > 1 && age >= 0 && age < REVISION_HORIZON
+    // Only a revision can add a row that did not trade.
+    if (!traded && !revisable) return false
     // One hash per cell and month; every other per-month quantity is one mix away from it.
     const hm = mix32(country.baseHash![i]! ^ Math.imul(month, 0x9e3779b1))
     let activeX = false
     let activeM = false
-    let px = 1
-    let pm = 1
     // The row trades with P = hi − lo (its year's average month). Exports and imports each trade
     // with 1 − exp(−μ/v) in this month, independently; given that the row trades, which did:
-    px = -Math.expm1(-mx / v)
-    pm = -Math.expm1(-mm / v)
+    const px = -Math.expm1(-mx / v)
+    const pm = -Math.expm1(-mm / v)
     const pRow = 1 - (1 - px) * (1 - pm)
     if (traded) {
       const w = (mix32(hm ^ S_ACTIVE_M) / TWO_32) * pRow
@@ -346,32 +347,28 @@ export class Dataset {
     // A traded direction carries μ / P(it trades), so every cell keeps its expected value μ:
     // P(exports trade) = P × px / pRow.
     const tradeShare = traded ? pRow / Math.max(hi - lo, 1e-300) : 1
-    if (revision <= 1 && !activeX && !activeM) return false
     let dollarFactor = 1
     let weightFactor = 1
-    if (revision > 1) {
-      const age = this.options.revisionAnchor - month
-      if (age >= 0 && age < REVISION_HORIZON) {
-        const pTouch = age < REVISION_RECENT ? P_TOUCH_RECENT : P_TOUCH_OLDER
-        for (let r = 2; r <= revision; r++) {
-          const hr = mix32(hm ^ Math.imul(r, 0x85ebca77))
-          if (mix32(hr ^ S_REV_FIRE) / TWO_32 >= pTouch) continue
-          const kind = mix32(hr ^ S_REV_KIND) / TWO_32
-          if (activeX || activeM) {
-            if (kind < WITHDRAW_SHARE) {
-              activeX = false
-              activeM = false
-            } else {
-              // Revisions move a value by 3–25 % either way, never by nothing.
-              const f = mix32(hr ^ S_REV_FACTOR) / TWO_32
-              const step = 0.03 + 0.22 * Math.abs(f - 0.5) * 2
-              dollarFactor *= f < 0.5 ? 1 - step : 1 + step
-              weightFactor *= kind < 0.6 ? 1 : f < 0.5 ? 1 - step / 2 : 1 + step / 2
-            }
-          } else if (kind < ADD_SHARE) {
-            if (mx >= mm) activeX = true
-            else activeM = true
+    if (revisable) {
+      const pTouch = age < REVISION_RECENT ? P_TOUCH_RECENT : P_TOUCH_OLDER
+      for (let r = 2; r <= revision; r++) {
+        const hr = mix32(hm ^ Math.imul(r, 0x85ebca77))
+        if (mix32(hr ^ S_REV_FIRE) / TWO_32 >= pTouch) continue
+        const kind = mix32(hr ^ S_REV_KIND) / TWO_32
+        if (activeX || activeM) {
+          if (kind < WITHDRAW_SHARE) {
+            activeX = false
+            activeM = false
+          } else {
+            // Revisions move a value by 3–25 % either way, never by nothing.
+            const f = mix32(hr ^ S_REV_FACTOR) / TWO_32
+            const step = 0.03 + 0.22 * Math.abs(f - 0.5) * 2
+            dollarFactor *= f < 0.5 ? 1 - step : 1 + step
+            weightFactor *= kind < 0.6 ? 1 : f < 0.5 ? 1 - step / 2 : 1 + step / 2
           }
+        } else if (kind < ADD_SHARE) {
+          if (mx >= mm) activeX = true
+          else activeM = true
         }
       }
     }
