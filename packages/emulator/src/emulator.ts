@@ -28,19 +28,7 @@ import {
 } from './data.js'
 import { FaultController, type FaultRates, type FaultSpec } from './faults.js'
 import { matchKey, normalizeKey, quotaKeyOf, rawServiceKey, resolveApprovals } from './keys.js'
-import {
-  type CountryTradeRow,
-  type CountTotals,
-  type DatasetName,
-  datasetAt,
-  type ItemTradeRow,
-  type ItemTradeTotals,
-  OPERATION_PATHS,
-  type SiblingAnswer,
-  Siblings,
-  type SiblingTruthQuery,
-  type TotalsTradeRow,
-} from './siblings.js'
+import { type DatasetName, datasetAt, OPERATION_PATHS, Siblings, type SiblingTruth } from './siblings.js'
 import { EmulatorStats, NO_KEY, UNREGISTERED_KEY } from './stats.js'
 import { loadTables } from './tables.js'
 import {
@@ -191,19 +179,13 @@ export interface TruthChangeFilter {
 }
 
 /** The emulator's ground truth: the exact data it serves, for checking what a client stored. */
-export interface Truth {
+export interface Truth extends SiblingTruth {
   /** Exactly the data rows the API serves for this query at the current revision and today. */
   rows(query: TruthQuery): TradeRow[]
   /** The totals row the API serves, or null when the answer is `<items/>`. */
   total(query: TruthQuery): TradeTotals | null
   /** The whole answer the API serves for this query: kind, data rows and totals row. */
   answer(query: TruthQuery): TruthAnswer
-  /** `Itemtrade`: what it serves for `{ from, to, hs? }` — 10-digit rows summed over partners, totals row. */
-  itemTrade(query: SiblingTruthQuery): SiblingAnswer<ItemTradeRow, ItemTradeTotals>
-  /** `nationtrade`: what it serves for `{ from, to, country? }` — per partner and month, no totals row. */
-  countryTrade(query: SiblingTruthQuery): SiblingAnswer<CountryTradeRow, never>
-  /** `Newtrade`: what it serves for `{ from, to }` — Korea's totals per month and the totals row. */
-  tradeTotals(query: SiblingTruthQuery): SiblingAnswer<TotalsTradeRow, CountTotals>
   /** The exact difference of the 10-digit rows between two revisions (at the current today). */
   changes(fromRevision: number, toRevision: number, filter?: TruthChangeFilter): TruthChange[]
   /** Newest month with country totals, and newest month with item detail. */
@@ -627,32 +609,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       )
     }
 
-    if (datasetName !== 'nitemtrade') {
-      const sv = siblings.validate(datasetName, params)
-      if (!sv.ok) {
-        return finish(
-          outcomeOf('provider-99'),
-          {
-            status: 200,
-            headers: { 'Content-Type': XML_CONTENT_TYPE, ...rateHeaders },
-            chunks: [providerErrorXml('99', sv.message, providerBody(sv.message))],
-          },
-          delivery,
-        )
-      }
-      const served = siblings.serve(sv.query)
-      return finish(
-        outcomeOf(served.rows > 0 ? 'ok' : 'empty'),
-        {
-          status: 200,
-          headers: { 'Content-Type': XML_CONTENT_TYPE, ...rateHeaders },
-          chunks: served.chunks,
-          rows: served.rows,
-        },
-        delivery,
-      )
-    }
-    const v = validate(params)
+    const v = datasetName === 'nitemtrade' ? validate(params) : siblings.validate(datasetName, params)
     if (!v.ok) {
       return finish(
         outcomeOf('provider-99'),
@@ -663,6 +620,11 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
         },
         delivery,
       )
+    }
+    if ('dataset' in v.query) {
+      const { rows, chunks } = siblings.serve(v.query)
+      const headers = { 'Content-Type': XML_CONTENT_TYPE, ...rateHeaders }
+      return finish(outcomeOf(rows > 0 ? 'ok' : 'empty'), { status: 200, headers, chunks, rows }, delivery)
     }
     const answer = answerFor(v.query)
     const outcome = answer.kind === 'rows' ? 'ok' : answer.kind === 'totals-only' ? 'totals-only' : 'empty'

@@ -48,6 +48,7 @@ export {
   type ItemTradeTotals,
   OPERATION_PATHS,
   type SiblingAnswer,
+  type SiblingTruth,
   type SiblingTruthQuery,
   type TotalsTradeRow,
 } from './siblings.js'

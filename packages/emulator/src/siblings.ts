@@ -122,6 +122,16 @@ export interface SiblingTruthQuery {
   country?: string
 }
 
+/** The siblings' part of the emulator's `truth`: exactly what each serves, in the client's row shapes. */
+export interface SiblingTruth {
+  /** `Itemtrade` for `{ from, to, hs? }`: 10-digit rows summed over partners, and the totals row. */
+  itemTrade(query: SiblingTruthQuery): SiblingAnswer<ItemTradeRow, ItemTradeTotals>
+  /** `nationtrade` for `{ from, to, country? }`: per partner and month; never a totals row. */
+  countryTrade(query: SiblingTruthQuery): SiblingAnswer<CountryTradeRow, never>
+  /** `Newtrade` for `{ from, to }`: Korea's totals per month, and the totals row. */
+  tradeTotals(query: SiblingTruthQuery): SiblingAnswer<TotalsTradeRow, CountTotals>
+}
+
 type Served<N> = N extends 'itemtrade'
   ? SiblingAnswer<ItemTradeRow, ItemTradeTotals>
   : N extends 'nationtrade'
