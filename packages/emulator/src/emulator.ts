@@ -622,9 +622,9 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       )
     }
     if ('dataset' in v.query) {
-      const { rows, chunks } = siblings.serve(v.query)
+      const { outcome, rows, chunks } = siblings.serve(v.query)
       const headers = { 'Content-Type': XML_CONTENT_TYPE, ...rateHeaders }
-      return finish(outcomeOf(rows > 0 ? 'ok' : 'empty'), { status: 200, headers, chunks, rows }, delivery)
+      return finish(outcomeOf(outcome), { status: 200, headers, chunks, rows }, delivery)
     }
     const answer = answerFor(v.query)
     const outcome = answer.kind === 'rows' ? 'ok' : answer.kind === 'totals-only' ? 'totals-only' : 'empty'

@@ -302,7 +302,7 @@ describe('the sibling APIs', () => {
       expect(lower.text).toContain('<returnReasonCode>12</returnReasonCode>')
     })
 
-    it('a month whose country totals are out but not its detail: nationtrade and Newtrade have it', () => {
+    it('a month whose country totals are out but not its detail: nationtrade and Newtrade have it', async () => {
       // today 2026-11-23: 2026-10's totals are out (15th), its detail is not (25th).
       expect(emu.truth.publication()).toEqual({ lastTotalsMonth: '2026-10', lastDetailMonth: '2026-09' })
       expect(emu.truth.tradeTotals({ from: '2026-10', to: '2026-10' }).rows).toHaveLength(1)
@@ -312,6 +312,13 @@ describe('the sibling APIs', () => {
       expect(item.total?.exportUsd).toBe(
         emu.truth.total({ from: '2026-10', to: '2026-10', hs: '85' })?.exportUsd,
       )
+      const before = emu.stats.count('totals-only')
+      const r = await get(emu.url, path('itemtrade', 'strtYymm=202610&endYymm=202610&hsSgn=85'))
+      expect(r.text).toMatch(
+        /<body><items><item><balPayments>-?\d+<\/balPayments>.*<year>총계<\/year><\/item><\/items>/,
+      )
+      expect(r.text.match(/<item>/g)).toHaveLength(1)
+      expect(emu.stats.count('totals-only')).toBe(before + 1)
     })
   })
 

@@ -325,24 +325,24 @@ export class Siblings {
     return { rows, total: rows.length > 0 ? t : null }
   }
 
-  /** The answer to a validated query, as the body's text chunks. */
-  serve(query: SiblingQuery): { rows: number; chunks: string[] } {
+  /** The answer to a validated query: its kind (the stats outcome), row count and body text chunks. */
+  serve(query: SiblingQuery): { outcome: 'ok' | 'totals-only' | 'empty'; rows: number; chunks: string[] } {
+    let items: string[]
+    let totals: string | null = null
     if (query.dataset === 'itemtrade') {
       const a = this.itemTrade(query.from, query.to, query.prefix)
-      return {
-        rows: a.rows.length,
-        chunks: document(a.rows.map(itemTradeXml), a.total && itemTotalsXml(a.total)),
-      }
+      items = a.rows.map(itemTradeXml)
+      if (a.total) totals = itemTotalsXml(a.total)
+    } else if (query.dataset === 'nationtrade') {
+      items = this.countryTrade(query.from, query.to, query.country).rows.map(countryTradeXml)
+    } else {
+      const a = this.tradeTotals(query.from, query.to)
+      items = a.rows.map(totalsTradeXml)
+      if (a.total) totals = countTotalsXml(a.total)
     }
-    if (query.dataset === 'nationtrade') {
-      const a = this.countryTrade(query.from, query.to, query.country)
-      return { rows: a.rows.length, chunks: document(a.rows.map(countryTradeXml), null) }
-    }
-    const a = this.tradeTotals(query.from, query.to)
-    return {
-      rows: a.rows.length,
-      chunks: document(a.rows.map(totalsTradeXml), a.total && countTotalsXml(a.total)),
-    }
+    const rows = items.length
+    const outcome = rows > 0 ? 'ok' : totals !== null ? 'totals-only' : 'empty'
+    return { outcome, rows, chunks: document(items, totals) }
   }
 
   /** One full pass over the month's cells (≈ 3 M, most untraded), kept for the next queries. */
