@@ -84,7 +84,7 @@ describe('README: the sibling APIs', () => {
       let cursor = 0
       for (const want of wanted) {
         if (want === undefined) continue
-        const found = logs.slice(cursor).findIndex((l) => l === want)
+        const found = logs.slice(cursor).indexOf(want)
         expect(found, `no log equal to: ${want}\nlogged:\n${logs.join('\n')}`).toBeGreaterThanOrEqual(0)
         cursor += found + 1
       }
