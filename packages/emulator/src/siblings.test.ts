@@ -258,14 +258,14 @@ describe('the sibling APIs', () => {
       )
     })
 
-    it('Newtrade 2016-01 is calibrated to the real capture (dollars within 3 %, declaration counts within 10 %)', () => {
+    it('Newtrade 2016-01 is calibrated to the real capture (dollars within 3 %, declaration counts within 5 %)', () => {
       const [row] = emu.truth.tradeTotals({ from: '2016-01', to: '2016-01' }).rows
       const near = (value: number, real: number, tolerance: number) =>
         expect(Math.abs(value / real - 1), `${value} vs ${real}`).toBeLessThan(tolerance)
       near(row!.exportUsd, 36_260_420_221, 0.03)
       near(row!.importUsd, 31_321_900_755, 0.03)
-      near(row!.exportCount, 606_149, 0.1)
-      near(row!.importCount, 1_189_202, 0.1)
+      near(row!.exportCount, 606_149, 0.05)
+      near(row!.importCount, 1_189_202, 0.05)
     })
 
     it('provider errors: the same 99 messages, nothing after the header', async () => {
