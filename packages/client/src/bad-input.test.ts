@@ -645,6 +645,97 @@ for (const [name, make] of Object.entries(ERROR_CLASSES)) {
   )
 }
 
+// The sibling APIs: every bad query is refused before a request, by the client's methods, the
+// endpoint definitions and the query parsers alike (a `country` sent to Itemtrade is an unknown field).
+const SIBLINGS = [
+  {
+    endpoint: 'itemtradeEndpoint',
+    schema: 'itemTradeRowSchema',
+    parse: 'parseItemTradeQuery',
+    methods: ['tradeByItem', 'streamTradeByItem', 'tradeByItemRange'],
+    good: { from: '2025-01', to: '2025-01', hs: '85' },
+    foreign: { from: '2025-01', to: '2025-01', country: 'US' },
+  },
+  {
+    endpoint: 'nationtradeEndpoint',
+    schema: 'countryTradeRowSchema',
+    parse: 'parseCountryTradeQuery',
+    methods: ['tradeByCountry', 'streamTradeByCountry', 'tradeByCountryRange'],
+    good: { from: '2025-01', to: '2025-01', country: 'US' },
+    foreign: { from: '2025-01', to: '2025-01', hs: '85' },
+  },
+  {
+    endpoint: 'newtradeEndpoint',
+    schema: 'totalsTradeRowSchema',
+    parse: 'parseTotalsTradeQuery',
+    methods: ['tradeTotals', 'streamTradeTotals', 'tradeTotalsRange'],
+    good: { from: '2025-01', to: '2025-01' },
+    foreign: { from: '2025-01', to: '2025-01', country: 'US' },
+  },
+] as const
+const SIBLING_METHODS: string[] = SIBLINGS.flatMap((s) => [...s.methods])
+
+const asCall = (value: unknown): unknown =>
+  value !== null && typeof value === 'object' && Symbol.asyncIterator in value
+    ? drain(value as AsyncIterable<unknown>)
+    : value
+
+for (const s of SIBLINGS) {
+  const badQueries: Array<[string, unknown]> = [
+    ...BAD_QUERIES,
+    ['a filter this API does not take', s.foreign],
+    ['a 13-month window', { ...s.good, from: '2024-01', to: '2025-01' }],
+  ]
+  // A 13-month window is a valid range (the Range forms and toParams take any length).
+  const bad = (call: (q: unknown) => unknown, range = false): Case[] =>
+    badQueries.slice(0, range ? -1 : undefined).map(([label, q]) => ({
+      name: `query ${label}`,
+      call: () => asCall(call(q)),
+      expect: 'validation',
+    }))
+  const c = client as unknown as Record<string, (q: unknown, o?: unknown) => unknown>
+  const endpoint = (pkg as Record<string, Any>)[s.endpoint]
+  for (const m of s.methods) {
+    TABLE[`client.${m}`] = [
+      ...bad((q) => c[m]!(q), m.endsWith('Range')),
+      {
+        name: 'options.signal not a signal',
+        call: () => asCall(c[m]!(s.good, { signal: 'x' })),
+        expect: 'validation',
+      },
+    ]
+  }
+  TABLE[`${s.endpoint}.parseQuery`] = bad((q) => endpoint.parseQuery(q))
+  TABLE[`${s.endpoint}.toParams`] = bad((q) => endpoint.toParams(q), true)
+  TABLE[`${s.endpoint}.rowInvariant`] = [...NOT_AN_OBJECT, ['undefined', undefined] as [string, unknown]].map(
+    ([label, v]): Case => ({
+      name: `row: ${label}`,
+      call: () => endpoint.rowInvariant(v),
+      expect: (r) => expect(r).toBe(false),
+    }),
+  )
+  TABLE[`${s.schema}.safeParse`] = WRONG_TYPES.map(
+    ([label, v]): Case => ({
+      name: label,
+      call: () => (pkg as Record<string, Any>)[s.schema].safeParse(v),
+      expect: (r) => expect((r as { success: boolean }).success).toBe(false),
+    }),
+  )
+  TABLE[s.parse] = [
+    ...bad((q) => (pkg as Record<string, Any>)[s.parse](q)),
+    ...wrongTypes('options', (v) => (pkg as Record<string, Any>)[s.parse](s.good, v), NOT_AN_OBJECT),
+  ]
+}
+TABLE.createSiblingQueryParser = [...bad0((q) => pkg.createSiblingQueryParser(['hs'], 'x')(q))]
+
+function bad0(call: (q: unknown) => unknown): Case[] {
+  return BAD_QUERIES.map(([label, q]) => ({
+    name: `query ${label}`,
+    call: () => call(q),
+    expect: 'validation',
+  }))
+}
+
 /** Exports that are data, not functions: listed so that every export is classified. */
 const CONSTANTS = new Set([
   'AUTH_GATEWAY_CODES',
@@ -662,6 +753,12 @@ const CONSTANTS = new Set([
   'tradeTotalsSchema',
   'tradeQuerySchema',
   'tradeRangeQuerySchema',
+  'itemtradeEndpoint',
+  'nationtradeEndpoint',
+  'newtradeEndpoint',
+  'itemTradeRowSchema',
+  'countryTradeRowSchema',
+  'totalsTradeRowSchema',
 ])
 
 /** Function members of exported objects that take input (their `name.member` entries are required). */
@@ -671,6 +768,12 @@ const MEMBERS: Record<string, string[]> = {
   tradeTotalsSchema: ['safeParse'],
   tradeQuerySchema: ['safeParse'],
   tradeRangeQuerySchema: ['safeParse'],
+  itemtradeEndpoint: ['parseQuery', 'toParams', 'rowInvariant'],
+  nationtradeEndpoint: ['parseQuery', 'toParams', 'rowInvariant'],
+  newtradeEndpoint: ['parseQuery', 'toParams', 'rowInvariant'],
+  itemTradeRowSchema: ['safeParse'],
+  countryTradeRowSchema: ['safeParse'],
+  totalsTradeRowSchema: ['safeParse'],
 }
 
 function checkTyped(error: unknown, kind: 'validation' | 'kcs'): void {
@@ -715,6 +818,7 @@ describe('every runtime export of @kcs-trade/client has bad-input cases', () => 
       'tradeByItemCountryRange',
       'request',
       'stream',
+      ...SIBLING_METHODS,
     ]
     for (const m of methods) expect(TABLE[`client.${m}`]?.length ?? 0, m).toBeGreaterThan(0)
   })

@@ -415,10 +415,13 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
         // Beyond 2^53 the sum itself is no longer exact: then it cannot prove a match.
         if (!Number.isSafeInteger(sum) || sum !== t[exact[i]!]) sumsMatch = false
       }
-      weightDiffKg = {}
-      this.#approxKeys.forEach((k, i) => {
-        weightDiffKg![k] = t[k]! - this.#sums[exact.length + i]!
-      })
+      // Endpoints without weights (the count-carrying siblings) have nothing to report here.
+      if (this.#approxKeys.length > 0) {
+        weightDiffKg = {}
+        this.#approxKeys.forEach((k, i) => {
+          weightDiffKg![k] = t[k]! - this.#sums[exact.length + i]!
+        })
+      }
     }
     return {
       total,

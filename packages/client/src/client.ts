@@ -10,7 +10,14 @@ import {
   KcsValidationError,
 } from './errors.js'
 import { describeValue, optionsObject } from './guards.js'
-import { type ParsedTradeQuery, parseTradeQuery, splitIntoWindows, type TradeQuery } from './query.js'
+import {
+  type CountryTradeQuery,
+  type ItemTradeQuery,
+  type ParsedTradeQuery,
+  splitIntoWindows,
+  type TotalsTradeQuery,
+  type TradeQuery,
+} from './query.js'
 import {
   backoffDelay,
   CircuitBreaker,
@@ -22,6 +29,16 @@ import {
   sleep,
 } from './resilience.js'
 import { normalizeServiceKey, REDACTED, redactSecret } from './secret.js'
+import {
+  type CountryTradeRow,
+  type CountTotals,
+  type ItemTradeRow,
+  type ItemTradeTotals,
+  itemtradeEndpoint,
+  nationtradeEndpoint,
+  newtradeEndpoint,
+  type TotalsTradeRow,
+} from './siblings.js'
 
 /** Default `baseUrl`: the data.go.kr API origin. */
 export const DEFAULT_BASE_URL = 'http://apis.data.go.kr'
@@ -150,11 +167,11 @@ export interface TradeResult<TRow = TradeRow, TTotals = TradeTotals> {
   meta: ResponseMeta
 }
 
-/** One window's result from `tradeByItemCountryRange`, with the window it answers. */
-export interface TradeWindowResult<TRow = TradeRow, TTotals = TradeTotals>
+/** One window's result from `tradeByItemCountryRange` (or a sibling's Range form), with the window it answers. */
+export interface TradeWindowResult<TRow = TradeRow, TTotals = TradeTotals, TQuery = ParsedTradeQuery>
   extends TradeResult<TRow, TTotals> {
   /** The window this result answers (months as `YYYY-MM`). */
-  query: ParsedTradeQuery
+  query: TQuery
 }
 
 /** What a {@link RowStream} knows once its rows have been fully consumed. */
@@ -187,6 +204,45 @@ export interface KcsClient {
   streamTradeByItemCountry(query: TradeQuery, options?: CallOptions): TradeRowStream
   /** Any range, one request per window (≤ 12 months, never crossing a calendar year). */
   tradeByItemCountryRange(query: TradeQuery, options?: CallOptions): AsyncIterable<TradeWindowResult>
+  /** `Itemtrade`: item totals over all partners, 10-digit rows (≤ 12 months), collected. */
+  tradeByItem(
+    query: ItemTradeQuery,
+    options?: CallOptions,
+  ): Promise<TradeResult<ItemTradeRow, ItemTradeTotals>>
+  /** `Itemtrade`, rows streamed in bounded memory. */
+  streamTradeByItem(query: ItemTradeQuery, options?: CallOptions): RowStream<ItemTradeRow, ItemTradeTotals>
+  /** `Itemtrade` over any range, one request per window (≤ 12 months, never crossing a calendar year). */
+  tradeByItemRange(
+    query: ItemTradeQuery,
+    options?: CallOptions,
+  ): AsyncIterable<TradeWindowResult<ItemTradeRow, ItemTradeTotals, ItemTradeQuery>>
+  /** `nationtrade`: country totals over all items with declaration counts (≤ 12 months), collected. */
+  tradeByCountry(
+    query: CountryTradeQuery,
+    options?: CallOptions,
+  ): Promise<TradeResult<CountryTradeRow, CountTotals>>
+  /** `nationtrade`, rows streamed. */
+  streamTradeByCountry(
+    query: CountryTradeQuery,
+    options?: CallOptions,
+  ): RowStream<CountryTradeRow, CountTotals>
+  /** `nationtrade` over any range, one request per calendar-year window. */
+  tradeByCountryRange(
+    query: CountryTradeQuery,
+    options?: CallOptions,
+  ): AsyncIterable<TradeWindowResult<CountryTradeRow, CountTotals, CountryTradeQuery>>
+  /** `Newtrade` (수출입총괄): Korea's totals per month with declaration counts (≤ 12 months), collected. */
+  tradeTotals(
+    query: TotalsTradeQuery,
+    options?: CallOptions,
+  ): Promise<TradeResult<TotalsTradeRow, CountTotals>>
+  /** `Newtrade`, rows streamed. */
+  streamTradeTotals(query: TotalsTradeQuery, options?: CallOptions): RowStream<TotalsTradeRow, CountTotals>
+  /** `Newtrade` over any range, one request per calendar-year window. */
+  tradeTotalsRange(
+    query: TotalsTradeQuery,
+    options?: CallOptions,
+  ): AsyncIterable<TradeWindowResult<TotalsTradeRow, CountTotals, TotalsTradeQuery>>
   /** Any endpoint definition, collected. */
   request<TQuery, TRow, TTotals>(
     endpoint: EndpointDefinition<TQuery, TRow, TTotals>,
@@ -681,17 +737,63 @@ class Client implements KcsClient {
   }
 
   tradeByItemCountryRange(query: TradeQuery, options: CallOptions = {}): AsyncIterable<TradeWindowResult> {
+    return this.#range(nitemtradeEndpoint, query, options)
+  }
+
+  tradeByItem(query: ItemTradeQuery, options?: CallOptions) {
+    return this.request(itemtradeEndpoint, query, options)
+  }
+
+  streamTradeByItem(query: ItemTradeQuery, options?: CallOptions) {
+    return this.stream(itemtradeEndpoint, query, options)
+  }
+
+  tradeByItemRange(query: ItemTradeQuery, options: CallOptions = {}) {
+    return this.#range(itemtradeEndpoint, query, options)
+  }
+
+  tradeByCountry(query: CountryTradeQuery, options?: CallOptions) {
+    return this.request(nationtradeEndpoint, query, options)
+  }
+
+  streamTradeByCountry(query: CountryTradeQuery, options?: CallOptions) {
+    return this.stream(nationtradeEndpoint, query, options)
+  }
+
+  tradeByCountryRange(query: CountryTradeQuery, options: CallOptions = {}) {
+    return this.#range(nationtradeEndpoint, query, options)
+  }
+
+  tradeTotals(query: TotalsTradeQuery, options?: CallOptions) {
+    return this.request(newtradeEndpoint, query, options)
+  }
+
+  streamTradeTotals(query: TotalsTradeQuery, options?: CallOptions) {
+    return this.stream(newtradeEndpoint, query, options)
+  }
+
+  tradeTotalsRange(query: TotalsTradeQuery, options: CallOptions = {}) {
+    return this.#range(newtradeEndpoint, query, options)
+  }
+
+  /**
+   * Any range as one request per window (≤ 12 months, never crossing a calendar year). The whole
+   * range is validated before the first request; each window keeps the query's filters.
+   */
+  #range<TQuery extends { from: string; to: string }, TRow, TTotals>(
+    endpoint: EndpointDefinition<TQuery, TRow, TTotals>,
+    query: unknown,
+    options: CallOptions,
+  ): AsyncIterable<TradeWindowResult<TRow, TTotals, TQuery>> {
     options = resolveCallOptions(options)
-    const parsed = parseTradeQuery(query, { range: true })
+    const parsed = endpoint.parseQuery(query, { range: true })
     const windows = splitIntoWindows(parsed.from, parsed.to)
     const self = this
     return {
       async *[Symbol.asyncIterator]() {
         for (const w of windows) {
-          const windowQuery: ParsedTradeQuery = { from: w.from, to: w.to }
-          if (parsed.country !== undefined) windowQuery.country = parsed.country
-          if (parsed.hs !== undefined) windowQuery.hs = parsed.hs
-          const result = await self.tradeByItemCountry(windowQuery, options)
+          const windowQuery = { ...parsed, from: w.from, to: w.to }
+          const result = await self.request(endpoint, windowQuery, options)
           yield { query: windowQuery, ...result }
         }
       },

@@ -204,12 +204,12 @@ export const GATEWAY_REASONS: Readonly<Record<number, GatewayReason>> = {
   12: {
     token: 'NO_OPENAPI_SERVICE_ERROR',
     meaning: 'unknown service or operation',
-    hint: 'Check baseUrl: the client appends /1220000/nitemtrade/getNitemtradeList to the origin.',
+    hint: "Check baseUrl: the client appends the operation path (/1220000/nitemtrade/getNitemtradeList, or a sibling's such as /1220000/Itemtrade/getItemtradeList) to the origin.",
   },
   20: {
     token: 'SERVICE_ACCESS_DENIED_ERROR',
     meaning: 'access denied or no service key',
-    hint: 'Send a service key, and check that it is approved for dataset 15100475 on data.go.kr.',
+    hint: 'Send a service key, and check that it is approved for dataset 15100475 (or the sibling called: Itemtrade 15101609, nationtrade 15101612, Newtrade 15102108) on data.go.kr.',
   },
   21: {
     token: 'TEMPORARILY_DISABLE_THE_SERVICEKEY_ERROR',
@@ -235,7 +235,8 @@ export const GATEWAY_REASONS: Readonly<Record<number, GatewayReason>> = {
     token: 'SERVICE_KEY_IS_NOT_REGISTERED_ERROR',
     meaning: 'service key not registered',
     hint:
-      'The key is unknown or not approved for dataset 15100475; apply for this dataset on data.go.kr. ' +
+      'The key is unknown or not approved for dataset 15100475 (nitemtrade) or for the sibling called ' +
+      '(Itemtrade 15101609, nationtrade 15101612, Newtrade 15102108): each dataset needs its own approval on data.go.kr. ' +
       'If the key is approved, it may have been percent-encoded twice.',
   },
   31: {

@@ -64,12 +64,19 @@ export {
   RETRYABLE_GATEWAY_CODES,
 } from './errors.js'
 export {
+  type CountryTradeQuery,
+  createSiblingQueryParser,
+  type ItemTradeQuery,
   MAX_WINDOW_MONTHS,
   monthsBetween,
   type ParsedTradeQuery,
   type ParseTradeQueryOptions,
+  parseCountryTradeQuery,
+  parseItemTradeQuery,
+  parseTotalsTradeQuery,
   parseTradeQuery,
   splitIntoWindows,
+  type TotalsTradeQuery,
   type TradeQuery,
   type TradeWindow,
   toYyyymm,
@@ -90,3 +97,16 @@ export {
 } from './resilience.js'
 export { normalizeServiceKey, REDACTED, redactSecret } from './secret.js'
 export { createSha256, type IncrementalHash, Sha256, sha256Hex } from './sha256.js'
+export {
+  type CountryTradeRow,
+  type CountTotals,
+  countryTradeRowSchema,
+  type ItemTradeRow,
+  type ItemTradeTotals,
+  itemTradeRowSchema,
+  itemtradeEndpoint,
+  nationtradeEndpoint,
+  newtradeEndpoint,
+  type TotalsTradeRow,
+  totalsTradeRowSchema,
+} from './siblings.js'

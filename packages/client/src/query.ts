@@ -92,25 +92,35 @@ const monthField = (field: 'from' | 'to') =>
       message: `${field} must be a month written YYYY-MM or YYYYMM (e.g. "2025-01"); months are 01–12.`,
     })
 
+const countryField = z
+  .string({ error: 'country must be a string such as "US".' })
+  .regex(/^[A-Z][A-Z0-9]$/, {
+    message:
+      'country must be an upper-case 2-letter KCS country code such as "US" (lower case is rejected upstream).',
+  })
+  .optional()
+
+const hsField = z
+  .string({ error: 'hs must be a string of digits such as "0202" (leading zeros matter).' })
+  .regex(/^(\d{2}|\d{4}|\d{6}|\d{10})$/, {
+    message: 'hs must be an HS prefix of 2, 4, 6 or 10 digits (e.g. "85", "0202").',
+  })
+  .optional()
+
 const baseSchema = z.strictObject({
   from: monthField('from'),
   to: monthField('to'),
-  country: z
-    .string({ error: 'country must be a string such as "US".' })
-    .regex(/^[A-Z][A-Z0-9]$/, {
-      message:
-        'country must be an upper-case 2-letter KCS country code such as "US" (lower case is rejected upstream).',
-    })
-    .optional(),
-  hs: z
-    .string({ error: 'hs must be a string of digits such as "0202" (leading zeros matter).' })
-    .regex(/^(\d{2}|\d{4}|\d{6}|\d{10})$/, {
-      message: 'hs must be an HS prefix of 2, 4, 6 or 10 digits (e.g. "85", "0202").',
-    })
-    .optional(),
+  country: countryField,
+  hs: hsField,
 })
 
-function checkRange(value: z.infer<typeof baseSchema>, ctx: z.RefinementCtx, maxMonths: number | null): void {
+function checkRange(
+  value: z.infer<typeof baseSchema>,
+  ctx: z.RefinementCtx,
+  maxMonths: number | null,
+  rangeMethod = 'tradeByItemCountryRange',
+  requireFilter = true,
+): void {
   const a = monthIndex(value.from)
   const b = monthIndex(value.to)
   if (a === undefined || b === undefined) return // already reported by the field's own check
@@ -125,10 +135,10 @@ function checkRange(value: z.infer<typeof baseSchema>, ctx: z.RefinementCtx, max
     ctx.addIssue({
       code: 'custom',
       path: ['to'],
-      message: `the window ${value.from}..${value.to} spans ${span} months; the API allows at most ${maxMonths}. Use tradeByItemCountryRange() or splitIntoWindows().`,
+      message: `the window ${value.from}..${value.to} spans ${span} months; the API allows at most ${maxMonths}. Use ${rangeMethod}() or splitIntoWindows().`,
     })
   }
-  if (value.country === undefined && value.hs === undefined) {
+  if (requireFilter && value.country === undefined && value.hs === undefined) {
     ctx.addIssue({
       code: 'custom',
       path: ['country'],
@@ -156,15 +166,19 @@ const FIELD_HINTS: Record<string, string> = {
   query: 'Pass an object { from, to, country?, hs? }.',
 }
 
-function toValidationErrors(error: z.ZodError): KcsValidationError[] {
+function toValidationErrors(
+  error: z.ZodError,
+  fields = 'from, to, country and hs',
+  shape = '{ from, to, country?, hs? }',
+): KcsValidationError[] {
   return error.issues.map((issue) => {
     let field: KcsValidationField = typeof issue.path[0] === 'string' ? issue.path[0] : 'query'
     let message = issue.message
     if (issue.code === 'unrecognized_keys') {
       field = issue.keys[0] ?? 'query'
-      message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; a query has from, to, country and hs.`
+      message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; a query has ${fields}.`
     } else if (field === 'query' && issue.code === 'invalid_type') {
-      message = 'the query must be an object { from, to, country?, hs? }.'
+      message = `the query must be an object ${shape}.`
     }
     const hint =
       issue.code === 'unrecognized_keys'
@@ -246,3 +260,81 @@ export function splitIntoWindows(from: string, to: string): TradeWindow[] {
   }
   return windows
 }
+
+// ---------------------------------------------------------------------------------------------
+// The sibling APIs' queries: the same months and codes, each with only the filters its API takes.
+
+/** A query of `Itemtrade` (item totals over all partners): months and an optional HS prefix. */
+export interface ItemTradeQuery {
+  /** First month, `'YYYY-MM'` or `'YYYYMM'`. */
+  from: string
+  /** Last month (inclusive), `'YYYY-MM'` or `'YYYYMM'`. */
+  to: string
+  /** HS code prefix of 2, 4, 6 or 10 digits; rows always come at 10 digits. Omitted: every code. */
+  hs?: string
+}
+
+/** A query of `nationtrade` (country totals over all items): months and an optional country. */
+export interface CountryTradeQuery {
+  /** First month, `'YYYY-MM'` or `'YYYYMM'`. */
+  from: string
+  /** Last month (inclusive), `'YYYY-MM'` or `'YYYYMM'`. */
+  to: string
+  /** Upper-case 2-character KCS country code (`Z1`, the IMF, has a digit). Omitted: every country. */
+  country?: string
+}
+
+/** A query of `Newtrade` (Korea's overall totals): months only. */
+export interface TotalsTradeQuery {
+  /** First month, `'YYYY-MM'` or `'YYYYMM'`. */
+  from: string
+  /** Last month (inclusive), `'YYYY-MM'` or `'YYYYMM'`. */
+  to: string
+}
+
+type Filter = 'country' | 'hs'
+
+/**
+ * Builds the validator of a sibling API's query from the filters it accepts (data, like the endpoint
+ * definitions): unknown fields — a `country` sent to Itemtrade — are refused before any request.
+ */
+export function createSiblingQueryParser<TQuery extends { from: string; to: string }>(
+  filters: readonly Filter[],
+  rangeMethod: string,
+): (input: unknown, options?: ParseTradeQueryOptions) => TQuery {
+  const shape: Record<string, z.ZodType> = { from: monthField('from'), to: monthField('to') }
+  if (filters.includes('country')) shape.country = countryField
+  if (filters.includes('hs')) shape.hs = hsField
+  const object = z.strictObject(shape)
+  const check = (maxMonths: number | null) =>
+    object.superRefine((v, ctx) =>
+      checkRange(v as z.infer<typeof baseSchema>, ctx, maxMonths, rangeMethod, false),
+    )
+  const single = check(MAX_WINDOW_MONTHS)
+  const range = check(null)
+  const names = ['from', 'to', ...filters]
+  const fieldList = `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`
+  const shapeText = `{ from, to${filters.map((f) => `, ${f}?`).join('')} }`
+  return (input, options = {}) => {
+    const opts = optionsObject(options, 'options', 'Pass { range: true } or leave the options out.')
+    const result = (opts.range ? range : single).safeParse(input)
+    if (!result.success) throw toValidationErrors(result.error, fieldList, shapeText)[0]!
+    const v = result.data as Record<string, string | undefined>
+    const query: Record<string, string> = {
+      from: formatMonth(monthIndex(v.from)!),
+      to: formatMonth(monthIndex(v.to)!),
+    }
+    for (const f of filters) if (v[f] !== undefined) query[f] = v[f]
+    return query as unknown as TQuery
+  }
+}
+
+/** Validates an `Itemtrade` query (`{ from, to, hs? }`); throws `KcsValidationError` naming the field. */
+export const parseItemTradeQuery = createSiblingQueryParser<ItemTradeQuery>(['hs'], 'tradeByItemRange')
+/** Validates a `nationtrade` query (`{ from, to, country? }`); throws `KcsValidationError` naming the field. */
+export const parseCountryTradeQuery = createSiblingQueryParser<CountryTradeQuery>(
+  ['country'],
+  'tradeByCountryRange',
+)
+/** Validates a `Newtrade` query (`{ from, to }`); throws `KcsValidationError` naming the field. */
+export const parseTotalsTradeQuery = createSiblingQueryParser<TotalsTradeQuery>([], 'tradeTotalsRange')

@@ -2,18 +2,22 @@
 import { parseArgs } from 'node:util'
 import { createEmulator, type Emulator, type EmulatorOptions } from './emulator.js'
 import { parseFaultSpec } from './faults.js'
+import { DATASETS, type DatasetName } from './siblings.js'
 
 /** The `kcs-emulator --help` text: every flag with its default. */
 export const CLI_USAGE = `Usage: kcs-emulator [options]
 
-Serves GET /1220000/nitemtrade/getNitemtradeList like the KCS trade statistics API.
+Serves GET /1220000/nitemtrade/getNitemtradeList like the KCS trade statistics API, and its
+siblings Itemtrade/getItemtradeList, nationtrade/getNationtradeList and Newtrade/getNewtradeList.
 
 Options:
   --port N              port to listen on (default 8787; 0 = any free port)
   --host H              interface to bind (default 127.0.0.1)
   --seed N              data and fault seed (default 1)
   --keys K1,K2          registered service keys (default test-key); repeatable
-  --daily-quota N       calls per key per day in Korea (default 10000)
+  --approve K=D1,D2     datasets key K is approved for (nitemtrade, itemtrade, nationtrade,
+                        newtrade); default all four; repeatable
+  --daily-quota N       calls per key and dataset per day in Korea (default 10000)
   --rate-per-second N   requests per key per second before error 23 (default 30)
   --today YYYY-MM-DD    the data calendar's today (default: today in Korea)
   --revision N          data revision (default 1)
@@ -58,6 +62,7 @@ export function parseEmulatorArgs(argv: readonly string[]): EmulatorOptions | 'h
     seed: int(v.seed ?? '1', '--seed', -2147483648, 2147483647),
     keys,
   }
+  if (v.approve !== undefined) options.approvals = parseApprovals(v.approve, keys)
   if (v['daily-quota'] !== undefined) options.dailyQuota = int(v['daily-quota'], '--daily-quota', 0)
   if (v['rate-per-second'] !== undefined)
     options.ratePerSecond = int(v['rate-per-second'], '--rate-per-second', 1)
@@ -100,6 +105,31 @@ export function parseEmulatorArgs(argv: readonly string[]): EmulatorOptions | 'h
   return options
 }
 
+/** `--approve K=nitemtrade,newtrade` (repeatable) → `{ K: ['nitemtrade', 'newtrade'] }`. */
+function parseApprovals(values: readonly string[], keys: readonly string[]): Record<string, DatasetName[]> {
+  const out: Record<string, DatasetName[]> = {}
+  for (const value of values) {
+    const eq = value.lastIndexOf('=')
+    const key = eq < 0 ? '' : value.slice(0, eq)
+    const datasets =
+      eq < 0
+        ? []
+        : value
+            .slice(eq + 1)
+            .split(',')
+            .filter((d) => d !== '')
+    if (key === '' || datasets.length === 0)
+      throw new CliUsageError(`--approve must be KEY=DATASET[,DATASET…], got '${value}'`)
+    if (!keys.includes(key)) throw new CliUsageError(`--approve: '${key}' is not one of --keys`)
+    for (const d of datasets) {
+      if (!(DATASETS as readonly string[]).includes(d))
+        throw new CliUsageError(`--approve: unknown dataset '${d}' (use ${DATASETS.join(', ')})`)
+    }
+    out[key] = [...(out[key] ?? []), ...(datasets as DatasetName[])]
+  }
+  return out
+}
+
 function parse(argv: readonly string[]) {
   return parseArgs({
     args: [...argv],
@@ -110,6 +140,7 @@ function parse(argv: readonly string[]) {
       host: { type: 'string' },
       seed: { type: 'string' },
       keys: { type: 'string', multiple: true },
+      approve: { type: 'string', multiple: true },
       'daily-quota': { type: 'string' },
       'rate-per-second': { type: 'string' },
       today: { type: 'string' },

@@ -76,6 +76,29 @@ describe('kcs-emulator arguments', () => {
   })
 })
 
+describe('kcs-emulator --approve', () => {
+  it('maps key=datasets to approvals (repeatable), checked against --keys and the dataset names', () => {
+    expect(
+      parseEmulatorArgs([
+        '--keys',
+        'a,b=c',
+        '--approve',
+        'a=nitemtrade,newtrade',
+        '--approve',
+        'b=c=nationtrade',
+      ]),
+    ).toMatchObject({
+      keys: ['a', 'b=c'],
+      approvals: { a: ['nitemtrade', 'newtrade'], 'b=c': ['nationtrade'] },
+    })
+    expect(() => parseEmulatorArgs(['--keys', 'a', '--approve', 'z=newtrade'])).toThrow(/not one of --keys/)
+    expect(() => parseEmulatorArgs(['--keys', 'a', '--approve', 'a=tradebycountry'])).toThrow(
+      /unknown dataset/,
+    )
+    expect(() => parseEmulatorArgs(['--keys', 'a', '--approve', 'a'])).toThrow(/KEY=DATASET/)
+  })
+})
+
 describe('runEmulatorCli', () => {
   it('prints its URL, serves, and stops cleanly on abort', async () => {
     const out: string[] = []

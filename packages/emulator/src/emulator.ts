@@ -27,6 +27,8 @@ import {
   toTradeTotals,
 } from './data.js'
 import { FaultController, type FaultRates, type FaultSpec } from './faults.js'
+import { matchKey, normalizeKey, quotaKeyOf, rawServiceKey, resolveApprovals } from './keys.js'
+import { type DatasetName, datasetAt, OPERATION_PATHS, Siblings, type SiblingTruth } from './siblings.js'
 import { EmulatorStats, NO_KEY, UNREGISTERED_KEY } from './stats.js'
 import { loadTables } from './tables.js'
 import {
@@ -37,6 +39,7 @@ import {
   gatewayXmlContentType,
   html5xx,
   JSON_CONTENT_TYPE,
+  PROVIDER_MESSAGES,
   type ProviderErrorBody,
   providerErrorXml,
   SERVICE_KEY_IS_NULL,
@@ -47,19 +50,9 @@ import {
 /** Bytes queued on a response before waiting for it to drain. */
 const WRITE_AHEAD_BYTES = 2 * 1024 * 1024
 
-/** The one operation the emulator serves. */
-export const OPERATION_PATH = '/1220000/nitemtrade/getNitemtradeList'
-
-/** The provider's validation messages (resultCode 99), exactly as the live service sends them. */
-export const PROVIDER_MESSAGES = {
-  periodTooLong: '시작과 종료의 조회기간은 1년이내 기간만 가능합니다.',
-  endBeforeStart: '종료년월이 시작년월보다 크거나 같아야 합니다.',
-  badPeriodFormat: '시작년월 형식이 맞지 않습니다.',
-  missingParameter: '필수 요청변수가 누락되었습니다.',
-  unknownCountry: '존재하지 않는 국가코드입니다.',
-  badHsLength: '품목코드는 2,4,6,10 자리로 입력해야 합니다.',
-  filterRequired: '품목코드 혹은 국가코드 중 1개 이상은 입력하셔야 합니다.',
-} as const
+/** The nitemtrade operation (the siblings' paths are in `OPERATION_PATHS`). */
+export const OPERATION_PATH = OPERATION_PATHS.nitemtrade
+export { PROVIDER_MESSAGES }
 
 /** Settings of `createEmulator`; only `keys` is required. Invalid values throw at start-up. */
 export interface EmulatorOptions {
@@ -71,7 +64,13 @@ export interface EmulatorOptions {
   seed?: number
   /** Registered service keys (raw form; a percent-encoded key is decoded once). */
   keys: readonly string[]
-  /** Calls per key per day in Korea (default 10,000). */
+  /**
+   * Datasets each key is approved for (`nitemtrade`, `itemtrade`, `nationtrade`, `newtrade`); a key
+   * not listed is approved for all four. A key calling a dataset it is not approved for gets 403/30,
+   * exactly like an unknown key.
+   */
+  approvals?: Record<string, readonly DatasetName[]>
+  /** Calls per key per dataset per day in Korea (default 10,000; each dataset has its own quota). */
   dailyQuota?: number
   /** Requests per key per clock second before gateway code 23 (default 30). */
   ratePerSecond?: number
@@ -180,7 +179,7 @@ export interface TruthChangeFilter {
 }
 
 /** The emulator's ground truth: the exact data it serves, for checking what a client stored. */
-export interface Truth {
+export interface Truth extends SiblingTruth {
   /** Exactly the data rows the API serves for this query at the current revision and today. */
   rows(query: TruthQuery): TradeRow[]
   /** The totals row the API serves, or null when the answer is `<items/>`. */
@@ -231,8 +230,8 @@ export interface Emulator {
   setRatePerSecond(rate: number): void
   /** Replaces the clock (epoch ms) used for quota days, per-second windows and, unless today is fixed, the data calendar. */
   setClock(now: () => number): void
-  /** Quota state of a key on the clock's current day in Korea. */
-  quota(key: string): QuotaState
+  /** Quota state of a key for a dataset (default nitemtrade) on the clock's current day in Korea. */
+  quota(key: string, dataset?: DatasetName): QuotaState
   /** Refuses connections for `ms` (closes and reopens the listener). */
   pause(ms: number): Promise<void>
   /** Stops listening and destroys open connections; resolves once closed. Calling it again does nothing. */
@@ -286,6 +285,8 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   dataset.warm([2025, newest, newest - 1])
 
   const keys = new Set(options.keys.map(normalizeKey))
+  const approvals = resolveApprovals(options.approvals, keys)
+  const siblings = new Siblings(dataset, () => revision, currentToday)
   const faults = new FaultController(settings.seed, options.faults ?? {}, options.faultsByKey ?? {})
   const stats = new EmulatorStats()
   const quotaUsed = new Map<string, { day: number; used: number }>()
@@ -351,6 +352,9 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       const a = answerFor(toDataQuery(q))
       return { kind: a.kind, rows: tradeRows(a.rows), total: a.totals ? toTradeTotals(a.totals) : null }
     },
+    itemTrade: (q) => siblings.truth('itemtrade', q),
+    countryTrade: (q) => siblings.truth('nationtrade', q),
+    tradeTotals: (q) => siblings.truth('newtrade', q),
     changes: (fromRevision, toRevision, filter = {}) => {
       assertRevision(fromRevision)
       assertRevision(toRevision)
@@ -505,7 +509,8 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
         chunks: ['Method Not Allowed'],
       })
     }
-    if (path !== OPERATION_PATH) return finish('gateway-12', gatewayPlan('12', 400, settings.gatewayLayout))
+    const datasetName = datasetAt(path)
+    if (datasetName === undefined) return finish('gateway-12', gatewayPlan('12', 400, settings.gatewayLayout))
 
     let delivery: Delivery = {}
     const fault = faults.pick(key ?? rawKey)
@@ -554,7 +559,8 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
         delivery,
       )
     }
-    if (key === undefined)
+    // A key not approved for this dataset is refused exactly like an unknown one (measured: 403/30).
+    if (key === undefined || !(approvals.get(key)?.has(datasetName) ?? true))
       return finish(outcomeOf('gateway-30'), gateway('30', 403, settings.gatewayLayout), delivery)
 
     const second = Math.floor(at / 1000)
@@ -572,10 +578,12 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       )
     }
     const day = kstDay(at)
-    let used = quotaUsed.get(key)
+    // Each dataset has its own daily quota (SIBLINGS.md: 10,000 calls a day per API).
+    const quotaKey = quotaKeyOf(key, datasetName)
+    let used = quotaUsed.get(quotaKey)
     if (!used || used.day !== day) {
       used = { day, used: 0 }
-      quotaUsed.set(key, used)
+      quotaUsed.set(quotaKey, used)
     }
     if (used.used >= dailyQuota) {
       return finish(
@@ -601,7 +609,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       )
     }
 
-    const v = validate(params)
+    const v = datasetName === 'nitemtrade' ? validate(params) : siblings.validate(datasetName, params)
     if (!v.ok) {
       return finish(
         outcomeOf('provider-99'),
@@ -612,6 +620,11 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
         },
         delivery,
       )
+    }
+    if ('dataset' in v.query) {
+      const { outcome, rows, chunks } = siblings.serve(v.query)
+      const headers = { 'Content-Type': XML_CONTENT_TYPE, ...rateHeaders }
+      return finish(outcomeOf(outcome), { status: 200, headers, chunks, rows }, delivery)
     }
     const answer = answerFor(v.query)
     const outcome = answer.kind === 'rows' ? 'ok' : answer.kind === 'totals-only' ? 'totals-only' : 'empty'
@@ -773,10 +786,10 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       if (typeof fn !== 'function') throw new Error('setClock needs a function returning epoch ms')
       now = fn
     },
-    quota(key) {
+    quota(key, datasetName = 'nitemtrade') {
       const k = matchKey(key, keys)
       const at = now()
-      const entry = k === undefined ? undefined : quotaUsed.get(k)
+      const entry = k === undefined ? undefined : quotaUsed.get(quotaKeyOf(k, datasetName))
       const usedToday = entry && entry.day === kstDay(at) ? entry.used : 0
       return {
         limit: dailyQuota,
@@ -938,41 +951,6 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     keepAliveTimeoutMs,
     answerCacheSize,
     chunkBytes,
-  }
-}
-
-/** The serviceKey exactly as it stands on the wire (not yet percent-decoded). */
-function rawServiceKey(search: string): string | undefined {
-  for (const part of search.split('&')) {
-    const eq = part.indexOf('=')
-    const name = eq < 0 ? part : part.slice(0, eq)
-    if (name === 'serviceKey') return eq < 0 ? '' : part.slice(eq + 1)
-  }
-  return undefined
-}
-
-const LOOKS_ENCODED = /%[0-9A-Fa-f]{2}/
-
-function normalizeKey(key: string): string {
-  return LOOKS_ENCODED.test(key) ? (safeDecode(key) ?? key) : key
-}
-
-/**
- * A key is accepted raw or percent-encoded exactly once; a key encoded twice decodes to its
- * once-encoded form, which is not registered (403/30), as on the portal.
- */
-function matchKey(wire: string, keys: ReadonlySet<string>): string | undefined {
-  if (keys.has(wire)) return wire
-  const decoded = safeDecode(wire)
-  if (decoded !== undefined && keys.has(decoded)) return decoded
-  return undefined
-}
-
-function safeDecode(text: string): string | undefined {
-  try {
-    return decodeURIComponent(text)
-  } catch {
-    return undefined
   }
 }
 

@@ -36,6 +36,22 @@ export {
   type FaultSpec,
   parseFaultSpec,
 } from './faults.js'
+export {
+  type CountryTradeRow,
+  type CountTotals,
+  DATASETS,
+  type DatasetName,
+  declarations,
+  EXPORT_USD_PER_DECLARATION,
+  IMPORT_USD_PER_DECLARATION,
+  type ItemTradeRow,
+  type ItemTradeTotals,
+  OPERATION_PATHS,
+  type SiblingAnswer,
+  type SiblingTruth,
+  type SiblingTruthQuery,
+  type TotalsTradeRow,
+} from './siblings.js'
 export { EmulatorStats, NO_KEY, type StatsSnapshot, UNREGISTERED_KEY } from './stats.js'
 export {
   GATEWAY_CODES,

@@ -11,6 +11,7 @@ import { createEmulator } from './index.js'
 const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8')
 
 function exampleUnder(heading: string): string {
+  // The first ts block after the heading.
   const at = readme.indexOf(`## ${heading}`)
   if (at < 0) throw new Error(`README has no "## ${heading}" section`)
   const block = /```ts\n([\s\S]*?)```/.exec(readme.slice(at))
@@ -29,6 +30,19 @@ describe('README', () => {
       .filter((line) => !line.startsWith('import '))
       .join('\n')
     expect(code).toContain('createEmulator(')
+    await new AsyncFunction('createEmulator', 'createKcsClient', 'expect', code)(
+      createEmulator,
+      createKcsClient,
+      expect,
+    )
+  })
+
+  it('"The sibling APIs" runs as written', async () => {
+    const code = exampleUnder('The sibling APIs')
+      .split('\n')
+      .filter((line) => !line.startsWith('import '))
+      .join('\n')
+    expect(code).toContain('tradeByItem(')
     await new AsyncFunction('createEmulator', 'createKcsClient', 'expect', code)(
       createEmulator,
       createKcsClient,

@@ -7,6 +7,17 @@ export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone=
 export const SUCCESS_MESSAGE = '정상서비스.'
 export const XML_CONTENT_TYPE = 'application/xml'
 
+/** The provider's validation messages (resultCode 99), exactly as the live service sends them. */
+export const PROVIDER_MESSAGES = {
+  periodTooLong: '시작과 종료의 조회기간은 1년이내 기간만 가능합니다.',
+  endBeforeStart: '종료년월이 시작년월보다 크거나 같아야 합니다.',
+  badPeriodFormat: '시작년월 형식이 맞지 않습니다.',
+  missingParameter: '필수 요청변수가 누락되었습니다.',
+  unknownCountry: '존재하지 않는 국가코드입니다.',
+  badHsLength: '품목코드는 2,4,6,10 자리로 입력해야 합니다.',
+  filterRequired: '품목코드 혹은 국가코드 중 1개 이상은 입력하셔야 합니다.',
+} as const
+
 const HEADER_OK = `<response><header><resultCode>00</resultCode><resultMsg>${SUCCESS_MESSAGE}</resultMsg></header>`
 const ITEMS_OPEN = `${XML_DECLARATION}${HEADER_OK}<body><items>`
 const ITEMS_CLOSE = '</items></body></response>'
