@@ -191,6 +191,68 @@ describe('a PGlite directory has one owner at a time', () => {
     expect(await countries(dir)).toEqual({ [winnerCountry]: 5 })
   }, 120_000)
 
+  it('four processes taking over a stale lock, 40 rounds: exactly one owner each round', async () => {
+    const dir = join(root, 'race-lock-only')
+    const { mkdirSync } = await import('node:fs')
+    mkdirSync(dir)
+    const RACER = fileURLToPath(new URL('./test-utils/lock-racer.ts', import.meta.url))
+    const racers = Array.from({ length: 4 }, () => {
+      const proc = spawn(
+        process.execPath,
+        ['--conditions=@kcs-trade/source', '--import', 'tsx', RACER, dir],
+        {
+          cwd: PACKAGE_DIR,
+          stdio: ['pipe', 'pipe', 'inherit'],
+        },
+      )
+      children.push(proc)
+      const racer = { proc, lines: [] as string[], waiters: [] as Array<() => void> }
+      let buffer = ''
+      proc.stdout.on('data', (d) => {
+        buffer += d
+        const parts = buffer.split('\n')
+        buffer = parts.pop() ?? ''
+        racer.lines.push(...parts)
+        for (const w of racer.waiters.splice(0)) w()
+      })
+      return racer
+    })
+    type Racer = (typeof racers)[number]
+    /** The next line of a racer's output (event-driven: no polling, no sleeps). */
+    const next = (r: Racer): Promise<string> =>
+      new Promise((resolve) => {
+        const take = () => (r.lines.length > 0 ? resolve(r.lines.shift() as string) : r.waiters.push(take))
+        take()
+      })
+    for (const r of racers) expect(await next(r)).toBe('armed')
+    const host = (await import('node:os')).hostname()
+    for (let round = 0; round < 40; round++) {
+      // A dead owner's lock, a fresh identity each round.
+      const stale = {
+        pid: await deadPid(),
+        host,
+        command: 'gone',
+        since: '',
+        nonce: round.toString(16).padStart(24, '0'),
+      }
+      writeFileSync(join(dir, PGLITE_LOCK_FILE), JSON.stringify(stale))
+      for (const r of racers) r.proc.stdin.write('go\n')
+      const results = await Promise.all(racers.map(next))
+      const winners = racers.filter((_, i) => results[i] === 'won')
+      expect(winners, `round ${round}: ${results.join(', ')}`).toHaveLength(1)
+      const winner = winners[0] as Racer
+      for (const result of results) if (result !== 'won') expect(result).toBe(`lost ${winner.proc.pid}`)
+      expect(JSON.parse(readFileSync(join(dir, PGLITE_LOCK_FILE), 'utf8')).pid).toBe(winner.proc.pid)
+      winner.proc.stdin.write('release\n')
+      expect(await next(winner)).toBe('released')
+      expect(existsSync(join(dir, PGLITE_LOCK_FILE))).toBe(false)
+    }
+    for (const r of racers) r.proc.stdin.end()
+    // No guard or temporary file is left behind.
+    const { readdirSync } = await import('node:fs')
+    expect(readdirSync(dir)).toEqual([])
+  }, 120_000)
+
   it('tells a live owner from a dead or reused pid, and treats a foreign file as stale', async () => {
     const dir = freshDir()
     const file = join(dir, PGLITE_LOCK_FILE)

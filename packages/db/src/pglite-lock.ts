@@ -63,7 +63,7 @@ export function acquirePgliteLock(directory: string): PgliteLock {
       if (existing === undefined) continue // released between our link and our read
       if (existing.record && ownerAlive(existing.record, file))
         throw new DatabaseLockedError(directory, ownerView(existing.record), file)
-      if (!removeStale(file, existing, 0)) pause(10 + attempt * 5)
+      if (!removeStale(file, existing, 0)) pause(Math.min(50, 10 + attempt * 5)) // its guard holder finishes in microseconds
     }
   } finally {
     unlinkQuietly(tmp)
