@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -531,4 +532,29 @@ describe('serve without Redis: the mirror views over a PGlite database (what a d
     expect(`${done.stderr}${done.logs}`).not.toContain('s3cret-pass')
     expect(`${done.stderr}${done.logs}`).not.toMatch(/ECONNREFUSED|reconnect/i)
   })
+})
+
+describe("demo's next step", () => {
+  it('names the DATABASE_URL that shows the demo mirror, as one shell word', async () => {
+    const dir = join(tmp, "demo it's mine")
+    const demo = await inProcess(
+      ['demo', '--dir', dir, '--country', 'AD', '--from', '2025-01', '--to', '2025-01'],
+      {},
+    )
+    expect(demo.code, demo.stderr).toBe(0)
+    const next = /Next: (DATABASE_URL=.+?) kcs-trade status,/.exec(demo.stdout)?.[1]
+    expect(next, demo.stdout).toBeDefined()
+    // What a shell makes of the assignment as printed.
+    const url = execFileSync('sh', ['-c', `${next} printenv DATABASE_URL`], { encoding: 'utf8' }).replace(
+      /\n$/,
+      '',
+    )
+    expect(url).toBe(dir)
+    const status = await inProcess(['status', '--json'], {
+      DATABASE_URL: url,
+      REDIS_URL: 'redis://127.0.0.1:1',
+    })
+    expect(status.code, status.stderr).toBe(0)
+    expect(JSON.parse(status.stdout).coverage).toContainEqual(expect.objectContaining({ country: 'AD' }))
+  }, 120_000)
 })

@@ -354,6 +354,11 @@ async function syncCommand(ctx: CliContext, argv: string[]): Promise<number> {
 
 /* --------------------------------------------------------------------- demo ---------------------------------------------------------------- */
 
+/** A path as one POSIX shell word, to paste into a terminal. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`
+}
+
 export const DEMO_COUNTRIES = ['US', 'CN', 'JP', 'VN', 'DE', 'AU']
 
 async function demoCommand(ctx: CliContext, argv: string[]): Promise<number> {
@@ -496,7 +501,8 @@ async function demoCommand(ctx: CliContext, argv: string[]): Promise<number> {
         )
         write(
           ctx.stdout,
-          `\nThe mirror is in ${dir} (PGlite). Next: kcs-trade status, kcs-trade plan --help, apps/worker/README.md`,
+          // The other commands read DATABASE_URL (default ./.kcs-trade/db), not the demo's directory.
+          `\nThe mirror is in ${dir} (PGlite). Next: DATABASE_URL=${shellWord(dir)} kcs-trade status, kcs-trade plan --help, apps/worker/README.md`,
         )
       }
       return summary.failed > 0 ? 1 : 0

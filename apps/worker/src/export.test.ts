@@ -301,6 +301,15 @@ describe.each(backends)('export from a mirror synced from the emulator ($name)',
     await db?.close()
     await drop?.()
   })
+  /** `kcs-trade` in this process on the mirror: a PGlite directory has one owner, so the test's connection steps aside. */
+  async function cliOnMirror(args: string[], ctx: Omit<Parameters<typeof main>[1], 'env'>): Promise<number> {
+    if (name === 'pglite') await db.close()
+    try {
+      return await main(args, { ...ctx, env: { DATABASE_URL: url } })
+    } finally {
+      if (name === 'pglite') db = await openDatabase(url)
+    }
+  }
 
   it.skipIf(skip)(
     'Parquet: DuckDB reads strings as VARCHAR, measures as BIGINT, values equal the mirror',
@@ -412,7 +421,7 @@ describe.each(backends)('export from a mirror synced from the emulator ($name)',
 
   it.skipIf(skip)('stdout, the summary, and nothing mirrored for a country', async () => {
     const { ctx, out } = io()
-    const code = await main(
+    const code = await cliOnMirror(
       [
         'export',
         '--out',
@@ -426,7 +435,7 @@ describe.each(backends)('export from a mirror synced from the emulator ($name)',
         '--to',
         '2025-02',
       ],
-      { ...ctx, env: { DATABASE_URL: url } },
+      ctx,
     )
     expect(code, out.stderr).toBe(0)
     const lines = out.stdout.trimEnd().split('\n')
@@ -436,9 +445,7 @@ describe.each(backends)('export from a mirror synced from the emulator ($name)',
 
     const json = io()
     const file = join(dir, 'summary.parquet')
-    expect(await main(['export', '--out', file, '--json'], { ...json.ctx, env: { DATABASE_URL: url } })).toBe(
-      0,
-    )
+    expect(await cliOnMirror(['export', '--out', file, '--json'], json.ctx)).toBe(0)
     expect(JSON.parse(json.out.stdout)).toMatchObject({
       out: file,
       format: 'parquet',
@@ -449,12 +456,7 @@ describe.each(backends)('export from a mirror synced from the emulator ($name)',
     const none = io()
     const missing = join(dir, 'none.csv')
     const notMirrored = countries.all().find((c) => !codes.includes(c.code))?.code as string
-    expect(
-      await main(['export', '--out', missing, '--country', notMirrored], {
-        ...none.ctx,
-        env: { DATABASE_URL: url },
-      }),
-    ).toBe(2)
+    expect(await cliOnMirror(['export', '--out', missing, '--country', notMirrored], none.ctx)).toBe(2)
     expect(none.out.stderr).toMatch(new RegExp(`nothing mirrored for country ${notMirrored}`))
     expect(none.out.stderr).toMatch(/hint: mirrored countries: /)
     expect(readdirSync(dir)).not.toContain('none.csv')
@@ -485,9 +487,7 @@ describe.each(backends)('export from a mirror synced from the emulator ($name)',
     expect([...seen]).toEqual([expect.stringMatching(/^\.partial\.parquet\.\d+-[0-9a-f]{8}\.part$/)])
     // the command: exit 130, said on stderr
     const cli = io(stop.signal)
-    expect(
-      await main(['export', '--out', join(dir, 'cli.csv')], { ...cli.ctx, env: { DATABASE_URL: url } }),
-    ).toBe(130)
+    expect(await cliOnMirror(['export', '--out', join(dir, 'cli.csv')], cli.ctx)).toBe(130)
     expect(cli.out.stderr).toMatch(/export: interrupted, nothing written/)
     const left = readdirSync(dir)
     expect(left).not.toContain('stopped.parquet')
@@ -496,12 +496,7 @@ describe.each(backends)('export from a mirror synced from the emulator ($name)',
     expect(left.filter((f) => f.endsWith('.part'))).toEqual([])
     // the file system refuses the output (even root cannot create files in /sys): a UsageError naming --out
     const denied = io()
-    expect(
-      await main(['export', '--out', '/sys/kcs-export-test.csv'], {
-        ...denied.ctx,
-        env: { DATABASE_URL: url },
-      }),
-    ).toBe(2)
+    expect(await cliOnMirror(['export', '--out', '/sys/kcs-export-test.csv'], denied.ctx)).toBe(2)
     expect(denied.out.stderr).toMatch(/export: cannot write \/sys\/kcs-export-test\.csv: EACCES/)
     expect(denied.out.stderr).toMatch(/hint: check the permissions of \/sys/)
     expect(denied.out.stderr).not.toMatch(/\.part/)

@@ -408,8 +408,14 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
     })
   }
   const queue = redis ? (createQueue(redis, cfg.queuePrefix) as unknown as Queue) : undefined
+  // A database that cannot be opened leaves the mirror views empty, but a PGlite directory another process owns
+  // must stop serve: opening it anyway is what destroys an embedded mirror.
   const db = databaseExists(cfg.databaseUrl)
-    ? await openDatabase(cfg.databaseUrl).catch(() => undefined)
+    ? await openDatabase(cfg.databaseUrl).catch((error: unknown) => {
+        if ((error as { code?: unknown } | null)?.code !== 'DATABASE_LOCKED') return undefined
+        redis?.disconnect()
+        throw error
+      })
     : undefined
   const quota =
     redis && cfg.serviceKey

@@ -640,6 +640,7 @@ const ERROR_CLASSES: Record<string, (a: unknown[]) => KcsDbError> = {
   InvalidArgumentError: (a) => new pkg.InvalidArgumentError(a[0] as Any, a[1] as Any),
   InvalidDatabaseUrlError: (a) => new pkg.InvalidDatabaseUrlError(a[0] as Any, a[1] as Any),
   DatabaseConnectionError: (a) => new pkg.DatabaseConnectionError(a[0] as Any, a[1] as Any, a[2]),
+  DatabaseLockedError: (a) => new pkg.DatabaseLockedError(a[0] as Any, a[1] as Any, a[2] as Any),
   MigrationError: (a) => new pkg.MigrationError(a[0] as Any, a[1]),
   InvalidSliceError: (a) => new pkg.InvalidSliceError(a[0] as Any),
   InvalidQueryError: (a) => new pkg.InvalidQueryError(a[0] as Any),
@@ -671,7 +672,13 @@ for (const [name, make] of Object.entries(ERROR_CLASSES)) {
   )
 }
 
-const CONSTANTS = new Set(['DEFAULT_DATABASE_URL', 'migrationsFolder', 'schema', 'ROLLUP_DIGITS'])
+const CONSTANTS = new Set([
+  'DEFAULT_DATABASE_URL',
+  'PGLITE_LOCK_FILE',
+  'migrationsFolder',
+  'schema',
+  'ROLLUP_DIGITS',
+])
 /** Functions that write: the database is compared before and after each of their cases. Readers are compared once, at the end. */
 const WRITERS = new Set(['replaceSlice', 'recordSliceFailure', 'migrate', 'connect'])
 

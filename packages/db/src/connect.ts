@@ -8,12 +8,14 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import pg from 'pg'
 import {
   DatabaseConnectionError,
+  DatabaseLockedError,
   describeValue,
   InvalidArgumentError,
   InvalidDatabaseUrlError,
   messageOf,
 } from './errors.js'
 import { optionsObject, positiveInteger } from './guards.js'
+import { acquirePgliteLock, type PgliteLock } from './pglite-lock.js'
 import * as schema from './schema.js'
 
 /** The type of the Drizzle table definitions (`trade_rows`, `sync_ledger`, `revisions`) a KcsDatabase is typed with. */
@@ -75,6 +77,9 @@ const OTHER_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i
  * - `file://…` or any path → a PGlite data directory, created if missing;
  * - nothing → `DATABASE_URL` is NOT read here; the default is `./.kcs-trade/db`.
  * Throws `InvalidDatabaseUrlError` or `DatabaseConnectionError`; both carry the URL with its password redacted.
+ * A PGlite directory has one owner at a time (a lock file in it names the process): while another process has it
+ * open, `connect` throws `DatabaseLockedError` and touches nothing; the lock is released by `close()` or on exit,
+ * and the lock of a process that died is taken over.
  */
 export async function connect(
   url: string = DEFAULT_DATABASE_URL,
@@ -168,12 +173,26 @@ async function connectPostgres(url: string, safeUrl: string, options: ConnectOpt
 }
 
 async function connectPglite(dir: string | undefined, safeUrl: string): Promise<KcsDatabase> {
-  let client: PGlite
+  let lock: PgliteLock | undefined
   try {
     if (dir !== undefined) mkdirSync(dir, { recursive: true })
+  } catch (error) {
+    throw new DatabaseConnectionError(safeUrl, `cannot open PGlite: ${messageOf(error)}`)
+  }
+  if (dir !== undefined) {
+    try {
+      lock = acquirePgliteLock(dir)
+    } catch (error) {
+      if (error instanceof DatabaseLockedError) throw error
+      throw new DatabaseConnectionError(safeUrl, `cannot lock the PGlite directory: ${messageOf(error)}`)
+    }
+  }
+  let client: PGlite
+  try {
     client = new PGlite(dir)
     await client.waitReady
   } catch (error) {
+    lock?.release()
     throw new DatabaseConnectionError(safeUrl, `cannot open PGlite: ${messageOf(error)}`)
   }
   const db = drizzlePglite({ client, schema })
@@ -184,7 +203,11 @@ async function connectPglite(dir: string | undefined, safeUrl: string): Promise<
     close: async () => {
       if (closed) return
       closed = true
-      await client.close()
+      try {
+        await client.close()
+      } finally {
+        lock?.release()
+      }
     },
   }) as unknown as KcsDatabase
 }

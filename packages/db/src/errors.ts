@@ -1,7 +1,11 @@
+import { hostname } from 'node:os'
+
 /** What to do about each kind of error, when the thrower gives no more specific hint. */
 const DEFAULT_HINTS: Record<string, string> = {
   INVALID_DATABASE_URL: 'Use postgres://user@host:5432/db, memory:// or a directory path for PGlite.',
   DATABASE_UNREACHABLE: 'Check that the server runs and the URL (host, port, database, user) is right.',
+  DATABASE_LOCKED:
+    'Stop the process that has the PGlite directory open and retry, or use PostgreSQL (DATABASE_URL=postgres://…) when several processes must read and write at once: a PGlite directory has one process at a time.',
   MIGRATION_FAILED: 'Check the migrations folder and that the database user may create tables.',
   INVALID_SLICE:
     'A slice is { country?: "US", hs?: "0202", from: "2025-01", to: "2025-12" }: at least one of country and hs, 1–12 months.',
@@ -100,6 +104,84 @@ export class DatabaseConnectionError extends KcsDbError {
   constructor(url: string, reason: string, cause?: unknown) {
     super('DATABASE_UNREACHABLE', `Cannot connect to ${url}: ${reason}`, { cause })
     this.url = url
+  }
+}
+
+/** Who holds a PGlite directory, as its lock file records it. */
+export interface LockOwner {
+  pid: number
+  /** The owner's host name (a directory on a shared disk may be held from another machine). */
+  host: string
+  /** The owner's command line, secrets removed. */
+  command: string
+  /** When it took the directory (ISO 8601). */
+  since: string
+}
+
+/**
+ * The PGlite directory is open in another process (or in another connection of this one). PGlite is a
+ * single-process engine: a second opener would overwrite the first's files and leave the directory unusable,
+ * so nothing was read or written. The owner's pid, command and host come from the directory's lock file.
+ */
+export class DatabaseLockedError extends KcsDbError {
+  /** The PGlite directory. */
+  readonly directory: string
+  /** Its lock file, naming the owner. */
+  readonly lockFile: string
+  /** What the lock file says of the owner: pid, command, host, since (empty when it could not be read). */
+  readonly owner: Readonly<Partial<LockOwner>>
+  constructor(directory: string, ownerArgument: Partial<LockOwner> = {}, lockFile = '') {
+    const owner: Partial<LockOwner> = ownerArgument && typeof ownerArgument === 'object' ? ownerArgument : {}
+    const dir = printable(directory)
+    const pid = typeof owner.pid === 'number' ? owner.pid : undefined
+    const command = printable(owner.command)
+    const host = printable(owner.host)
+    const foreign = host !== '' && host !== hostnameOrEmpty()
+    const self = pid === process.pid && !foreign
+    const who =
+      pid === undefined
+        ? 'another process'
+        : self
+          ? `this process (pid ${pid})`
+          : `process ${pid}${command ? ` (${command})` : ''}${foreign ? ` on host ${host}` : ''}`
+    const since = owner.since ? ` since ${printable(owner.since)}` : ''
+    const hint = self
+      ? 'Use the connection this process already has, or close it before opening the directory again.'
+      : `Stop ${pid === undefined ? 'the process that has it open' : `process ${pid}`}${foreign ? ` on ${host}` : ''} and retry, or use PostgreSQL (DATABASE_URL=postgres://…) when several processes must read and write at once: a PGlite directory has one process at a time.${foreign && lockFile ? ` If that process is gone, delete ${printable(lockFile)}.` : ''}`
+    super(
+      'DATABASE_LOCKED',
+      `PGlite directory ${dir} is in use by ${who}${since}; nothing was read or written.`,
+      {
+        hint,
+      },
+    )
+    this.directory = typeof directory === 'string' ? directory : dir
+    this.lockFile = typeof lockFile === 'string' ? lockFile : ''
+    this.owner = {
+      ...(pid === undefined ? {} : { pid }),
+      ...(command ? { command } : {}),
+      ...(host ? { host } : {}),
+      ...(owner.since ? { since: printable(owner.since) } : {}),
+    }
+  }
+}
+
+/** Text for a message: control characters escaped (a lock file is input), at most 300 characters. */
+function printable(value: unknown): string {
+  if (value === undefined || value === null) return ''
+  const text = String(value)
+  const clipped = text.length > 300 ? `${text.slice(0, 300)}…` : text
+  return clipped.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  )
+}
+
+function hostnameOrEmpty(): string {
+  try {
+    return hostname()
+  } catch {
+    return ''
   }
 }
 

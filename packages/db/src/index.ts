@@ -17,12 +17,14 @@ export {
 } from './connect.js'
 export {
   DatabaseConnectionError,
+  DatabaseLockedError,
   DuplicateRowError,
   InvalidArgumentError,
   InvalidDatabaseUrlError,
   InvalidQueryError,
   InvalidSliceError,
   KcsDbError,
+  type LockOwner,
   MigrationError,
   MixedGranularityError,
   ReplaceSliceError,
@@ -32,6 +34,7 @@ export {
   UnsafeIntegerError,
 } from './errors.js'
 export { type MigrateOptions, type MigrateResult, migrate, migrationsFolder } from './migrate.js'
+export { PGLITE_LOCK_FILE } from './pglite-lock.js'
 export {
   type CoverageEntry,
   coverage,
