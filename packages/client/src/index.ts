@@ -75,6 +75,7 @@ export {
   parseItemTradeQuery,
   parseTotalsTradeQuery,
   parseTradeQuery,
+  type QueryFilter,
   splitIntoWindows,
   type TotalsTradeQuery,
   type TradeQuery,

@@ -292,14 +292,15 @@ export interface TotalsTradeQuery {
   to: string
 }
 
-type Filter = 'country' | 'hs'
+/** A filter a sibling API accepts besides its window: a partner country or an HS prefix. */
+export type QueryFilter = 'country' | 'hs'
 
 /**
  * Builds the validator of a sibling API's query from the filters it accepts (data, like the endpoint
  * definitions): unknown fields — a `country` sent to Itemtrade — are refused before any request.
  */
 export function createSiblingQueryParser<TQuery extends { from: string; to: string }>(
-  filters: readonly Filter[],
+  filters: readonly QueryFilter[],
   rangeMethod: string,
 ): (input: unknown, options?: ParseTradeQueryOptions) => TQuery {
   const shape: Record<string, z.ZodType> = { from: monthField('from'), to: monthField('to') }

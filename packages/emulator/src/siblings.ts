@@ -36,6 +36,7 @@ export function datasetAt(path: string): DatasetName | undefined {
  * CN exports 2016-01: $54 k), which the emulator does not model.
  */
 export const EXPORT_USD_PER_DECLARATION = 60_000
+/** US dollars per import declaration (plausible; see {@link EXPORT_USD_PER_DECLARATION}). */
 export const IMPORT_USD_PER_DECLARATION = 26_000
 
 /** Declarations of one direction of one cell: growing with its value, at least one when it traded. */
