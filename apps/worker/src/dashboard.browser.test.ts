@@ -99,10 +99,12 @@ describe.skipIf(!chromiumPresent || !available.redis || !available.postgres)('da
         serviceKey: KEY,
         clock,
       }
-      const picked = smallCountries(emu, 4)
-      countries = picked.slice(0, 2)
-      failing = picked[2]!
-      staleCountry = picked[3]!
+      // Two real partners (what the README's screenshots show), and two small ones for the failed and
+      // the stale slice.
+      const picked = smallCountries(emu, 2)
+      countries = ['VN', 'AU']
+      failing = picked[0]!
+      staleCountry = picked[1]!
       const year = (country: string, y: number) => ({ country, from: `${y}-01`, to: `${y}-12` })
       const first = countries.flatMap((c) => [year(c, 2024), year(c, 2025)])
       first.push(year(staleCountry, 2025))
