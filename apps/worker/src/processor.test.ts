@@ -106,6 +106,17 @@ describe('classifyError', () => {
       transient: true,
       splittable: false,
     })
+    // A body cut off mid-document is retried and, like a timeout or a 5xx, lets a year split; a malformed one fails.
+    expect(classifyError(named('KcsResponseFormatError', { retryable: true }))).toMatchObject({
+      kind: 'server_error',
+      transient: true,
+      splittable: true,
+      code: 'truncated',
+    })
+    expect(classifyError(named('KcsResponseFormatError', { retryable: false }))).toMatchObject({
+      transient: false,
+      splittable: false,
+    })
   })
   it('backoff grows exponentially with jitter and a cap', () => {
     expect(backoffDelay(1, 1000, 60_000, () => 0)).toBe(500)

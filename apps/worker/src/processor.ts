@@ -166,6 +166,11 @@ function classifyOne(error: unknown): ClassifiedError {
   ) {
     return { kind: 'server_error', transient: true, splittable: true, code: String(e.status ?? e.reasonCode) }
   }
+  // An answer that broke off mid-document (the client marks a truncated body retryable; a malformed one is not): the
+  // server or the connection gave up, as with a 5xx or a hang, so retry it and let a year that keeps failing split.
+  if (name === 'KcsResponseFormatError' && e.retryable === true) {
+    return { kind: 'server_error', transient: true, splittable: true, code: 'truncated' }
+  }
   if (name === 'KcsNetworkError')
     return { kind: 'network', transient: true, splittable: false, code: 'network' }
   if (name === 'KcsGatewayError') {
