@@ -31,6 +31,7 @@ import { matchKey, normalizeKey, quotaKeyOf, rawServiceKey, resolveApprovals } f
 import { type DatasetName, datasetAt, OPERATION_PATHS, Siblings, type SiblingTruth } from './siblings.js'
 import { EmulatorStats, NO_KEY, UNREGISTERED_KEY } from './stats.js'
 import { loadTables } from './tables.js'
+import { checkWindow, HS_PREFIX } from './window.js'
 import {
   BufferPool,
   type GatewayLayout,
@@ -300,7 +301,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     if (from === undefined || to === undefined) throw new Error('truth query: from/to must be YYYY-MM')
     if (to < from) throw new Error('truth query: to is before from')
     const hs = q.hs ?? ''
-    if (hs !== '' && !/^(\d{2}|\d{4}|\d{6}|\d{10})$/.test(hs)) {
+    if (hs !== '' && !HS_PREFIX.test(hs)) {
       throw new Error('truth query: hs must have 2, 4, 6 or 10 digits')
     }
     let country: number | undefined
@@ -393,19 +394,13 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   }
 
   function validate(params: URLSearchParams): Validated {
-    const strt = params.get('strtYymm') ?? ''
-    const end = params.get('endYymm') ?? ''
-    if (strt === '' || end === '') return { ok: false, message: PROVIDER_MESSAGES.missingParameter }
-    const from = /^\d{6}$/.test(strt) ? parseMonth(strt) : undefined
-    const to = /^\d{6}$/.test(end) ? parseMonth(end) : undefined
-    if (from === undefined || to === undefined)
-      return { ok: false, message: PROVIDER_MESSAGES.badPeriodFormat }
-    if (to < from) return { ok: false, message: PROVIDER_MESSAGES.endBeforeStart }
-    if (to - from + 1 > 12) return { ok: false, message: PROVIDER_MESSAGES.periodTooLong }
+    const window = checkWindow(params)
+    if (!window.ok) return window
+    const { from, to } = window
     const hs = params.get('hsSgn') ?? ''
     const cnty = params.get('cntyCd') ?? ''
     if (hs === '' && cnty === '') return { ok: false, message: PROVIDER_MESSAGES.filterRequired }
-    if (hs !== '' && !/^(\d{2}|\d{4}|\d{6}|\d{10})$/.test(hs)) {
+    if (hs !== '' && !HS_PREFIX.test(hs)) {
       return { ok: false, message: PROVIDER_MESSAGES.badHsLength }
     }
     let country: number | undefined

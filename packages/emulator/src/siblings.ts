@@ -6,6 +6,7 @@
  */
 import { type CalendarDate, formatApiYear, formatPeriod, parseMonth } from './calendar.js'
 import type { CellValues, Dataset } from './data.js'
+import { checkWindow, HS_PREFIX } from './window.js'
 import { escapeXml, PROVIDER_MESSAGES, SUCCESS_MESSAGE, XML_DECLARATION } from './xml.js'
 
 /** The four datasets the emulator serves, by the short name the client uses. */
@@ -183,19 +184,12 @@ export class Siblings {
 
   /** The provider's checks, in nitemtrade's order; each sibling takes only its own filter. */
   validate(name: Exclude<DatasetName, 'nitemtrade'>, params: URLSearchParams): SiblingValidation {
-    const strt = params.get('strtYymm') ?? ''
-    const end = params.get('endYymm') ?? ''
-    if (strt === '' || end === '') return { ok: false, message: PROVIDER_MESSAGES.missingParameter }
-    const from = /^\d{6}$/.test(strt) ? parseMonth(strt) : undefined
-    const to = /^\d{6}$/.test(end) ? parseMonth(end) : undefined
-    if (from === undefined || to === undefined)
-      return { ok: false, message: PROVIDER_MESSAGES.badPeriodFormat }
-    if (to < from) return { ok: false, message: PROVIDER_MESSAGES.endBeforeStart }
-    if (to - from + 1 > 12) return { ok: false, message: PROVIDER_MESSAGES.periodTooLong }
+    const window = checkWindow(params)
+    if (!window.ok) return window
+    const { from, to } = window
     if (name === 'itemtrade') {
       const hs = params.get('hsSgn') ?? ''
-      if (hs !== '' && !/^(\d{2}|\d{4}|\d{6}|\d{10})$/.test(hs))
-        return { ok: false, message: PROVIDER_MESSAGES.badHsLength }
+      if (hs !== '' && !HS_PREFIX.test(hs)) return { ok: false, message: PROVIDER_MESSAGES.badHsLength }
       return { ok: true, query: { dataset: name, from, to, prefix: hs } }
     }
     if (name === 'nationtrade') {
