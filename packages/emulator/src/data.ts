@@ -90,16 +90,23 @@ function profileOf(rows: number): ActivityProfile {
   return 'dormant'
 }
 
-/** One model per seed and code list: fitting it costs a few hundred ms, and it never changes. */
+/**
+ * One model per seed and code list: fitting it costs a few hundred ms, and it never changes. The last few
+ * are kept (each holds the fitted matrices of the years served, ≈ 2.6 MB a year).
+ */
 const models = new Map<string, TradeModel>()
+const MODELS_KEPT = 4
 
 function modelFor(seed: number, codes: readonly string[], countries: readonly string[]): TradeModel {
   const key = `${seed}:${codes.length}:${countries.length}`
   let model = models.get(key)
-  if (!model) {
+  if (model) {
+    models.delete(key)
+  } else {
     model = new TradeModel(seed, codes, countries)
-    models.set(key, model)
+    if (models.size >= MODELS_KEPT) models.delete(models.keys().next().value!)
   }
+  models.set(key, model)
   return model
 }
 
