@@ -39,21 +39,20 @@ export function sliceJobId(slice: Slice, scope = 'backfill'): string {
   return scope === 'backfill' ? sliceKey(slice) : `${scope}__${sliceKey(slice)}`
 }
 
+/** What every slice job gets, whoever enqueues it (a plan, the freshness job, or a worker splitting a slice). */
+const SLICE_JOB_OPTIONS = {
+  attempts: DEFAULT_ATTEMPTS,
+  backoff: { type: 'kcs' },
+  // Completed jobs are kept (for a month) so that re-enqueueing the same plan is a no-op.
+  removeOnComplete: { age: 30 * 86_400, count: 1_000_000 },
+  removeOnFail: { age: 90 * 86_400 },
+}
+
 export function createQueue(
   connection: Redis,
   prefix: string,
 ): Queue<SliceJobData | Record<string, unknown>, SliceJobResult> {
-  return new Queue(QUEUE_NAME, {
-    connection,
-    prefix,
-    defaultJobOptions: {
-      attempts: DEFAULT_ATTEMPTS,
-      backoff: { type: 'kcs' },
-      // Completed jobs are kept (for a month) so that re-enqueueing the same plan is a no-op.
-      removeOnComplete: { age: 30 * 86_400, count: 1_000_000 },
-      removeOnFail: { age: 90 * 86_400 },
-    },
-  })
+  return new Queue(QUEUE_NAME, { connection, prefix, defaultJobOptions: SLICE_JOB_OPTIONS })
 }
 
 export interface EnqueueResult {
@@ -144,7 +143,13 @@ export function createSyncWorker(
   const clock = options.clock ?? systemClock
   const recheck = options.quotaRecheckMs ?? 5 * 60_000
   const { deps } = options
-  const queue = new Queue(QUEUE_NAME, { connection: options.connection, prefix: options.prefix }) as AnyQueue
+  // The parts of a split slice get the same options as any slice job: without them BullMQ gave them no
+  // retries, so a part that timed out once split again at once, and a month failed for good on its first try.
+  const queue = new Queue(QUEUE_NAME, {
+    connection: options.connection,
+    prefix: options.prefix,
+    defaultJobOptions: SLICE_JOB_OPTIONS,
+  }) as AnyQueue
   const worker = new Worker<SliceJobData | Record<string, unknown>, SliceJobResult>(
     QUEUE_NAME,
     async (job: Job<SliceJobData | Record<string, unknown>, SliceJobResult>, token?: string) => {
@@ -162,7 +167,7 @@ export function createSyncWorker(
       const started = performance.now()
       const outcome = await processSlice(data.slice, deps, {
         attempt: job.attemptsMade + 1,
-        maxAttempts: job.opts.attempts ?? DEFAULT_ATTEMPTS,
+        maxAttempts: job.opts.attempts || DEFAULT_ATTEMPTS,
         outage: data.outage,
         outageBudgetMs: options.outageBudgetMs,
         ...(options.backoffBaseMs !== undefined ? { backoffBaseMs: options.backoffBaseMs } : {}),

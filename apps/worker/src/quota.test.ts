@@ -10,7 +10,7 @@ import { createClientFetcher, createDbStore, type KcsDatabase, openDatabase, pla
 import { runInline } from './inline.js'
 import { createLogger } from './logger.js'
 import type { EngineDeps } from './processor.js'
-import { createQueue, createSyncWorker, enqueueSlices } from './queue.js'
+import { createQueue, createSyncWorker, DEFAULT_ATTEMPTS, enqueueSlices } from './queue.js'
 import { createRedis, memoryLimits, redisLimits } from './runtime.js'
 import {
   available,
@@ -205,6 +205,68 @@ describe.skipIf(!available.redis || !available.postgres)(
       expect(emu.stats.total - before).toBe(5)
       const { mirror, truth } = await mirrorAndTruth(db, emu, [a, b, c], '2024-02', '2024-02')
       expect(mirror).toEqual(truth)
+    })
+
+    it('the parts of a year a worker splits get their own retries: a quarter that fails once retries, it does not split again', async () => {
+      const splitPrefix = uniquePrefix('quota-split')
+      const redis = createRedis(REDIS_URL)
+      const queue = createQueue(redis, splitPrefix)
+      const country = smallCountries(emu, 46)[45] as string
+      const limits = memoryLimits({ dailyQuota: 1_000, ratePerSecond: 30 })
+      const deps: EngineDeps = {
+        fetcher: createClientFetcher({
+          serviceKey: KEY,
+          baseUrl: emu.url,
+          rate: limits.rate,
+          // Six 5xx in a row would open the breaker for its cool-down; this test is about attempts.
+          circuitBreaker: { failureThreshold: 100, cooldownMs: 100 },
+        }),
+        store: createDbStore(db, KEY),
+        ...limits,
+        logger,
+        serviceKey: KEY,
+      }
+      emu.setDailyQuota(1_000)
+      // Four 5xx for the year's four tries (it splits into quarters), then two for the first quarter's tries.
+      emu.faults.next({ kind: 'http5xx', status: 503, key: KEY, count: 6 })
+      const worker = createSyncWorker({
+        connection: redis,
+        prefix: splitPrefix,
+        deps,
+        concurrency: 1,
+        backoffBaseMs: 5,
+        freshnessSlices: async () => [],
+      })
+      try {
+        await enqueueSlices(queue, [{ country, from: '2024-01', to: '2024-12' }])
+        await waitFor(
+          async () => (await queue.getJobCounts('completed')).completed === 5,
+          30_000,
+          'the year (split) and its four quarters completed',
+        )
+        expect((await queue.getJobCounts('failed')).failed).toBe(0)
+        const jobs = await queue.getJobs(['completed'])
+        const windows = jobs.map((j) => {
+          const s = (j.data as { slice: { from: string; to: string } }).slice
+          return `${s.from}..${s.to}`
+        })
+        // Only the year and its quarters: no quarter split into months after one failure.
+        expect(windows.sort()).toEqual([
+          '2024-01..2024-03',
+          '2024-01..2024-12',
+          '2024-04..2024-06',
+          '2024-07..2024-09',
+          '2024-10..2024-12',
+        ])
+        for (const j of jobs) expect(j.opts.attempts).toBe(DEFAULT_ATTEMPTS)
+        const { mirror, truth } = await mirrorAndTruth(db, emu, [country], '2024-01', '2024-12')
+        expect(mirror).toEqual(truth)
+      } finally {
+        await worker.close()
+        await queue.close()
+        redis.disconnect()
+        await dropPrefix(splitPrefix)
+      }
     })
 
     it('a job waiting out an unreachable API counts its waits in the job data and fails once the outage budget is spent', async () => {
