@@ -12,8 +12,10 @@ import {
   requireServiceKey,
   type WorkerConfig,
 } from './config.js'
+import { isTotalsDataset, parseDataset, refuseItemtradeMirror } from './datasets.js'
 import { clip, UsageError } from './errors.js'
 import { EXPORT_HELP } from './export-help.js'
+import { checkSiblingFilters, fetchSibling } from './fetch-siblings.js'
 import { csvLine, displayWidth, formatNumber, table } from './format.js'
 import type { SyncSummary } from './inline.js'
 import type { MemoryQuota, RedisQuota } from './limits.js'
@@ -22,6 +24,7 @@ import type { Plan } from './plan.js'
 import type { EngineDeps } from './processor.js'
 import { createProgress, formatSeconds } from './progress.js'
 import { calendarYearWindows, describeSlice, monthIndex } from './slices.js'
+import { VERIFY_HELP } from './verify-help.js'
 
 // Heavy modules (reference tables, the emulator, the client, BullMQ, drivers) load only for the commands that use them,
 // so that `--help`, bad input and light commands answer quickly.
@@ -61,6 +64,7 @@ export const COMMANDS = [
   'status',
   'serve',
   'export',
+  'verify',
 ] as const
 export type CommandName = (typeof COMMANDS)[number]
 
@@ -81,6 +85,7 @@ Commands:
   status      coverage, queue counts, quota used today, recent failures [--json]
   serve       ops HTTP endpoint: /healthz /readyz /metrics and a queue dashboard
   export      mirrored rows or HS-level sums to csv, parquet or json (JSON Lines), names joined
+  verify      prove the mirror complete against KCS's published country and national totals [--fix]
 
 Environment: KCS_SERVICE_KEY, KCS_BASE_URL, DATABASE_URL, REDIS_URL, KCS_DAILY_QUOTA,
 KCS_RATE_PER_SECOND, LOG_LEVEL, KCS_QUEUE_PREFIX (see apps/worker/README.md)`,
@@ -90,22 +95,32 @@ Starts the emulator in-process, syncs a small plan (default: US, CN, JP, VN, DE,
 quarter of the last complete year) into PGlite under --dir with the same engine as 'sync --inline',
 and prints rows, calls, quota used, and the top partners and items.`,
   fetch: `Usage: kcs-trade fetch --country US [--hs 0202] --from 2025-01 --to 2025-12 [--format table|json|csv]
+                       [--dataset nitemtrade|itemtrade|nationtrade|newtrade]
 
 One query to stdout (needs KCS_SERVICE_KEY; KCS_BASE_URL for the emulator). A range longer than 12
-months is split into calendar years. At least one of --country and --hs is required.`,
+months is split into calendar years. The default dataset, nitemtrade (품목별 국가별), needs --country,
+--hs or both. itemtrade (품목별: items over every country) takes --hs; nationtrade (국가별: totals per
+country, with declaration counts) takes --country or none for every country; newtrade (수출입총괄:
+Korea's totals) takes neither. Each dataset needs its own approval of the key at data.go.kr.`,
   lookup: `Usage: kcs-trade lookup hs <code|text> [--limit 20] [--json]
        kcs-trade lookup country <code|name> [--json]`,
   emulator: `Usage: kcs-trade emulator [emulator options]   (kcs-trade emulator --help lists them)`,
   plan: `Usage: kcs-trade plan --country US,CN|all --from YYYY-MM --to YYYY-MM [--hs 85,0202] [--refresh] [--json]
+                      [--dataset nitemtrade|nationtrade|newtrade]
 
 Prints the slices (country × calendar year [× HS prefix]), calls, quota-days at KCS_DAILY_QUOTA and
-expected rows. Slices the ledger in DATABASE_URL has as fetched OK are skipped unless --refresh.`,
+expected rows. Slices the ledger in DATABASE_URL has as fetched OK are skipped unless --refresh.
+--dataset nationtrade plans country totals (every country in one call a year unless --country),
+newtrade the national totals (one call a year); each dataset has its own daily quota. itemtrade is
+not mirrored: its rows are the detail summed over countries.`,
   sync: `Usage: kcs-trade sync --country US,CN|all --from YYYY-MM --to YYYY-MM [--hs ...] [--refresh]
+                      [--dataset nitemtrade|nationtrade|newtrade]
                       [--inline | --allow-inline] [--concurrency N] [--json]
 
 Without --inline: enqueues one job per slice on Redis (deterministic ids: enqueueing twice adds
 nothing) for 'kcs-trade worker' processes. --inline runs the plan in this process (no Redis) with a
-progress bar. --allow-inline enqueues when Redis is reachable and runs inline when it is not.`,
+progress bar. --allow-inline enqueues when Redis is reachable and runs inline when it is not.
+--dataset as for plan; a key refused for one dataset (403, code 30) fails only that dataset's slices.`,
   worker: `Usage: kcs-trade worker [--concurrency N]
 
 Runs BullMQ workers on REDIS_URL until SIGTERM/SIGINT (then finishes or releases in-flight jobs
@@ -118,6 +133,7 @@ re-fetches the last 13 months of every mirrored country; revisions are recorded 
 
 Coverage by country and year, queue counts, quota used today and when it resets, recent failures.`,
   export: EXPORT_HELP,
+  verify: VERIFY_HELP,
   serve: `Usage: kcs-trade serve [--port 9464] [--host 127.0.0.1] [--token T] [--allow-public]
 
 /healthz, /readyz (Redis and DB reachable), /metrics (Prometheus), /api/status, and the web
@@ -161,6 +177,7 @@ export function databaseExists(url: string): boolean {
 /* ---------------------------------------------------------------- plan / sync ------------------------------------------------------------- */
 
 const PLAN_FLAGS = {
+  dataset: { type: 'string' },
   country: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
@@ -171,8 +188,10 @@ const PLAN_FLAGS = {
 
 function planInput(
   command: string,
-  values: { country?: string; from?: string; to?: string; hs?: string; refresh?: boolean },
+  values: { dataset?: string; country?: string; from?: string; to?: string; hs?: string; refresh?: boolean },
 ) {
+  const dataset = parseDataset(values.dataset, command)
+  if (dataset === 'itemtrade') refuseItemtradeMirror(command)
   const from = parseMonth(values.from, 'from', command)
   const to = parseMonth(values.to, 'to', command)
   if (monthIndex(to) < monthIndex(from)) {
@@ -182,18 +201,30 @@ function planInput(
     )
   }
   return {
-    countries: parseCountries(values.country, command),
+    // A totals dataset defaults to every country (nationtrade in one call a year; newtrade has none).
+    countries:
+      values.country === undefined && isTotalsDataset(dataset)
+        ? ('all' as const)
+        : parseCountries(values.country, command),
     from,
     to,
     hs: parseHsList(values.hs, command),
     refresh: values.refresh === true,
+    ...(isTotalsDataset(dataset) ? { dataset } : {}),
   }
 }
 
 function printPlan(ctx: CliContext, plan: Plan, limit = 20): void {
   const rows = plan.slices
     .slice(0, limit)
-    .map((s) => [s.country, `${s.from}..${s.to}`, s.hs ?? 'all', s.expectedRows, s.expectedFrom])
+    .map((s) => [
+      s.country === '*' ? 'all' : s.country,
+      `${s.from}..${s.to}`,
+      s.hs ?? 'all',
+      s.expectedRows,
+      s.expectedFrom,
+    ])
+  if (plan.input.dataset) write(ctx.stdout, `dataset ${plan.input.dataset}`)
   write(ctx.stdout, table(['country', 'window', 'hs', 'expected rows', 'from'], rows))
   if (plan.slices.length > limit)
     write(ctx.stdout, `… and ${plan.slices.length - limit} more slices (--json lists all)`)
@@ -557,6 +588,7 @@ const ROW_FIELDS = [
 
 async function fetchCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const { values } = parse('fetch', argv, {
+    dataset: { type: 'string' },
     country: { type: 'string' },
     hs: { type: 'string' },
     from: { type: 'string' },
@@ -587,7 +619,9 @@ async function fetchCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const hsList = parseHsList(values.hs, 'fetch')
   if (hsList && hsList.length !== 1)
     throw new UsageError('fetch: --hs takes one prefix', "use 'kcs-trade sync --hs 85,0202' for several")
-  if (!country && !hsList)
+  const dataset = parseDataset(values.dataset, 'fetch')
+  if (dataset !== 'nitemtrade') checkSiblingFilters(dataset, { country: country?.[0], hs: hsList?.[0] })
+  else if (!country && !hsList)
     throw new UsageError('fetch: give --country, --hs or both', 'the API requires at least one of them')
   const code = country?.[0]
   if (code && !countries.has(code))
@@ -598,6 +632,8 @@ async function fetchCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const cfg = config(ctx)
   const serviceKey = requireServiceKey(cfg)
   const kcs = createKcsClient({ serviceKey, baseUrl: cfg.baseUrl, timeoutMs: cfg.timeoutMs })
+  if (dataset !== 'nitemtrade')
+    return fetchSibling(ctx, kcs, { dataset, from, to, country: code, hs: hsList?.[0], format })
   const rows: Array<Record<string, unknown>> = []
   if (format === 'csv') write(ctx.stdout, csvLine([...ROW_FIELDS]).trimEnd())
   let count = 0
@@ -1110,6 +1146,11 @@ export const HANDLERS: Record<CommandName, (ctx: CliContext, argv: string[]) => 
   status: statusCommand,
   serve: serveCommand,
   export: (ctx, argv) => import('./export.js').then((m) => m.exportCommand(ctx, argv)),
+  verify: async (ctx, argv) => {
+    const { openDatabase } = await lazy.engine()
+    const { verifyCommand } = await import('./verify-command.js')
+    return verifyCommand(ctx, argv, openDatabase, databaseExists)
+  },
 }
 
 /** Run one CLI invocation; returns the exit code. Usage errors print the problem and a hint, exit 2. */

@@ -17,9 +17,11 @@ import type { RateLimiter } from './limits.js'
 import type { Logger } from './logger.js'
 import type { LedgerEntry, Plan, PlanInput } from './plan.js'
 import { planFromLedger } from './plan.js'
+import { planTotalsFromLedger } from './plan-totals.js'
 import type { EngineDeps, FetchSummary, SliceFetcher, SliceStore, SliceStream } from './processor.js'
 import type { Limits } from './runtime.js'
-import type { Slice } from './slices.js'
+import type { Slice, TotalsDataset } from './slices.js'
+import { createTotalsStore } from './store-totals.js'
 
 export type { KcsDatabase } from '@kcs-trade/db'
 
@@ -116,13 +118,7 @@ export function createClientFetcher(options: FetcherOptions): SliceFetcher {
   return {
     limitsRate: rate !== undefined,
     stream(slice: Slice): SliceStream {
-      const query = {
-        from: slice.from,
-        to: slice.to,
-        country: slice.country,
-        ...(slice.hs ? { hs: slice.hs } : {}),
-      }
-      const stream = kcs.streamTradeByItemCountry(query)
+      const stream = openStream(kcs, slice)
       const state: CallState = { notSent: false }
       return {
         [Symbol.asyncIterator]: () => {
@@ -161,6 +157,22 @@ interface CallState {
   notSent: boolean
 }
 
+/** The client's stream for a slice: the detail (nitemtrade), or a totals dataset's rows. */
+function openStream(
+  kcs: ReturnType<typeof createKcsClient>,
+  slice: Slice,
+): { summary: unknown } & AsyncIterable<unknown> {
+  const window = { from: slice.from, to: slice.to }
+  if (slice.dataset === 'newtrade') return kcs.streamTradeTotals(window)
+  if (slice.dataset === 'nationtrade')
+    return kcs.streamTradeByCountry(slice.country === '*' ? window : { ...window, country: slice.country })
+  return kcs.streamTradeByItemCountry({
+    ...window,
+    country: slice.country,
+    ...(slice.hs ? { hs: slice.hs } : {}),
+  })
+}
+
 /** Errors of the connect phase: nothing was written to a socket, so the request cannot have reached the API. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
 
@@ -191,8 +203,10 @@ export async function warmUpHttp(): Promise<void> {
 /** The db package as a {@link SliceStore}. */
 export function createDbStore(db: KcsDatabase, serviceKey?: string): SliceStore {
   const redact = secretVariants(serviceKey)
+  const totals = createTotalsStore(db, redact)
   return {
     async replace(slice, rows, meta) {
+      if (slice.dataset) return totals.replace(slice, rows, meta)
       // The hash, totals and row count of a streamed answer are known once its last row is read:
       // replaceSlice calls this then, before it writes the ledger.
       const result = await replaceSlice(db, toDbSlice(slice), rows as AsyncIterable<never>, () => {
@@ -217,6 +231,7 @@ export function createDbStore(db: KcsDatabase, serviceKey?: string): SliceStore 
       }
     },
     async recordFailure(slice, info) {
+      if (slice.dataset) return totals.recordFailure(slice, info)
       await recordSliceFailure(db, toDbSlice(slice), { ...info, redact })
     },
   }
@@ -243,13 +258,16 @@ export function referenceCountryCodes(): string[] {
   return countries.all().map((c: { code: string }) => c.code)
 }
 
-/** The ledger in the planner's shape (country slices only: the worker never plans all-country slices). */
-export async function ledgerEntries(db: KcsDatabase): Promise<LedgerEntry[]> {
-  const rows = await readLedger(db)
+/**
+ * The ledger in the planner's shape. The detail: country slices only (the worker never plans all-country slices). A
+ * totals dataset: its slices, `*` for an every-country one.
+ */
+export async function ledgerEntries(db: KcsDatabase, dataset?: TotalsDataset): Promise<LedgerEntry[]> {
+  const rows = await readLedger(db, dataset ? { dataset } : {})
   return rows
-    .filter((r) => r.slice.country !== undefined)
+    .filter((r) => dataset !== undefined || r.slice.country !== undefined)
     .map((r) => ({
-      country: r.slice.country as string,
+      country: r.slice.country ?? '*',
       from: r.slice.from,
       to: r.slice.to,
       hs: r.slice.hs,
@@ -274,8 +292,13 @@ export interface PlanBackfillOptions {
  * quota-days and expected rows; slices the ledger has as fetched OK are skipped unless `refresh`.
  */
 export async function planBackfill(input: PlanInput, options: PlanBackfillOptions): Promise<Plan> {
-  const ledger = options.ledger ?? (options.db ? await ledgerEntries(options.db) : [])
+  const ledger = options.ledger ?? (options.db ? await ledgerEntries(options.db, input.dataset) : [])
   const countryCodes = (options.countryCodes ?? referenceCountryCodes)()
+  if (input.dataset)
+    return planTotalsFromLedger(
+      { ...input, dataset: input.dataset },
+      { quota: options.quota, ledger, countryCodes },
+    )
   return planFromLedger(input, { quota: options.quota, ledger, countryCodes })
 }
 
@@ -292,7 +315,7 @@ export function freshnessWindow(clock: Clock = systemClock, months = 13): { from
 
 /**
  * Slices of the freshness job: every mirrored country over the last 13 months, split at calendar
- * years, as the mirror holds it. Each year of the window is refreshed with the kinds of slice (no HS
+ * years, as the mirror holds it, and the totals datasets the mirror holds over the same window. Each year of the window is refreshed with the kinds of slice (no HS
  * prefix, or each prefix) the ledger holds rows for in it; months not mirrored yet take the kind of the
  * country's latest slice. A `--hs 85` mirror stays a `--hs 85` mirror, never widened to every code.
  */
@@ -302,13 +325,21 @@ export async function freshnessSlices(
   quota = 10_000,
 ): Promise<Slice[]> {
   const codes = await mirroredCountries(db)
-  if (codes.length === 0) return []
   const window = freshnessWindow(clock)
   // Validates the window and splits it at calendar years, as a refresh plan would.
   const windows = planFromLedger(
-    { countries: [codes[0] as string], ...window, refresh: true },
+    { countries: ['KR'], ...window, refresh: true },
     { quota, ledger: [], countryCodes: [] },
   ).slices.map(({ from, to }) => ({ from, to }))
+  // The totals datasets the mirror holds are refreshed over the same window: every country (or the countries
+  // mirrored one by one) for nationtrade, the nation for newtrade.
+  const totals: Slice[] = []
+  for (const dataset of ['nationtrade', 'newtrade'] as const) {
+    const held = new Set((await ledgerEntries(db, dataset)).filter((e) => e.status === 'ok').map((e) => e.country))
+    const scopes = held.has('*') ? ['*'] : [...held].sort()
+    for (const country of scopes) for (const w of windows) totals.push({ country, ...w, dataset })
+  }
+  if (codes.length === 0) return totals
   const held = new Map<string, LedgerEntry[]>()
   for (const entry of await ledgerEntries(db)) {
     if (typeof entry.rowCount !== 'number' || entry.rowCount <= 0) continue
@@ -328,7 +359,7 @@ export async function freshnessSlices(
       for (const hs of [...kinds].sort()) slices.push({ country, ...w, ...(hs ? { hs } : {}) })
     }
   }
-  return slices
+  return [...slices, ...totals]
 }
 
 /** Everything a slice job needs, wired from the client (through the shared rate limit) and the database. */

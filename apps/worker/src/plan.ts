@@ -9,6 +9,7 @@ import {
   monthIndex,
   type Slice,
   sliceKey,
+  type TotalsDataset,
 } from './slices.js'
 
 /** What the ledger knows about one slice fetch (the subset the planner needs). */
@@ -32,6 +33,8 @@ export interface PlanInput {
   hs?: string | readonly string[] | undefined
   /** Re-fetch slices the ledger already has as fetched successfully. */
   refresh?: boolean
+  /** A totals dataset instead of the detail (nitemtrade): planned by `planTotalsFromLedger` (plan-totals.ts). */
+  dataset?: TotalsDataset | undefined
 }
 
 export interface PlanOptions {
@@ -53,7 +56,15 @@ export interface PlannedSlice extends Slice {
 }
 
 export interface Plan {
-  input: { countries: string[]; from: string; to: string; hs: string[]; refresh: boolean }
+  input: {
+    countries: string[]
+    from: string
+    to: string
+    hs: string[]
+    refresh: boolean
+    /** Present for a totals dataset's plan; absent for the detail (nitemtrade). */
+    dataset?: TotalsDataset
+  }
   slices: PlannedSlice[]
   /** Slices left out because the ledger has them as fetched successfully. */
   skipped: Slice[]
@@ -161,6 +172,8 @@ export function planFromLedger(
   }
   const known = new Set(options.countryCodes)
   validatePlanInput(input, known)
+  if (input.dataset)
+    throw new RangeError('planFromLedger plans the detail; plan a totals dataset with planTotalsFromLedger')
   const countries =
     input.countries === 'all' ? [...options.countryCodes].sort() : [...new Set(input.countries)]
   const hsPrefixes = [...new Set(hsList(input.hs))]
@@ -282,7 +295,7 @@ function refuseMixedCodeLengths(slices: readonly Slice[], ledger: readonly Ledge
   }
 }
 
-function everyMonth(from: string, to: string, test: (m: number) => boolean): boolean {
+export function everyMonth(from: string, to: string, test: (m: number) => boolean): boolean {
   for (let m = monthIndex(from); m <= monthIndex(to); m++) if (!test(m)) return false
   return true
 }

@@ -5,7 +5,7 @@ import { causes, errorMessage } from './errors.js'
 import type { QuotaGate, RateLimiter } from './limits.js'
 import type { Logger } from './logger.js'
 import type { MetricsSink } from './metrics.js'
-import { describeSlice, type Slice, splitSlice } from './slices.js'
+import { describeSlice, type Slice, splitSlice, type TotalsDataset } from './slices.js'
 
 /** What the API's answer for a slice carried besides rows (the client's `meta`). */
 export interface FetchSummary {
@@ -63,7 +63,10 @@ export interface SliceStore {
 export interface EngineDeps {
   fetcher: SliceFetcher
   store: SliceStore
+  /** The daily quota of the detail (nitemtrade). */
   quota: QuotaGate
+  /** The daily quota of a totals dataset (each is counted apart at the portal); absent: they share `quota`. */
+  quotaFor?: ((dataset: TotalsDataset) => QuotaGate) | undefined
   rate: RateLimiter
   metrics: MetricsSink
   logger: Logger
@@ -266,7 +269,9 @@ export async function processSlice(
 ): Promise<SliceOutcome> {
   const clock = deps.clock ?? systemClock
   const log = deps.logger.child({ slice: describeSlice(slice), attempt: options.attempt })
-  const decision = await deps.quota.reserve()
+  // Each dataset has its own daily quota at the portal; the detail's is `deps.quota`.
+  const quota = slice.dataset && deps.quotaFor ? deps.quotaFor(slice.dataset) : deps.quota
+  const decision = await quota.reserve()
   if (!decision.ok) {
     log.debug(
       { resetAt: new Date(decision.resetAt).toISOString() },
@@ -279,7 +284,7 @@ export async function processSlice(
       await deps.rate.acquire(options.signal)
     } catch (error) {
       // Stopped while waiting for the per-second limiter: no request was sent, so the call goes back.
-      await deps.quota.release(decision.day)
+      await quota.release(decision.day)
       throw error
     }
   }
@@ -300,10 +305,7 @@ export async function processSlice(
     deps.metrics.call('ok')
     deps.metrics.rows(result.rowCount)
     if (summary && typeof summary.remaining === 'number') {
-      await deps.quota.correct(
-        summary.remaining,
-        typeof summary.limit === 'number' ? summary.limit : undefined,
-      )
+      await quota.correct(summary.remaining, typeof summary.limit === 'number' ? summary.limit : undefined)
     }
     log.info(
       {
@@ -324,7 +326,7 @@ export async function processSlice(
     const giveBack = async () => {
       if (givenBack) return
       givenBack = true
-      await deps.quota.release(decision.day)
+      await quota.release(decision.day)
     }
     deps.metrics.call(c.kind)
     let message = redactKey(errorMessage(error), deps.serviceKey)
@@ -398,12 +400,12 @@ export async function processSlice(
       }
     }
     if (c.kind === 'quota_exceeded') {
-      await deps.quota.exhaust()
+      await quota.exhaust()
       // The error's reset time is on the system clock; `until` is on the engine's clock (they differ under test clocks).
       const until =
         c.retryAt !== undefined
           ? clock.now() + Math.max(0, c.retryAt - Date.now())
-          : (await deps.quota.snapshot()).resetAt
+          : (await quota.snapshot()).resetAt
       log.warn(
         { resetAt: new Date(until).toISOString() },
         'API answered 22 (daily quota exceeded): no more calls until the reset',

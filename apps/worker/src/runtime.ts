@@ -7,6 +7,7 @@ import type { QuotaGate, RateLimiter } from './limits.js'
 import { MemoryQuota, MemoryRateLimiter, RedisQuota, RedisRateLimiter, unlimitedRate } from './limits.js'
 import type { Logger } from './logger.js'
 import { MemoryMetrics, type MetricsSink, RedisMetrics } from './metrics.js'
+import type { TotalsDataset } from './slices.js'
 
 /**
  * An ioredis connection suitable for BullMQ (no per-command retry limit), reconnecting by itself.
@@ -54,7 +55,10 @@ export async function pingRedis(url: string, timeoutMs = 3_000): Promise<boolean
 }
 
 export interface Limits {
+  /** The detail's (nitemtrade) daily quota. */
   quota: QuotaGate
+  /** A totals dataset's daily quota: counted apart, at the same limit (KCS_DAILY_QUOTA). */
+  quotaFor: (dataset: TotalsDataset) => QuotaGate
   rate: RateLimiter
   metrics: MetricsSink
 }
@@ -66,10 +70,28 @@ export function redisLimits(
   serviceKey: string,
   clock: Clock = systemClock,
 ): Limits {
+  const fingerprint = keyFingerprint(serviceKey)
   return {
-    quota: new RedisQuota(redis, config.queuePrefix, keyFingerprint(serviceKey), config.dailyQuota, clock),
+    quota: new RedisQuota(redis, config.queuePrefix, fingerprint, config.dailyQuota, clock),
+    quotaFor: perDataset(
+      (dataset) =>
+        new RedisQuota(redis, config.queuePrefix, `${fingerprint}:${dataset}`, config.dailyQuota, clock),
+    ),
     rate: new RedisRateLimiter(redis, config.queuePrefix, config.ratePerSecond),
     metrics: new RedisMetrics(redis, config.queuePrefix, clock),
+  }
+}
+
+/** One quota gate per totals dataset, made on first use. */
+function perDataset(make: (dataset: TotalsDataset) => QuotaGate): (dataset: TotalsDataset) => QuotaGate {
+  const gates = new Map<TotalsDataset, QuotaGate>()
+  return (dataset) => {
+    let gate = gates.get(dataset)
+    if (!gate) {
+      gate = make(dataset)
+      gates.set(dataset, gate)
+    }
+    return gate
   }
 }
 
@@ -81,6 +103,7 @@ export function memoryLimits(
 ): Limits {
   return {
     quota: new MemoryQuota(config.dailyQuota, clock),
+    quotaFor: perDataset(() => new MemoryQuota(config.dailyQuota, clock)),
     rate: rate === 'off' ? unlimitedRate : new MemoryRateLimiter(config.ratePerSecond),
     metrics: new MemoryMetrics(clock),
   }

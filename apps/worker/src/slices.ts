@@ -1,5 +1,12 @@
+/**
+ * The sibling datasets the mirror holds besides nitemtrade: country totals (`nationtrade`) and national
+ * totals (`newtrade`). Item totals (`itemtrade`) are not mirrored: they are the sum of the detail rows.
+ */
+export type TotalsDataset = 'nationtrade' | 'newtrade'
+
 /** A slice: one API call's worth of data — a country, a window of at most 12 months inside one calendar year, and an optional HS prefix. */
 export interface Slice {
+  /** A KCS country code; `*` (every country) only for the totals datasets. */
   country: string
   /** First month, `YYYY-MM`. */
   from: string
@@ -7,6 +14,8 @@ export interface Slice {
   to: string
   /** HS prefix of 2, 4, 6 or 10 digits; absent means every code (the cheapest full mirror). */
   hs?: string
+  /** Absent: nitemtrade (the detail). A totals dataset: its country (or national) totals, never with `hs`. */
+  dataset?: TotalsDataset
 }
 
 export const MONTH_RE = /^(\d{4})-(0[1-9]|1[0-2])$/
@@ -62,9 +71,11 @@ export function splitSlice(slice: Slice): Slice[] {
   let cursor = start
   while (cursor <= end) {
     const last = byQuarter ? Math.min(Math.floor(cursor / 3) * 3 + 2, end) : cursor
-    parts.push(
-      withHs({ country: slice.country, from: monthFromIndex(cursor), to: monthFromIndex(last) }, slice.hs),
+    const part = withHs(
+      { country: slice.country, from: monthFromIndex(cursor), to: monthFromIndex(last) },
+      slice.hs,
     )
+    parts.push(slice.dataset ? { ...part, dataset: slice.dataset } : part)
     cursor = last + 1
   }
   return parts
@@ -74,19 +85,31 @@ function withHs(slice: Slice, hs: string | undefined): Slice {
   return hs === undefined ? slice : { ...slice, hs }
 }
 
-/** A stable, human-readable key for a slice, e.g. `US_2025-01_2025-12_all`. Safe as a BullMQ job id (no `:`). */
+/**
+ * A stable, human-readable key for a slice, e.g. `US_2025-01_2025-12_all`, or `nationtrade_ALL_2025-01_2025-12_all`
+ * for a totals dataset (`ALL` for every country). Safe as a BullMQ job id (no `:`).
+ */
 export function sliceKey(slice: Slice): string {
-  return `${slice.country}_${slice.from}_${slice.to}_${slice.hs ?? 'all'}`
+  const country = slice.country === '*' ? 'ALL' : slice.country
+  const key = `${country}_${slice.from}_${slice.to}_${slice.hs ?? 'all'}`
+  return slice.dataset ? `${slice.dataset}_${key}` : key
 }
 
 /** Parse a key made by {@link sliceKey}. */
 export function parseSliceKey(key: string): Slice {
-  const m = /^([A-Z][A-Z0-9])_(\d{4}-\d{2})_(\d{4}-\d{2})_(all|\d+)$/.exec(key)
-  if (!m) throw new RangeError(`not a slice key: ${key}`)
-  const slice: Slice = { country: m[1] as string, from: m[2] as string, to: m[3] as string }
-  return withHs(slice, m[4] === 'all' ? undefined : m[4])
+  const m = /^(?:(nationtrade|newtrade)_)?([A-Z][A-Z0-9]|ALL)_(\d{4}-\d{2})_(\d{4}-\d{2})_(all|\d+)$/.exec(
+    key,
+  )
+  if (!m || (m[2] === 'ALL' && !m[1])) throw new RangeError(`not a slice key: ${key}`)
+  const country = m[2] === 'ALL' ? '*' : (m[2] as string)
+  const slice: Slice = { country, from: m[3] as string, to: m[4] as string }
+  if (m[1]) return { ...slice, dataset: m[1] as TotalsDataset }
+  return withHs(slice, m[5] === 'all' ? undefined : m[5])
 }
 
 export function describeSlice(slice: Slice): string {
+  if (slice.dataset === 'newtrade') return `newtrade ${slice.from}..${slice.to}`
+  if (slice.dataset)
+    return `${slice.dataset} ${slice.country === '*' ? 'all countries' : slice.country} ${slice.from}..${slice.to}`
   return `${slice.country} ${slice.from}..${slice.to}${slice.hs ? ` hs ${slice.hs}` : ''}`
 }
