@@ -12,6 +12,8 @@ import * as pkg from './index.js'
 import { KcsDbError } from './index.js'
 import { META, row, rows, useTestDb } from './test-utils/backends.js'
 import { tableChecksums } from './test-utils/checksums.js'
+import { countryRows, nationalRows, TOTALS_META } from './test-utils/totals.js'
+import { totalsBadInputCases } from './test-utils/totals-bad-input.js'
 
 const TEN_MB = 'x'.repeat(10 * 1024 * 1024)
 const INJECTION = "US'; DROP TABLE trade_rows; --"
@@ -653,6 +655,23 @@ const ERROR_CLASSES: Record<string, (a: unknown[]) => KcsDbError> = {
     new pkg.MixedGranularityError(a[0] as Any, a[1] as Any, a[2] as Any, a[3] as Any),
   RowCountMismatchError: (a) => new pkg.RowCountMismatchError(a[0] as Any, a[1] as Any, a[2] as Any),
 }
+// The sibling datasets' functions, and the `dataset` options of the detail's, in their own module.
+for (const [name, cases] of Object.entries(
+  totalsBadInputCases({
+    db,
+    each,
+    dbCases,
+    NOT_AN_OBJECT,
+    WRONG_TYPES,
+    BAD_MONTHS,
+    BAD_COUNTRY_LISTS,
+    INJECTION,
+    TEN_MB,
+  }),
+)) {
+  TABLE[name] = [...(TABLE[name] ?? []), ...cases]
+}
+
 for (const [name, make] of Object.entries(ERROR_CLASSES)) {
   TABLE[name] = [
     ['no arguments', []],
@@ -680,7 +699,14 @@ const CONSTANTS = new Set([
   'ROLLUP_DIGITS',
 ])
 /** Functions that write: the database is compared before and after each of their cases. Readers are compared once, at the end. */
-const WRITERS = new Set(['replaceSlice', 'recordSliceFailure', 'migrate', 'connect'])
+const WRITERS = new Set([
+  'replaceSlice',
+  'recordSliceFailure',
+  'migrate',
+  'connect',
+  'replaceCountryTotals',
+  'replaceNationalTotals',
+])
 
 function checkTyped(error: unknown): void {
   if (!(error instanceof KcsDbError)) {
@@ -711,6 +737,11 @@ describe('every runtime export of @kcs-trade/db has bad-input cases; nothing is 
       { country: 'JP', from: '2025-01', to: '2025-12' },
       { error: 'boom', attempts: 1, durationMs: 5 },
     )
+    // The sibling datasets: country and national totals, each re-fetched with a change.
+    await pkg.replaceCountryTotals(db(), WINDOW, countryRows(['US', 'CN']), TOTALS_META)
+    await pkg.replaceCountryTotals(db(), WINDOW, countryRows(['US', 'CN'], 12, 2025, 1), TOTALS_META)
+    await pkg.replaceNationalTotals(db(), WINDOW, nationalRows(), TOTALS_META)
+    await pkg.replaceNationalTotals(db(), WINDOW, nationalRows(2025, 1), TOTALS_META)
   }, 60_000)
 
   it('the table covers each exported function and class, and every export is classified', () => {
@@ -728,7 +759,9 @@ describe('every runtime export of @kcs-trade/db has bad-input cases; nothing is 
     const sums = await tableChecksums(db())
     expect(sums.find((t) => t.table === 'public.trade_rows')?.rows).toBe(42)
     expect(sums.find((t) => t.table === 'public.revisions')?.rows).toBeGreaterThan(0)
-    expect(sums.find((t) => t.table === 'public.sync_ledger')?.rows).toBe(3)
+    expect(sums.find((t) => t.table === 'public.sync_ledger')?.rows).toBe(5)
+    expect(sums.find((t) => t.table === 'public.country_totals')?.rows).toBe(24)
+    expect(sums.find((t) => t.table === 'public.national_totals')?.rows).toBe(12)
   })
 
   let initial: Awaited<ReturnType<typeof tableChecksums>> = []

@@ -225,14 +225,22 @@ export class RowValidationError extends KcsDbError {
   }
 }
 
-/** The answer holds the same (period, country, HS code) twice; nothing of it was written. */
+/**
+ * The answer holds the same (period, country, HS code) twice; nothing of it was written. For the
+ * sibling datasets the key has no HS code (`hsCode: ''`) and, for national totals, no country either.
+ */
 export class DuplicateRowError extends KcsDbError {
   readonly rowIndex: number
   readonly key: RowKey
-  constructor(rowIndex: number, key: RowKey) {
+  constructor(rowIndex: number, key: RowKey, hint?: string) {
+    // Parts a dataset does not have ('') are left out of the message.
+    const parts = [`period=${key?.period}`]
+    if (key?.countryCode !== '') parts.push(`country=${key?.countryCode}`)
+    if (key?.hsCode !== '') parts.push(`hs=${key?.hsCode}`)
     super(
       'DUPLICATE_ROW',
-      `Row ${rowIndex} repeats the key period=${key?.period} country=${key?.countryCode} hs=${key?.hsCode}`,
+      `Row ${rowIndex} repeats the key ${parts.join(' ')}`,
+      hint === undefined ? undefined : { hint },
     )
     this.rowIndex = rowIndex
     this.key = key
@@ -307,7 +315,11 @@ function describeRow(row: unknown): string {
   const r = row as Record<string, unknown>
   const text = (v: unknown) =>
     typeof v === 'string' ? (v.length > 60 ? `${v.slice(0, 60)}…` : v) : describeValue(v)
-  return `period=${text(r.period)} country=${text(r.countryCode)} hs=${text(r.hsCode)}`
+  // A sibling dataset's row has no HS code (and a national total no country): those are left out.
+  let out = `period=${text(r.period)}`
+  if ('countryCode' in r || 'hsCode' in r) out += ` country=${text(r.countryCode)}`
+  if ('hsCode' in r) out += ` hs=${text(r.hsCode)}`
+  return out
 }
 
 /**

@@ -70,9 +70,28 @@ export {
   redactSecrets,
   replaceSlice,
   type SliceFailure,
+  type SliceFailureOptions,
 } from './replace.js'
 export { ROLLUP_DIGITS, rebuildRollup, refreshRollup } from './rollup.js'
-/** The Drizzle table definitions of the mirror (`tradeRows`, `syncLedger`, `revisions`, `tradeMonthly`), for typed queries with drizzle-orm. */
+/**
+ * The Drizzle table definitions of the mirror (`tradeRows`, `syncLedger`, `revisions`, `tradeMonthly`,
+ * and the sibling datasets' `countryTotals`, `nationalTotals`), for typed queries with drizzle-orm.
+ */
 export * as schema from './schema.js'
 export { normalizeSlice, sliceCodeLength, sliceKey, slicesOverlap } from './slice.js'
+export { replaceCountryTotals, replaceNationalTotals } from './totals.js'
+export {
+  countryTotals,
+  type MirrorMonth,
+  type MonthWindow,
+  mirrorMonthlySums,
+  nationalTotals,
+  type SyncedMonth,
+  syncedMonths,
+  type TotalsQuery,
+  type TotalsRevision,
+  type TotalsRevisionValues,
+} from './totals-read.js'
+export type { CountryTotalsRow, CountTotals, NationalTotalsRow, TotalsFetchMeta } from './totals-rows.js'
+export { type Dataset, type TotalsDataset, type TotalsSlice, totalsSliceKey } from './totals-slice.js'
 export type { FetchMeta, NormalizedSlice, Slice, TradeRow, TradeTotals } from './types.js'

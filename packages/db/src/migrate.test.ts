@@ -23,12 +23,19 @@ describe('migrations', () => {
     const db = await connect('memory://')
     try {
       const first = await migrate(db)
-      expect(first.applied).toEqual(['0000_initial', '0001_monthly_rollup'])
+      expect(first.applied).toEqual(['0000_initial', '0001_monthly_rollup', '0002_sibling_totals'])
       expect(await migrate(db)).toEqual({ applied: [] })
       const tables = rowsOf<{ t: string }>(
         await db.execute(sql`select tablename as t from pg_tables where schemaname = 'public' order by 1`),
       )
-      expect(tables.map((r) => r.t)).toEqual(['revisions', 'sync_ledger', 'trade_monthly', 'trade_rows'])
+      expect(tables.map((r) => r.t)).toEqual([
+        'country_totals',
+        'national_totals',
+        'revisions',
+        'sync_ledger',
+        'trade_monthly',
+        'trade_rows',
+      ])
       await expect(migrate(db, { migrationsFolder: '/nonexistent/drizzle' })).rejects.toBeInstanceOf(
         MigrationError,
       )
@@ -44,12 +51,16 @@ describe('migrations', () => {
       const dbs = await Promise.all(Array.from({ length: 4 }, () => connect(url, { poolSize: 1 })))
       try {
         const results = await Promise.all(dbs.map((db) => migrate(db)))
-        expect(results.flatMap((r) => r.applied)).toEqual(['0000_initial', '0001_monthly_rollup'])
+        expect(results.flatMap((r) => r.applied)).toEqual([
+          '0000_initial',
+          '0001_monthly_rollup',
+          '0002_sibling_totals',
+        ])
         expect(await migrate(dbs[0]!)).toEqual({ applied: [] })
         const count = rowsOf<{ n: number }>(
           await dbs[0]!.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`),
         )
-        expect(count[0]?.n).toBe(2)
+        expect(count[0]?.n).toBe(3)
       } finally {
         await Promise.all(dbs.map((db) => db.close()))
         await drop()
@@ -65,7 +76,7 @@ describe('migrations', () => {
       const rows = rowsOf<{ n: number }>(
         await db.execute(sql`select count(*)::int as n from kcs_meta.applied`),
       )
-      expect(rows[0]?.n).toBe(2)
+      expect(rows[0]?.n).toBe(3)
     } finally {
       await db.close()
       await drop()

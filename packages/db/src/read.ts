@@ -13,6 +13,9 @@ import {
   queryWindow,
 } from './slice.js'
 import { rowsOf, toDate, toNullableNumber, toSafeNumber } from './sql.js'
+import { siblingLedgerFields, type TotalsRevision } from './totals-read.js'
+import type { CountTotals } from './totals-rows.js'
+import { type Dataset, queryDataset, type TotalsDataset } from './totals-slice.js'
 import type { Slice, TradeRow, TradeTotals } from './types.js'
 
 /** Sums of the five measures. Sums are computed as numeric and returned as numbers only when safe. */
@@ -305,6 +308,7 @@ export async function coverage(db: KcsDatabase): Promise<CoverageEntry[]> {
     await db.transaction(async (tx) => {
       await tx.execute(sql`set local jit = off`)
       return tx.execute(sql`
+      -- the detail's slices only (dataset nitemtrade): the sibling datasets' slices cover other tables
       with open_failure as (
         -- a failed slice stays open unless every one of its months was fetched successfully after
         -- the failure by a slice of the same country whose HS scope contains the failed one's
@@ -313,24 +317,25 @@ export async function coverage(db: KcsDatabase): Promise<CoverageEntry[]> {
           from generate_series(f.period_from::timestamp, f.period_to::timestamp, interval '1 month') as fm(month)
           where not exists (
             select 1 from sync_ledger o
-            where o.status = 'ok'
+            where o.status = 'ok' and o.dataset = 'nitemtrade'
               and o.country_code is not distinct from f.country_code
               and (o.hs_prefix is null or (f.hs_prefix is not null and left(f.hs_prefix, length(o.hs_prefix)) = o.hs_prefix))
               and fm.month::date between o.period_from and o.period_to
               and o.fetched_at >= f.failed_at
           )
         ) as open
-        from sync_ledger f where f.status = 'failed'
+        from sync_ledger f where f.status = 'failed' and f.dataset = 'nitemtrade'
       ), y as (
         select l.*, g.year, coalesce(fo.open, false) as open_failure
         from sync_ledger l
         left join open_failure fo on fo.slice_key = l.slice_key
         cross join lateral generate_series(extract(year from l.period_from)::int, extract(year from l.period_to)::int) as g(year)
+        where l.dataset = 'nitemtrade'
       ), m as (
         select l.country_code, extract(year from mm)::int as year, count(distinct mm)::int as months
         from sync_ledger l
         cross join lateral generate_series(l.period_from::timestamp, l.period_to::timestamp, interval '1 month') as mm
-        where l.fetched_at is not null
+        where l.fetched_at is not null and l.dataset = 'nitemtrade'
         group by 1, 2
       )
       select y.country_code as country, y.year,
@@ -408,6 +413,8 @@ export interface RevisionsQuery {
   afterId?: number | undefined
   /** `'desc'`: the newest first (the latest `limit` changes); default `'asc'`, the order applied. */
   order?: 'asc' | 'desc' | undefined
+  /** Whose changes: `nitemtrade` (default: trade_rows), `nationtrade` or `newtrade`. */
+  dataset?: Dataset | undefined
 }
 
 /**
@@ -416,7 +423,21 @@ export interface RevisionsQuery {
  * and two racing writers can have fetched in the other order). Replaying them in this order gives the
  * mirror's state, and `afterId` pages through them without gaps.
  */
-export async function revisions(db: KcsDatabase, query: RevisionsQuery): Promise<Revision[]> {
+export function revisions(
+  db: KcsDatabase,
+  query: RevisionsQuery & { dataset?: 'nitemtrade' | undefined },
+): Promise<Revision[]>
+/** A sibling dataset's changes (`dataset: 'nationtrade' | 'newtrade'`): see `TotalsRevision`. */
+export function revisions(
+  db: KcsDatabase,
+  query: RevisionsQuery & { dataset: TotalsDataset },
+): Promise<TotalsRevision[]>
+/** Changes of the dataset named at run time. */
+export function revisions(db: KcsDatabase, query: RevisionsQuery): Promise<Array<Revision | TotalsRevision>>
+export async function revisions(
+  db: KcsDatabase,
+  query: RevisionsQuery,
+): Promise<Array<Revision | TotalsRevision>> {
   assertDatabase(db)
   assertObject(query, 'query', 'Pass { since: new Date(...) } (see RevisionsQuery).')
   if (!(query.since instanceof Date) || Number.isNaN(query.since.getTime())) {
@@ -431,6 +452,8 @@ export async function revisions(db: KcsDatabase, query: RevisionsQuery): Promise
   }
   const country = queryCountry(query.country)
   if (country) where.push(sql`r.country_code = ${country}`)
+  const dataset = queryDataset(query.dataset)
+  where.push(sql`r.dataset = ${dataset}`)
   if (query.afterId !== undefined) {
     if (!Number.isSafeInteger(query.afterId) || query.afterId < 0) {
       throw new InvalidQueryError(
@@ -471,6 +494,8 @@ export async function revisions(db: KcsDatabase, query: RevisionsQuery): Promise
     after: r.after === null ? null : (JSON.parse(r.after) as RevisionValues),
     at: toDate(r.at) ?? new Date(0),
     sliceKey: r.slice_key,
+    // A sibling dataset's revision says whose it is; the detail's keep their shape.
+    ...(dataset === 'nitemtrade' ? {} : { dataset }),
   }))
 }
 
@@ -498,6 +523,10 @@ export interface LedgerEntry {
   firstFetchedAt: Date | null
   failedAt: Date | null
   updatedAt: Date
+  /** Only on a sibling dataset's entries (`ledger(db, { dataset })`): which one. */
+  dataset?: TotalsDataset | undefined
+  /** Only on a sibling dataset's entries: the totals row of the last successful fetch (`totals` is null there). */
+  countTotals?: CountTotals | null | undefined
 }
 
 /** Filter of `ledger`; every absent field matches every slice. Malformed values throw InvalidQueryError. */
@@ -511,6 +540,8 @@ export interface LedgerFilter {
   to?: string | undefined
   status?: 'ok' | 'failed' | undefined
   sliceKey?: string | undefined
+  /** Whose slices: `nitemtrade` (default), `nationtrade` or `newtrade`. */
+  dataset?: Dataset | undefined
 }
 
 /** Ledger rows, ordered by country (all-country slices first), window start, prefix. */
@@ -554,13 +585,16 @@ export async function ledger(db: KcsDatabase, filter: LedgerFilter = {}): Promis
   }
   if (filter.status !== undefined) where.push(sql`l.status = ${filter.status}`)
   if (filter.sliceKey !== undefined) where.push(sql`l.slice_key = ${filter.sliceKey}`)
+  const dataset = queryDataset(filter.dataset)
+  where.push(sql`l.dataset = ${dataset}`)
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
       select l.slice_key, l.country_code, l.hs_prefix, to_char(l.period_from, 'YYYY-MM') as period_from,
         to_char(l.period_to, 'YYYY-MM') as period_to, l.status, l.row_count,
         l.total_export_kg::text as total_export_kg, l.total_export_usd::text as total_export_usd,
         l.total_import_kg::text as total_import_kg, l.total_import_usd::text as total_import_usd,
-        l.total_balance_usd::text as total_balance_usd, l.sums_match, l.body_sha256,
+        l.total_balance_usd::text as total_balance_usd, l.total_export_count::text as total_export_count,
+        l.total_import_count::text as total_import_count, l.sums_match, l.body_sha256,
         l.last_added, l.last_changed, l.last_withdrawn, l.attempts, l.duration_ms, l.last_error, l.error_code,
         l.fetched_at, l.first_fetched_at, l.failed_at, l.updated_at
       from sync_ledger l where ${sql.join(where, sql` and `)}
@@ -570,8 +604,8 @@ export async function ledger(db: KcsDatabase, filter: LedgerFilter = {}): Promis
     const slice: Slice = { from: String(r.period_from), to: String(r.period_to) }
     if (r.country_code !== null) slice.country = String(r.country_code)
     if (r.hs_prefix !== null) slice.hs = String(r.hs_prefix)
-    const hasTotals = r.total_export_usd !== null
-    return {
+    const hasTotals = r.total_export_usd !== null && dataset === 'nitemtrade'
+    const entry: LedgerEntry = {
       sliceKey: String(r.slice_key),
       slice,
       status: r.status as 'ok' | 'failed',
@@ -604,6 +638,8 @@ export async function ledger(db: KcsDatabase, filter: LedgerFilter = {}): Promis
       failedAt: toDate(r.failed_at),
       updatedAt: toDate(r.updated_at) ?? new Date(0),
     }
+    // A sibling dataset's entry says whose it is and carries its counts; the detail's keep their shape.
+    return dataset === 'nitemtrade' ? entry : { ...entry, ...siblingLedgerFields(dataset, r) }
   })
 }
 

@@ -22,10 +22,12 @@ import {
   prefixUpperBound,
 } from './slice.js'
 import { rowsOf } from './sql.js'
+import { type Dataset, normalizeTotalsSlice, type TotalsSlice, totalsDataset } from './totals-slice.js'
 import type { FetchMeta, NormalizedSlice, Slice, TradeRow, TradeTotals } from './types.js'
 
 export type Executor = Pick<KcsDatabase, 'execute'>
-type Tx = Parameters<Parameters<KcsDatabase['transaction']>[0]>[0]
+/** A transaction of a KcsDatabase (what `db.transaction` hands its callback). */
+export type Tx = Parameters<Parameters<KcsDatabase['transaction']>[0]>[0]
 
 /** What `replaceSlice` did. `added + changed + unchanged === rowCount`. */
 export interface ReplaceSummary {
@@ -354,6 +356,8 @@ const LEDGER_CODE_LENGTH = sql.raw(
 async function assertOneCodeLength(tx: Tx, s: NormalizedSlice): Promise<void> {
   const length = codeLengthOf(s.hs)
   const parts: SQL[] = [
+    // Only the detail's slices store HS codes (a sibling dataset's rows live in other tables).
+    sql`l.dataset = 'nitemtrade'`,
     sql`l.slice_key <> ${s.key}`,
     sql`l.fetched_at is not null and coalesce(l.row_count, 0) > 0`,
     sql`l.period_from <= ${periodToDate(s.to)}::date and l.period_to >= ${periodToDate(s.from)}::date`,
@@ -451,20 +455,18 @@ async function stageRows(
   return index
 }
 
-async function* guardSource(
-  key: string,
-  rows: Iterable<TradeRow> | AsyncIterable<TradeRow>,
-): AsyncGenerator<TradeRow> {
+/** Internal (shared with the totals writers): iterates rows, turning the source's own errors into RowSourceError. */
+export async function* guardSource<T>(key: string, rows: Iterable<T> | AsyncIterable<T>): AsyncGenerator<T> {
   // Errors thrown by the source (a broken stream, a parse error) become RowSourceError; errors of
   // the consumer never pass through here.
   const iterator =
     Symbol.asyncIterator in rows
-      ? (rows as AsyncIterable<TradeRow>)[Symbol.asyncIterator]()
-      : (rows as Iterable<TradeRow>)[Symbol.iterator]()
+      ? (rows as AsyncIterable<T>)[Symbol.asyncIterator]()
+      : (rows as Iterable<T>)[Symbol.iterator]()
   let finished = false
   try {
     while (true) {
-      let step: IteratorResult<TradeRow>
+      let step: IteratorResult<T>
       try {
         step = await iterator.next()
       } catch (error) {
@@ -636,17 +638,34 @@ export interface SliceFailure {
 /** Longest error text kept in the ledger. */
 const MAX_ERROR_LENGTH = 2000
 
+/** Which dataset a failed slice belongs to (`recordSliceFailure`'s fourth argument). */
+export interface SliceFailureOptions {
+  /**
+   * `nitemtrade` (default: `slice` is a detail slice), or a sibling dataset: `slice` is then a
+   * `TotalsSlice` and the ledger row is the one `replaceCountryTotals`/`replaceNationalTotals` write
+   * (`nationtrade:US:2025-01..2025-12`, `newtrade:2025-01..2025-12`).
+   */
+  dataset?: Dataset | undefined
+}
+
 /**
  * Marks the slice's ledger row as failed (creating it if needed) without touching trade rows. The
- * data of the last successful fetch (rowCount, totals, fetchedAt...) stays as it was.
+ * data of the last successful fetch (rowCount, totals, fetchedAt...) stays as it was. With
+ * `{ dataset: 'nationtrade' | 'newtrade' }` the slice is a sibling dataset's (see `TotalsSlice`).
  */
 export async function recordSliceFailure(
   db: KcsDatabase,
-  slice: Slice,
+  slice: Slice | TotalsSlice,
   failure: SliceFailure,
+  options: SliceFailureOptions = {},
 ): Promise<void> {
   assertDatabase(db)
-  const s = normalizeSlice(slice)
+  options = optionsObject(options, 'options', "Pass { dataset: 'nationtrade' } or nothing.")
+  const dataset =
+    options.dataset === undefined || options.dataset === 'nitemtrade'
+      ? 'nitemtrade'
+      : totalsDataset(options.dataset, 'options.dataset')
+  const s = dataset === 'nitemtrade' ? normalizeSlice(slice as Slice) : normalizeTotalsSlice(dataset, slice)
   assertObject(failure, 'failure', 'Pass { error, attempts, durationMs, errorCode?, redact?, failedAt? }.')
   if (
     failure.failedAt !== undefined &&
@@ -674,9 +693,9 @@ export async function recordSliceFailure(
     Number.isFinite(failure.durationMs) && failure.durationMs >= 0 ? Math.round(failure.durationMs) : 0
   try {
     await db.execute(sql`
-      insert into sync_ledger (slice_key, country_code, hs_prefix, period_from, period_to, status,
+      insert into sync_ledger (slice_key, dataset, country_code, hs_prefix, period_from, period_to, status,
         attempts, duration_ms, last_error, error_code, failed_at, updated_at)
-      values (${s.key}, ${s.country}, ${s.hs}, ${periodToDate(s.from)}::date, ${periodToDate(s.to)}::date, 'failed',
+      values (${s.key}, ${dataset}, ${s.country}, ${s.hs}, ${periodToDate(s.from)}::date, ${periodToDate(s.to)}::date, 'failed',
         ${attempts}::int, ${durationMs}::int, ${error}, ${errorCode}, ${failedAt}::timestamptz, now())
       on conflict (slice_key) do update set
         status = 'failed', attempts = excluded.attempts, duration_ms = excluded.duration_ms,

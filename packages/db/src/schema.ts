@@ -46,11 +46,19 @@ export const tradeRows = pgTable(
   ],
 )
 
+/**
+ * The datasets the ledger and the revisions log record: `nitemtrade` (the detail in trade_rows, the
+ * default of every existing row), `nationtrade` (country_totals) and `newtrade` (national_totals).
+ */
+const DATASET_CHECK = "('nitemtrade', 'nationtrade', 'newtrade')"
+
 /** One row per slice (country or all, window, HS prefix or none): what the last fetch found. */
 export const syncLedger = pgTable(
   'sync_ledger',
   {
     sliceKey: text('slice_key').primaryKey(),
+    /** Which API the slice was fetched from; sibling slices' keys carry it as a prefix (`nationtrade:US:…`). */
+    dataset: text('dataset').notNull().default('nitemtrade'),
     countryCode: varchar('country_code', { length: 2 }),
     hsPrefix: varchar('hs_prefix', { length: 10 }),
     periodFrom: date('period_from', { mode: 'string' }).notNull(),
@@ -64,6 +72,9 @@ export const syncLedger = pgTable(
     totalImportKg: bigint('total_import_kg', { mode: 'number' }),
     totalImportUsd: bigint('total_import_usd', { mode: 'number' }),
     totalBalanceUsd: bigint('total_balance_usd', { mode: 'number' }),
+    /** Declaration counts of the totals row (sibling datasets only; null for nitemtrade). */
+    totalExportCount: bigint('total_export_count', { mode: 'number' }),
+    totalImportCount: bigint('total_import_count', { mode: 'number' }),
     sumsMatch: boolean('sums_match'),
     bodySha256: text('body_sha256'),
     lastAdded: integer('last_added'),
@@ -81,15 +92,21 @@ export const syncLedger = pgTable(
   },
   (t) => [
     check('sync_ledger_status_check', sql`${t.status} in ('ok', 'failed')`),
+    check('sync_ledger_dataset_check', sql`${t.dataset} in ${sql.raw(DATASET_CHECK)}`),
     index('sync_ledger_country_period_idx').on(t.countryCode, t.periodFrom),
   ],
 )
 
-/** Every change a re-fetch brought to trade_rows. `before`/`after` hold names and measures. */
+/**
+ * Every change a re-fetch brought to trade_rows (or, with `dataset`, to country_totals or
+ * national_totals). `before`/`after` hold names and measures.
+ */
 export const revisions = pgTable(
   'revisions',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    /** `nitemtrade` (trade_rows), `nationtrade` (hs_code `''`) or `newtrade` (country_code and hs_code `''`). */
+    dataset: text('dataset').notNull().default('nitemtrade'),
     kind: text('kind').notNull(),
     period: date('period', { mode: 'string' }).notNull(),
     countryCode: varchar('country_code', { length: 2 }).notNull(),
@@ -101,6 +118,7 @@ export const revisions = pgTable(
   },
   (t) => [
     check('revisions_kind_check', sql`${t.kind} in ('added', 'changed', 'withdrawn')`),
+    check('revisions_dataset_check', sql`${t.dataset} in ${sql.raw(DATASET_CHECK)}`),
     index('revisions_at_idx').on(t.at, t.id),
     index('revisions_key_idx').on(t.countryCode, t.hsCode, t.period),
   ],
@@ -138,3 +156,5 @@ export const tradeMonthly = pgTable(
     check('trade_monthly_digits_check', sql`${t.digits} in (2, 4)`),
   ],
 )
+
+export { countryTotals, nationalTotals } from './totals-schema.js'

@@ -98,7 +98,9 @@ export function useTestDb(backend: Backend): TestDb {
     async reset() {
       if (!db) throw new Error('test database not open')
       const { sql } = await import('drizzle-orm')
-      await db.execute(sql`truncate trade_rows, trade_monthly, revisions, sync_ledger`)
+      await db.execute(
+        sql`truncate trade_rows, trade_monthly, revisions, sync_ledger, country_totals, national_totals`,
+      )
     },
   }
 }
