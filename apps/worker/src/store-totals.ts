@@ -1,6 +1,6 @@
 import {
   type KcsDatabase,
-  recordTotalsFailure,
+  recordSliceFailure,
   replaceCountryTotals,
   replaceNationalTotals,
   type TotalsFetchMeta,
@@ -52,7 +52,7 @@ export function createTotalsStore(db: KcsDatabase, redact: readonly string[]): S
     },
     async recordFailure(slice, info) {
       if (!slice.dataset) throw new RangeError('the totals store records totals slices only')
-      await recordTotalsFailure(db, slice.dataset, totalsSlice(slice), { ...info, redact })
+      await recordSliceFailure(db, totalsSlice(slice), { ...info, redact }, { dataset: slice.dataset })
     },
   }
 }
