@@ -4,7 +4,7 @@
  * directory, a symbolic link — is refused before anything is written: the export renames its finished
  * temporary file into place, which would replace the node itself (as root, even `/dev/null`).
  */
-import { type Stats, lstatSync, statSync } from 'node:fs'
+import { lstatSync, type Stats, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { printable, UsageError } from './errors.js'
 

@@ -14,8 +14,8 @@ import { loadConfig } from './config.js'
 import { printable, quoted, UsageError } from './errors.js'
 import { EXPORT_HELP } from './export-help.js'
 import { NameResolver } from './export-names.js'
-import { checkExportTarget } from './export-target.js'
 import { createRowProgress } from './export-progress.js'
+import { checkExportTarget } from './export-target.js'
 import {
   type ByteSink,
   createRowWriter,
