@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util'
-import { UsageError } from './errors.js'
+import { printable, quoted, UsageError } from './errors.js'
 import { COUNTRY_RE, HS_RE, MONTH_RE } from './slices.js'
 
 type Options = Record<string, { type: 'string' | 'boolean'; short?: string }>
@@ -31,10 +31,20 @@ export function parse<T extends Options>(
       error instanceof Error
         ? error.message.replace(/\. To specify a positional argument.*$/s, '')
         : String(error)
-    throw new UsageError(`${command}: ${message}`, `see 'kcs-trade ${command} --help'`)
+    // parseArgs repeats the flag as typed: escape it (one line, no escape sequences).
+    throw new UsageError(`${command}: ${printable(message)}`, `see 'kcs-trade ${command} --help'`)
   }
 }
 
+/**
+ * A country code as typed, in the API's spelling: two ASCII letters or a letter and a digit, upper-cased (`us` is
+ * `US`). Anything else is returned as it is, for the caller to refuse. Only ASCII is upper-cased (`ß` is not `SS`).
+ */
+export function normalizeCountry(code: string): string {
+  return /^[A-Za-z][A-Za-z0-9]$/.test(code) ? code.toUpperCase() : code
+}
+
+/** `--country US,CN` (any case) or `all`, checked against the code pattern (not the reference table). */
 export function parseCountries(value: string | undefined, command: string): string[] | 'all' {
   if (value === undefined)
     throw new UsageError(
@@ -44,13 +54,13 @@ export function parseCountries(value: string | undefined, command: string): stri
   if (value.trim().toLowerCase() === 'all') return 'all'
   const codes = value
     .split(',')
-    .map((c) => c.trim())
+    .map((c) => normalizeCountry(c.trim()))
     .filter(Boolean)
   for (const code of codes) {
     if (!COUNTRY_RE.test(code)) {
       throw new UsageError(
-        `${command}: country ${JSON.stringify(code)} is not a 2-letter upper-case KCS code`,
-        `codes are upper case (US, not us); find one with 'kcs-trade lookup country ${code}'`,
+        `${command}: country ${quoted(code)} is not a 2-letter KCS country code`,
+        `codes are two letters, e.g. US or us; find one with 'kcs-trade lookup country ${printable(code)}'`,
       )
     }
   }
@@ -58,6 +68,7 @@ export function parseCountries(value: string | undefined, command: string): stri
   return codes
 }
 
+/** `--hs 85,0202`: HS prefixes of 2, 4, 6 or 10 digits, or undefined when the flag is absent. */
 export function parseHsList(value: string | undefined, command: string): string[] | undefined {
   if (value === undefined) return undefined
   const list = value
@@ -67,7 +78,7 @@ export function parseHsList(value: string | undefined, command: string): string[
   for (const hs of list) {
     if (!HS_RE.test(hs)) {
       throw new UsageError(
-        `${command}: --hs ${JSON.stringify(hs)} must be 2, 4, 6 or 10 digits`,
+        `${command}: --hs ${quoted(hs)} must be 2, 4, 6 or 10 digits`,
         "search codes with 'kcs-trade lookup hs <text>'",
       )
     }
@@ -75,6 +86,7 @@ export function parseHsList(value: string | undefined, command: string): string[
   return list
 }
 
+/** A month flag, `YYYY-MM` (or `YYYYMM`), normalised to `YYYY-MM`. */
 export function parseMonth(value: string | undefined, flag: string, command: string): string {
   if (value === undefined)
     throw new UsageError(
@@ -84,12 +96,23 @@ export function parseMonth(value: string | undefined, flag: string, command: str
   const v = /^\d{6}$/.test(value) ? `${value.slice(0, 4)}-${value.slice(4)}` : value
   if (!MONTH_RE.test(v))
     throw new UsageError(
-      `${command}: --${flag} ${JSON.stringify(value)} is not a month`,
+      `${command}: --${flag} ${quoted(value)} is not a month`,
       'months are YYYY-MM, e.g. 2025-01',
     )
   return v
 }
 
+/** Plain decimal digits: what every whole-number flag and variable takes (no sign, spaces, `0x`, exponent or `_`). */
+export const DECIMAL_RE = /^\d+$/
+
+/** The number a text of plain decimal digits stands for, or undefined for anything else (`0x10`, `1e2`, ` 100`, `+5`, `1_000`). */
+export function decimalInt(text: string): number | undefined {
+  if (!DECIMAL_RE.test(text)) return undefined
+  const n = Number(text)
+  return Number.isSafeInteger(n) ? n : undefined
+}
+
+/** A whole-number flag from 1 to `max`, written in plain decimal digits; `fallback` when absent. */
 export function parsePositiveInt(
   value: string | undefined,
   flag: string,
@@ -98,11 +121,11 @@ export function parsePositiveInt(
   max = 1_000,
 ): number {
   if (value === undefined) return fallback
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1 || n > max) {
+  const n = decimalInt(value)
+  if (n === undefined || n < 1 || n > max) {
     throw new UsageError(
-      `${command}: --${flag} must be a whole number from 1 to ${max}, got ${JSON.stringify(value)}`,
-      `see 'kcs-trade ${command} --help'`,
+      `${command}: --${flag} must be a whole number from 1 to ${max}, got ${quoted(value)}`,
+      `write it in plain decimal digits, e.g. --${flag} ${Math.min(max, fallback)} (no sign, spaces, 0x, exponent or _); see 'kcs-trade ${command} --help'`,
     )
   }
   return n

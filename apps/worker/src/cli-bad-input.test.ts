@@ -91,7 +91,10 @@ const CASES: Record<string, Case[]> = {
       message: /--to 2025-01 is before --from 2025-06/,
     },
     { args: ['export', '--out', join(tmp, 'x.csv'), '--country', 'QQ'], message: /unknown country code QQ/ },
-    { args: ['export', '--out', join(tmp, 'x.csv'), '--country', 'us'], message: /country/ },
+    {
+      args: ['export', '--out', join(tmp, 'x.csv'), '--country', 'usa'],
+      message: /not a 2-letter KCS country code/,
+    },
     { args: ['export', '--out', join(tmp, 'x.csv'), '--hs', '85a'], message: /is not an HS code prefix/ },
     {
       args: ['export', '--out', join(tmp, 'x.csv'), '--hs', '12345678901'],
@@ -113,13 +116,13 @@ const CASES: Record<string, Case[]> = {
   ],
   demo: [
     { args: ['demo', '--country'], message: /--country <value>' argument missing/ },
-    { args: ['demo', '--country', 'us', '--dir', demoDir], message: /not a 2-letter upper-case KCS code/ },
+    { args: ['demo', '--country', 'u$', '--dir', demoDir], message: /not a 2-letter KCS country code/ },
     { args: ['demo', '--country', '', '--dir', demoDir], message: /--country is empty/ },
     { args: ['demo', '--country', 'QQ', '--dir', demoDir], message: /unknown country code QQ/ },
     { args: ['demo', '--country', 'all', '--dir', demoDir], message: /too big for a demo/ },
     {
       args: ['demo', '--country', `US,${MB}`, '--dir', demoDir],
-      message: /not a 2-letter upper-case KCS code/,
+      message: /not a 2-letter KCS country code/,
     },
     { args: ['demo', '--from', '2025-13', '--dir', demoDir], message: /--from "2025-13" is not a month/ },
     { args: ['demo', '--from', '2025-02-30', '--dir', demoDir], message: /is not a month/ },
@@ -175,8 +178,8 @@ const CASES: Record<string, Case[]> = {
       message: /--hs takes one prefix/,
     },
     {
-      args: ['fetch', '--country', 'us', '--from', '2025-01', '--to', '2025-12'],
-      message: /not a 2-letter upper-case/,
+      args: ['fetch', '--country', 'u.s.', '--from', '2025-01', '--to', '2025-12'],
+      message: /not a 2-letter KCS country code/,
     },
     {
       args: ['fetch', '--country', 'US,CN', '--from', '2025-01', '--to', '2025-12'],
@@ -188,7 +191,7 @@ const CASES: Record<string, Case[]> = {
     },
     {
       args: ['fetch', '--country', MB, '--from', '2025-01', '--to', '2025-12'],
-      message: /not a 2-letter upper-case/,
+      message: /not a 2-letter KCS country code/,
     },
     {
       args: ['fetch', '--country', 'US', '--from', '2025-01', '--to', '2025-12'],
@@ -218,6 +221,11 @@ const CASES: Record<string, Case[]> = {
     { args: ['lookup', 'hs', 'beef', '--limit', '-3'], message: /--limit/ },
     { args: ['lookup', 'hs', 'beef', '--limit=-3'], message: /--limit must be a whole number/ },
     { args: ['lookup', 'hs', 'beef', '--limit'], message: /argument missing/ },
+    // Plain decimal digits only: Number() takes all of these.
+    ...['0x10', '1e2', ' 100', '+5', '1_000'].map((v) => ({
+      args: ['lookup', 'hs', 'beef', '--limit', v],
+      message: /--limit must be a whole number from 1 to 500/,
+    })),
   ],
   emulator: [
     { args: ['emulator', '--port', 'not-a-port'], message: /--port must be an integer/ },
@@ -334,6 +342,8 @@ const CASES: Record<string, Case[]> = {
     { args: ['worker', '--concurrency', 'NaN'], message: /--concurrency must be a whole number/ },
     { args: ['worker', '--concurrency', ''], message: /--concurrency must be a whole number/ },
     { args: ['worker', '--concurrency'], message: /argument missing/ },
+    { args: ['worker', '--concurrency', '0x4'], message: /--concurrency must be a whole number/ },
+    { args: ['worker', '--concurrency', ' 4'], message: /--concurrency must be a whole number/ },
     { args: ['worker'], env: { KCS_SERVICE_KEY: undefined }, message: /KCS_SERVICE_KEY: is not set/ },
     { args: ['worker'], env: { REDIS_URL: 'redis://127.0.0.1:1' }, message: /Redis is not reachable/ },
   ],
@@ -359,7 +369,13 @@ const CASES: Record<string, Case[]> = {
     { args: ['serve', '--port', ''], message: /--port must be 0–65535/ },
     { args: ['serve', '--host', '0.0.0.0'], message: /refusing to listen on "0.0.0.0"[\s\S]*--allow-public/ },
     { args: ['serve', '--host', ''], message: /--host is empty/ },
-    { args: ['serve', '--host', MB], message: /refusing to listen/ },
+    {
+      args: ['serve', '--host', '127.0.0.1 '],
+      message: /--host "127\.0\.0\.1 " is not a host name or an IP address/,
+    },
+    { args: ['serve', '--host', 'http://127.0.0.1'], message: /is not a host name .*looks like a URL/ },
+    { args: ['serve', '--host', '127.0.0.1:9464'], message: /is not a host name .*port/ },
+    { args: ['serve', '--host', MB], message: /is not a host name or an IP address/ },
     { args: ['serve', '--host', '192.168.1.5', '--token', 'long-enough-token'], message: /not a loopback/ },
     { args: ['serve', '--token', 'short'], message: /at least 8 characters/ },
     { args: ['serve', '--token', ''], message: /at least 8 characters/ },
@@ -396,17 +412,27 @@ const ENV_CASES: Record<string, Case[]> = {
     { args: PLAN, env: { DATABASE_URL: 'mysql://localhost/db' }, message: /DATABASE_URL.*postgres:\/\// },
     { args: PLAN, env: { DATABASE_URL: `/tmp/${MB}` }, message: /DATABASE_URL.*4096/ },
     { args: PLAN, env: { DATABASE_URL: 'db\u0000x' }, message: /DATABASE_URL.*NUL/ },
+    {
+      args: PLAN,
+      env: { DATABASE_URL: '/etc/passwd' },
+      message: /DATABASE_URL.*is a file, not a PGlite directory/,
+    },
+    {
+      args: ['status'],
+      env: { DATABASE_URL: '/etc/passwd/db' },
+      message: /DATABASE_URL.*is inside "\/etc\/passwd"/,
+    },
   ],
   REDIS_URL: [
     { args: ['status'], env: { REDIS_URL: 'localhost:6379' }, message: /REDIS_URL.*redis:\/\// },
     { args: ['worker'], env: { REDIS_URL: 'redis://' }, message: /REDIS_URL/ },
   ],
-  KCS_DAILY_QUOTA: ['abc', '0', '-1', '1.5', '1e999'].map((v) => ({
+  KCS_DAILY_QUOTA: ['abc', '0', '-1', '1.5', '1e999', '0x10', '1e2', ' 100', '+5', '1_000'].map((v) => ({
     args: PLAN,
     env: { KCS_DAILY_QUOTA: v },
     message: /KCS_DAILY_QUOTA/,
   })),
-  KCS_RATE_PER_SECOND: ['0', '50', 'NaN', 'fast', '-1'].map((v) => ({
+  KCS_RATE_PER_SECOND: ['0', '50', 'NaN', 'fast', '-1', '0x5', '5e0', ' 5', '+5'].map((v) => ({
     args: PLAN,
     env: { KCS_RATE_PER_SECOND: v },
     message: /KCS_RATE_PER_SECOND/,
@@ -453,7 +479,7 @@ const ENV_CASES: Record<string, Case[]> = {
     env: { KCS_QUEUE_PREFIX: v },
     message: /KCS_QUEUE_PREFIX/,
   })),
-  KCS_TIMEOUT_MS: ['10', 'soon', '1.5e3x', '-5'].map((v) => ({
+  KCS_TIMEOUT_MS: ['10', 'soon', '1.5e3x', '-5', '12e4', '0x1d4c0'].map((v) => ({
     args: PLAN,
     env: { KCS_TIMEOUT_MS: v },
     message: /KCS_TIMEOUT_MS/,
@@ -468,7 +494,7 @@ const ENV_CASES: Record<string, Case[]> = {
     env: { KCS_JOB_LOCK_MS: v },
     message: /KCS_JOB_LOCK_MS/,
   })),
-  KCS_SHUTDOWN_TIMEOUT_MS: ['-1', 'later'].map((v) => ({
+  KCS_SHUTDOWN_TIMEOUT_MS: ['-1', 'later', '3e4'].map((v) => ({
     args: ['worker'],
     env: { KCS_SHUTDOWN_TIMEOUT_MS: v },
     message: /KCS_SHUTDOWN_TIMEOUT_MS/,
@@ -575,7 +601,7 @@ describe.skipIf(!available.postgres)(
         message: /--concurrency/,
       },
       {
-        args: ['plan', '--country', 'us', '--from', '2025-01', '--to', '2025-02'],
+        args: ['plan', '--country', 'usa', '--from', '2025-01', '--to', '2025-02'],
         message: /not a 2-letter/,
       },
       { args: ['status', '--bogus'], message: /Unknown option/ },

@@ -63,7 +63,7 @@ describe('bad input to every command: clear error, non-zero exit, nothing writte
   }
   const cases: Array<{ args: string[]; env?: Record<string, string | undefined>; message: RegExp }> = [
     { args: ['frobnicate'], message: /unknown command "frobnicate"/ },
-    { args: ['demo', '--country', 'us', '--dir', demoDir], message: /not a 2-letter upper-case KCS code/ },
+    { args: ['demo', '--country', 'usa', '--dir', demoDir], message: /not a 2-letter KCS country code/ },
     { args: ['demo', '--from', '2025-13', '--dir', demoDir], message: /--from "2025-13" is not a month/ },
     { args: ['fetch', '--country', 'US', '--from', '2025-01'], message: /--to is required/ },
     { args: ['fetch', '--from', '2025-01', '--to', '2025-12'], message: /give --country, --hs or both/ },

@@ -13,10 +13,10 @@ import {
   type WorkerConfig,
 } from './config.js'
 import { isTotalsDataset, parseDataset, refuseItemtradeMirror } from './datasets.js'
-import { clip, UsageError } from './errors.js'
+import { clip, printable, quoted, UsageError } from './errors.js'
 import { EXPORT_HELP } from './export-help.js'
 import { checkSiblingFilters, fetchSibling } from './fetch-siblings.js'
-import { csvLine, displayWidth, formatNumber, table } from './format.js'
+import { csvLine, displayWidth, formatNumber, lazyHeader, table } from './format.js'
 import type { SyncSummary } from './inline.js'
 import type { MemoryQuota, RedisQuota } from './limits.js'
 import { createLogger, type Logger } from './logger.js'
@@ -387,7 +387,10 @@ async function syncCommand(ctx: CliContext, argv: string[]): Promise<number> {
 
 /** A path as one POSIX shell word, to paste into a terminal. */
 function shellWord(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`
+  if (/^[\w@%+=:,./-]+$/.test(text)) return text
+  // Control characters in single quotes would reach the terminal: $'…' spells them as visible escapes.
+  if (printable(text) !== text) return `$'${printable(text).replaceAll("'", "\\'")}'`
+  return `'${text.replaceAll("'", `'\\''`)}'`
 }
 
 export const DEMO_COUNTRIES = ['US', 'CN', 'JP', 'VN', 'DE', 'AU']
@@ -447,7 +450,7 @@ async function demoCommand(ctx: CliContext, argv: string[]): Promise<number> {
       const plan = await planBackfill(input, { quota, db })
       const log = logger(ctx, cfg, true)
       if (!values.json) {
-        write(ctx.stderr, `demo: emulator at ${emu.url}, PGlite at ${dir}`)
+        write(ctx.stderr, `demo: emulator at ${emu.url}, PGlite at ${printable(dir)}`)
         write(
           ctx.stderr,
           `demo: ${plan.calls} slices (${chosen.join(', ')} × ${from}..${to}), ${cfg.ratePerSecond} calls/s`,
@@ -533,7 +536,7 @@ async function demoCommand(ctx: CliContext, argv: string[]): Promise<number> {
         write(
           ctx.stdout,
           // The other commands read DATABASE_URL (default ./.kcs-trade/db), not the demo's directory.
-          `\nThe mirror is in ${dir} (PGlite). Next: DATABASE_URL=${shellWord(dir)} kcs-trade status, kcs-trade plan --help, apps/worker/README.md`,
+          `\nThe mirror is in ${printable(dir)} (PGlite). Next: DATABASE_URL=${shellWord(dir)} kcs-trade status, kcs-trade plan --help, apps/worker/README.md`,
         )
       }
       return summary.failed > 0 ? 1 : 0
@@ -602,7 +605,7 @@ async function fetchCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const format = values.json ? 'json' : (values.format ?? (ctx.stdout.isTTY ? 'table' : 'csv'))
   if (!['table', 'json', 'csv'].includes(format))
     throw new UsageError(
-      `fetch: --format must be table, json or csv, got ${JSON.stringify(format)}`,
+      `fetch: --format must be table, json or csv, got ${quoted(format)}`,
       'e.g. --format csv > rows.csv',
     )
   const from = parseMonth(values.from, 'from', 'fetch')
@@ -635,7 +638,8 @@ async function fetchCommand(ctx: CliContext, argv: string[]): Promise<number> {
   if (dataset !== 'nitemtrade')
     return fetchSibling(ctx, kcs, { dataset, from, to, country: code, hs: hsList?.[0], format })
   const rows: Array<Record<string, unknown>> = []
-  if (format === 'csv') write(ctx.stdout, csvLine([...ROW_FIELDS]).trimEnd())
+  // The CSV header goes out with the first row (or at the end of an empty answer): a failed fetch prints nothing.
+  const header = lazyHeader(ctx.stdout, csvLine([...ROW_FIELDS]))
   let count = 0
   for (const window of calendarYearWindows(from, to)) {
     const stream = kcs.streamTradeByItemCountry({
@@ -645,11 +649,14 @@ async function fetchCommand(ctx: CliContext, argv: string[]): Promise<number> {
     })
     for await (const row of stream as AsyncIterable<Record<string, unknown>>) {
       count++
-      if (format === 'csv') ctx.stdout.write(csvLine(ROW_FIELDS.map((f) => row[f])))
-      else rows.push(row)
+      if (format === 'csv') {
+        header()
+        ctx.stdout.write(csvLine(ROW_FIELDS.map((f) => row[f])))
+      } else rows.push(row)
     }
   }
-  if (format === 'json') json(ctx, rows)
+  if (format === 'csv') header()
+  else if (format === 'json') json(ctx, rows)
   else if (format === 'table') {
     write(
       ctx.stdout,
@@ -693,7 +700,7 @@ async function lookupCommand(ctx: CliContext, argv: string[]): Promise<number> {
     )
   if (kind !== 'hs' && kind !== 'country')
     throw new UsageError(
-      `lookup: what to look up? got ${JSON.stringify(kind ?? '')}`,
+      `lookup: what to look up? got ${quoted(kind ?? '')}`,
       'kcs-trade lookup hs 0202 | kcs-trade lookup hs beef | kcs-trade lookup country Japan',
     )
   if (!text)
@@ -727,7 +734,7 @@ async function lookupCommand(ctx: CliContext, argv: string[]): Promise<number> {
     if (found.length === 0) {
       write(
         ctx.stderr,
-        `no country matches ${JSON.stringify(text)} (try an English or Korean name, or a 2-letter code)`,
+        `no country matches ${quoted(text)} (try an English or Korean name, or a 2-letter code)`,
       )
       return 1
     }
@@ -763,7 +770,7 @@ async function lookupCommand(ctx: CliContext, argv: string[]): Promise<number> {
   if (entries.length === 0) {
     write(
       ctx.stderr,
-      `no HS code matches ${JSON.stringify(text)} (codes are 2, 4, 6 or 10 digits; or search English/Korean text)`,
+      `no HS code matches ${quoted(text)} (codes are 2, 4, 6 or 10 digits; or search English/Korean text)`,
     )
     return 1
   }
@@ -900,7 +907,7 @@ async function scheduleCommand(ctx: CliContext, argv: string[]): Promise<number>
     cronParser.parseExpression(cfg.freshnessCron, { tz: 'Asia/Seoul' })
   } catch (error) {
     throw new UsageError(
-      `schedule: invalid cron ${JSON.stringify(cfg.freshnessCron)}: ${(error as Error).message}`,
+      `schedule: invalid cron ${quoted(cfg.freshnessCron)}: ${printable((error as Error).message)}`,
       "e.g. --cron '0 0 6 * * *' (06:00 KST daily)",
     )
   }
@@ -918,7 +925,7 @@ async function scheduleCommand(ctx: CliContext, argv: string[]): Promise<number>
       await installFreshnessScheduler(queue, cfg.freshnessCron)
     } catch (error) {
       throw new UsageError(
-        `schedule: invalid cron ${JSON.stringify(cfg.freshnessCron)}: ${(error as Error).message}`,
+        `schedule: invalid cron ${quoted(cfg.freshnessCron)}: ${printable((error as Error).message)}`,
         "e.g. --cron '0 0 6 * * *' (06:00 KST daily)",
       )
     }
@@ -1059,7 +1066,7 @@ async function statusCommand(ctx: CliContext, argv: string[]): Promise<number> {
     json(ctx, report)
     return 0
   }
-  write(ctx.stdout, `database: ${report.database}`)
+  write(ctx.stdout, `database: ${printable(report.database)}`)
   if (report.coverage.length > 0) {
     write(
       ctx.stdout,
@@ -1125,7 +1132,7 @@ async function emulatorCommand(ctx: CliContext, argv: string[]): Promise<number>
           ctx.stderr,
           /^Run kcs-emulator --help/.test(line)
             ? "hint: see 'kcs-trade emulator --help' for the options"
-            : clip(line.replace(/^kcs-emulator: /, 'kcs-trade emulator: ')),
+            : clip(printable(line.replace(/^kcs-emulator: /, 'kcs-trade emulator: '))),
         ),
     },
   })
@@ -1156,7 +1163,12 @@ export const HANDLERS: Record<CommandName, (ctx: CliContext, argv: string[]) => 
 /** Run one CLI invocation; returns the exit code. Usage errors print the problem and a hint, exit 2. */
 export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   const [name, ...rest] = argv
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') return help(ctx, 'main')
+  if (name === undefined) {
+    // No command is a mistake (a script that lost its arguments): the usage on stderr, exit 2 like other usage errors.
+    write(ctx.stderr, HELP.main)
+    return 2
+  }
+  if (name === '--help' || name === '-h' || name === 'help') return help(ctx, 'main')
   if (name === '--version' || name === '-v') {
     write(ctx.stdout, '0.0.0')
     return 0
@@ -1164,7 +1176,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   if (!(COMMANDS as readonly string[]).includes(name)) {
     const near = COMMANDS.find((c) => c.startsWith(name.slice(0, 2)))
     throw new UsageError(
-      `unknown command ${JSON.stringify(name)}`,
+      `unknown command ${quoted(name)}`,
       `${near ? `did you mean '${near}'? ` : ''}commands: ${COMMANDS.join(', ')}`,
     )
   }

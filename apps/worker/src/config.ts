@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
+import { statSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { z } from 'zod'
-import { ConfigError } from './errors.js'
+import { ConfigError, quoted } from './errors.js'
 
 export const DEFAULT_BASE_URL = 'http://apis.data.go.kr'
 export const DEFAULT_DATABASE_URL = './.kcs-trade/db'
@@ -11,6 +13,24 @@ export const MAX_RATE_PER_SECOND = 30
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v)
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional())
+
+/** How a number must be written, said when it is not: `0x10`, `1e2`, ` 100`, `+5` and `1_000` are refused. */
+const PLAIN = 'in plain decimal digits (no sign, spaces, 0x, exponent or _)'
+
+/**
+ * A whole number written in plain decimal digits (`Number()` would take `0x10`, `1e2`, ` 100` and `+5`), then checked
+ * by `check` (`.int()`, `.min()`, `.max()` with their messages); `what` describes it, e.g. "milliseconds, e.g. 30000".
+ */
+const decimalInt = (what: string, check: (n: z.ZodNumber) => z.ZodNumber, fallback: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d+$/, { message: `must be ${what}, ${PLAIN}` })
+      .transform(Number)
+      .pipe(check(z.number().int({ message: `must be ${what}` })))
+      .default(fallback),
+  )
 
 const envSchema = z.object({
   KCS_SERVICE_KEY: optionalString,
@@ -48,22 +68,29 @@ const envSchema = z.object({
         message: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
       }),
   ),
-  KCS_DAILY_QUOTA: z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number({ message: 'must be a whole number of calls per day, e.g. 10000' })
-      .int({ message: 'must be a whole number of calls per day, e.g. 10000' })
-      .positive({ message: 'must be at least 1 (calls per day for this key)' })
-      .default(10_000),
+  KCS_DAILY_QUOTA: decimalInt(
+    'a whole number of calls per day, e.g. 10000',
+    (n) => n.positive({ message: 'must be at least 1 (calls per day for this key)' }),
+    10_000,
   ),
   KCS_RATE_PER_SECOND: z.preprocess(
     emptyToUndefined,
-    z.coerce
-      .number({ message: `must be a number of calls per second between 0.1 and ${MAX_RATE_PER_SECOND}` })
-      .min(0.1, { message: `must be a number of calls per second between 0.1 and ${MAX_RATE_PER_SECOND}` })
-      .max(MAX_RATE_PER_SECOND, {
-        message: `must be at most ${MAX_RATE_PER_SECOND} (the API answers code 23 above that)`,
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, {
+        message: `must be a number of calls per second between 0.1 and ${MAX_RATE_PER_SECOND}, in plain decimal (e.g. 5 or 0.5; no sign, spaces, 0x, exponent or _)`,
       })
+      .transform(Number)
+      .pipe(
+        z
+          .number({ message: `must be a number of calls per second between 0.1 and ${MAX_RATE_PER_SECOND}` })
+          .min(0.1, {
+            message: `must be a number of calls per second between 0.1 and ${MAX_RATE_PER_SECOND}`,
+          })
+          .max(MAX_RATE_PER_SECOND, {
+            message: `must be at most ${MAX_RATE_PER_SECOND} (the API answers code 23 above that)`,
+          }),
+      )
       .default(5),
   ),
   LOG_LEVEL: z.preprocess(
@@ -83,9 +110,10 @@ const envSchema = z.object({
       })
       .default(DEFAULT_QUEUE_PREFIX),
   ),
-  KCS_TIMEOUT_MS: z.preprocess(
-    emptyToUndefined,
-    z.coerce.number({ message: 'must be milliseconds, e.g. 120000' }).int().min(1000).default(120_000),
+  KCS_TIMEOUT_MS: decimalInt(
+    'whole milliseconds, e.g. 120000',
+    (n) => n.min(1000, { message: 'must be at least 1000 ms' }),
+    120_000,
   ),
   KCS_FRESHNESS_CRON: z.preprocess(
     emptyToUndefined,
@@ -96,46 +124,31 @@ const envSchema = z.object({
         message: "must be a cron pattern of 5 or 6 fields, e.g. '0 0 6 * * *' (06:00 KST daily)",
       }),
   ),
-  KCS_JOB_LOCK_MS: z.preprocess(
-    emptyToUndefined,
-    z.coerce.number({ message: 'must be milliseconds, e.g. 60000' }).int().min(500).default(60_000),
+  KCS_JOB_LOCK_MS: decimalInt(
+    'whole milliseconds, e.g. 60000',
+    (n) => n.min(500, { message: 'must be at least 500 ms' }),
+    60_000,
   ),
-  KCS_SHUTDOWN_TIMEOUT_MS: z.preprocess(
-    emptyToUndefined,
-    z.coerce.number({ message: 'must be milliseconds, e.g. 30000' }).int().min(0).default(30_000),
+  KCS_SHUTDOWN_TIMEOUT_MS: decimalInt('whole milliseconds, e.g. 30000', (n) => n, 30_000),
+  KCS_QUOTA_RECHECK_MS: decimalInt(
+    'whole milliseconds, e.g. 300000',
+    (n) => n.min(500, { message: 'must be at least 500 ms' }),
+    300_000,
   ),
-  KCS_QUOTA_RECHECK_MS: z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number({ message: 'must be milliseconds, e.g. 300000' })
-      .int({ message: 'must be whole milliseconds, e.g. 300000' })
-      .min(500, { message: 'must be at least 500 ms' })
-      .default(300_000),
+  KCS_CIRCUIT_THRESHOLD: decimalInt(
+    'a whole number of consecutive connection failures, e.g. 5',
+    (n) => n.min(1, { message: 'must be at least 1' }),
+    5,
   ),
-  KCS_CIRCUIT_THRESHOLD: z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number({ message: 'must be a whole number of consecutive connection failures, e.g. 5' })
-      .int({ message: 'must be a whole number of consecutive connection failures, e.g. 5' })
-      .min(1, { message: 'must be at least 1' })
-      .default(5),
+  KCS_CIRCUIT_COOLDOWN_MS: decimalInt(
+    'whole milliseconds, e.g. 30000',
+    (n) => n.min(100, { message: 'must be at least 100 ms' }),
+    30_000,
   ),
-  KCS_CIRCUIT_COOLDOWN_MS: z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number({ message: 'must be milliseconds, e.g. 30000' })
-      .int({ message: 'must be whole milliseconds, e.g. 30000' })
-      .min(100, { message: 'must be at least 100 ms' })
-      .default(30_000),
-  ),
-  KCS_OUTAGE_BUDGET_MS: z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number({ message: 'must be milliseconds, e.g. 3600000 (1 hour)' })
-      .int({ message: 'must be whole milliseconds, e.g. 3600000 (1 hour)' })
-      .min(0, { message: 'must be 0 or more (0: no waiting out outages)' })
-      .max(604_800_000, { message: 'must be at most 604800000 (7 days)' })
-      .default(3_600_000),
+  KCS_OUTAGE_BUDGET_MS: decimalInt(
+    'whole milliseconds, e.g. 3600000 (1 hour)',
+    (n) => n.max(604_800_000, { message: 'must be at most 604800000 (7 days)' }),
+    3_600_000,
   ),
   KCS_TEST_CLOCK_FILE: optionalString,
 })
@@ -180,12 +193,14 @@ export function loadConfig(
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment')
       const raw = env[name]
-      const shown = name === 'KCS_SERVICE_KEY' || raw === undefined ? '' : ` (got ${JSON.stringify(raw)})`
+      const shown = name === 'KCS_SERVICE_KEY' || raw === undefined ? '' : ` (got ${quoted(raw)})`
       return `${name}${shown}: ${issue.message}`
     })
     throw new ConfigError(problems)
   }
   const e = parsed.data
+  const notADirectory = pgliteFileProblem(e.DATABASE_URL)
+  if (notADirectory) throw new ConfigError([`DATABASE_URL (got ${quoted(e.DATABASE_URL)}): ${notADirectory}`])
   return {
     serviceKey: e.KCS_SERVICE_KEY?.trim(),
     baseUrl: e.KCS_BASE_URL.replace(/\/+$/, ''),
@@ -204,6 +219,38 @@ export function loadConfig(
     circuitCooldownMs: e.KCS_CIRCUIT_COOLDOWN_MS,
     outageBudgetMs: e.KCS_OUTAGE_BUDGET_MS,
     testClockFile: e.KCS_TEST_CLOCK_FILE?.trim(),
+  }
+}
+
+/**
+ * Why a PGlite `DATABASE_URL` (a path or `file://…`) cannot be a database directory: it names an existing file, or a
+ * path inside one. Undefined when it can (an existing directory, or a path that can be created), and for
+ * `postgres://` and `memory://`. Checked before anything opens it, where PGlite would say "EEXIST … mkdir".
+ */
+export function pgliteFileProblem(url: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^file:\/\//i.test(url)) return undefined
+  let path: string
+  try {
+    path = /^file:\/\//i.test(url) ? new URL(url).pathname : resolve(url)
+  } catch {
+    return undefined
+  }
+  // The path itself, else the nearest ancestor that exists: PGlite creates what is missing below a directory.
+  let at = path
+  for (;;) {
+    let isDirectory: boolean
+    try {
+      isDirectory = statSync(at).isDirectory()
+    } catch {
+      const up = resolve(at, '..')
+      if (up === at) return undefined
+      at = up
+      continue
+    }
+    if (isDirectory) return undefined
+    return at !== path
+      ? `is inside ${quoted(at)}, which is a file, not a directory: a PGlite database is a directory; use a path outside it, or a postgres:// URL`
+      : 'is a file, not a PGlite directory or a postgres:// URL: a PGlite database is a directory (it is created if missing); give a new or existing directory, or postgres://user@host:5432/db'
   }
 }
 

@@ -170,7 +170,9 @@ describe('plan and sync --dataset', () => {
       expect(all.reduce((s, r) => s + r.exportUsd, 0)).toBe(national[2]?.exportUsd)
       // The freshness job keeps the totals it holds fresh too: every country and the nation, per calendar year.
       const fresh = await freshnessSlices(db, { now: () => NOW })
-      expect(fresh.filter((f) => f.dataset).map((f) => `${f.dataset} ${f.country} ${f.from}..${f.to}`)).toEqual([
+      expect(
+        fresh.filter((f) => f.dataset).map((f) => `${f.dataset} ${f.country} ${f.from}..${f.to}`),
+      ).toEqual([
         'nationtrade * 2025-12..2025-12',
         'nationtrade * 2026-01..2026-12',
         'newtrade * 2025-12..2025-12',
@@ -253,7 +255,9 @@ describe('verify', () => {
     const stale = revised.checks.filter((c: Check) => c.verdict === 'stale')
     expect(stale.length).toBeGreaterThan(0)
     expect(stale.every((c: Check) => c.countryCode === other)).toBe(true)
-    expect(revised.checks.find((c: Check) => c.countryCode === lost && c.period === '2026-09').verdict).toBe('short')
+    expect(revised.checks.find((c: Check) => c.countryCode === lost && c.period === '2026-09').verdict).toBe(
+      'short',
+    )
 
     const fixed = await run([...window, '--fix', '--inline', '--json'], env)
     expect(fixed.code, fixed.stderr).toBe(0)

@@ -1,4 +1,4 @@
-import { UsageError } from './errors.js'
+import { quoted, UsageError } from './errors.js'
 import type { TotalsDataset } from './slices.js'
 
 /** The four KCS datasets the CLI knows, by the name of their API path. */
@@ -19,7 +19,7 @@ export function parseDataset(value: string | undefined, command: string): Datase
   const name = value.trim().toLowerCase()
   if ((DATASETS as readonly string[]).includes(name)) return name as Dataset
   throw new UsageError(
-    `${command}: --dataset must be one of ${DATASETS.join(', ')}, got ${JSON.stringify(value)}`,
+    `${command}: --dataset must be one of ${DATASETS.join(', ')}, got ${quoted(value)}`,
     'nitemtrade is the detail (item × country); nationtrade country totals; newtrade national totals; itemtrade item totals',
   )
 }

@@ -335,7 +335,9 @@ export async function freshnessSlices(
   // mirrored one by one) for nationtrade, the nation for newtrade.
   const totals: Slice[] = []
   for (const dataset of ['nationtrade', 'newtrade'] as const) {
-    const held = new Set((await ledgerEntries(db, dataset)).filter((e) => e.status === 'ok').map((e) => e.country))
+    const held = new Set(
+      (await ledgerEntries(db, dataset)).filter((e) => e.status === 'ok').map((e) => e.country),
+    )
     const scopes = held.has('*') ? ['*'] : [...held].sort()
     for (const country of scopes) for (const w of windows) totals.push({ country, ...w, dataset })
   }

@@ -5,11 +5,12 @@ export const EXPORT_HELP = `Usage: kcs-trade export --out FILE|- [--format csv|p
 Writes mirrored rows (DATABASE_URL: PostgreSQL, or the PGlite directory, default ./.kcs-trade/db)
 to a file, with the English and Korean names of countries and HS codes from the reference tables.
 
-  --out FILE      the file to write ('-' = stdout, csv and json only); written to a temporary file
-                  beside it and renamed at the end, so a failed export leaves no partial file
+  --out FILE      the file to write ('-' = stdout, csv and json only): a new path or a regular file
+                  (a device, FIFO, socket, directory or symlink is refused); written to a temporary
+                  file beside it and renamed at the end, so a failed export leaves no partial file
   --format F      csv, parquet, or json (= jsonl: JSON Lines, one object per line);
                   default from the extension of --out (.csv .parquet .json .jsonl .ndjson)
-  --country C     one or more codes, comma-separated (default: every mirrored country)
+  --country C     one or more codes, comma-separated, any case (default: every mirrored country)
   --hs P          an HS code prefix, 1 to 10 digits (default: every code)
   --from, --to    months, inclusive (default: the first and last mirrored month)
   --level N       sum to N-digit HS codes (2, 4, 6 or 10) per month and country;

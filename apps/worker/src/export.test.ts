@@ -199,7 +199,7 @@ describe('export flags: a UsageError with a hint, exit 2, nothing written', () =
     { args: ['--out', join(dir, 'a.csv'), '--to', '25-01'], message: /--to "25-01" is not a month/ },
     { args: ['--out', join(dir, 'a.csv'), '--from', '2025-06', '--to', '2025-01'], message: /before --from/ },
     { args: ['--out', join(dir, 'a.csv'), '--country', 'QQ'], message: /unknown country code QQ/ },
-    { args: ['--out', join(dir, 'a.csv'), '--country', 'us'], message: /not a 2-letter upper-case/ },
+    { args: ['--out', join(dir, 'a.csv'), '--country', 'usa'], message: /not a 2-letter KCS country code/ },
     { args: ['--out', join(dir, 'a.csv'), '--hs', '85a'], message: /--hs "85a" is not an HS code prefix/ },
     { args: ['--out', join(dir, 'a.csv'), '--level', '3'], message: /--level must be 2, 4, 6 or 10/ },
     {

@@ -4,17 +4,18 @@
  * `--out` that is renamed into place only when complete.
  */
 import { randomBytes } from 'node:crypto'
-import { existsSync, statSync, unlinkSync } from 'node:fs'
+import { existsSync, unlinkSync } from 'node:fs'
 import { rename, unlink } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import type { HsLevel, KcsDatabase, TradeRow, TradeSelection } from '@kcs-trade/db'
-import { parse, parseCountries, parseMonth } from './cli-args.js'
+import { decimalInt, parse, parseCountries, parseMonth } from './cli-args.js'
 import type { CliContext } from './commands.js'
 import { loadConfig } from './config.js'
-import { UsageError } from './errors.js'
+import { printable, quoted, UsageError } from './errors.js'
 import { EXPORT_HELP } from './export-help.js'
 import { NameResolver } from './export-names.js'
 import { createRowProgress } from './export-progress.js'
+import { checkExportTarget } from './export-target.js'
 import {
   type ByteSink,
   createRowWriter,
@@ -101,14 +102,14 @@ export async function exportRequest(argv: string[]): Promise<ExportRequest | 'he
     format = FORMATS[values.format.toLowerCase()]
     if (!format)
       throw new UsageError(
-        `export: unknown --format ${JSON.stringify(values.format)}`,
+        `export: unknown --format ${quoted(values.format)}`,
         'formats are csv, parquet and json (JSON Lines; jsonl works too)',
       )
   } else if (!toStdout) {
     format = EXTENSIONS[extname(values.out).toLowerCase()]
     if (!format)
       throw new UsageError(
-        `export: cannot tell the format of ${JSON.stringify(values.out)} from its extension`,
+        `export: cannot tell the format of ${quoted(values.out)} from its extension`,
         'give --format csv, parquet or json, or name the file .csv, .parquet or .jsonl',
       )
   } else {
@@ -122,16 +123,8 @@ export async function exportRequest(argv: string[]): Promise<ExportRequest | 'he
       'write to a file (--out trade.csv --json), or drop --json',
     )
   const out = toStdout ? '-' : resolve(values.out)
-  if (!toStdout) {
-    const dir = dirname(out)
-    if (!existsSync(dir) || !statSync(dir).isDirectory())
-      throw new UsageError(
-        `export: the directory ${dir} does not exist`,
-        `create it first (mkdir -p ${dir}) or choose another --out`,
-      )
-    if (existsSync(out) && statSync(out).isDirectory())
-      throw new UsageError(`export: --out ${out} is a directory`, 'give a file name inside it')
-  }
+  // A regular file or a new path only: a device node, FIFO, socket, directory or symlink is refused, nothing replaced.
+  if (!toStdout) checkExportTarget(out)
   const from = values.from === undefined ? undefined : parseMonth(values.from, 'from', command)
   const to = values.to === undefined ? undefined : parseMonth(values.to, 'to', command)
   if (from && to && monthIndex(to) < monthIndex(from))
@@ -157,15 +150,15 @@ export async function exportRequest(argv: string[]): Promise<ExportRequest | 'he
   const hsPrefix = values.hs === undefined ? undefined : values.hs.trim()
   if (hsPrefix !== undefined && !/^\d{1,10}$/.test(hsPrefix))
     throw new UsageError(
-      `export: --hs ${JSON.stringify(values.hs)} is not an HS code prefix (1 to 10 digits)`,
+      `export: --hs ${quoted(values.hs ?? '')} is not an HS code prefix (1 to 10 digits)`,
       "e.g. --hs 85 or --hs 8542; search codes with 'kcs-trade lookup hs <text>'",
     )
   let level: HsLevel | undefined
   if (values.level !== undefined) {
-    const n = Number(values.level)
+    const n = decimalInt(values.level)
     if (n !== 2 && n !== 4 && n !== 6 && n !== 10)
       throw new UsageError(
-        `export: --level must be 2, 4, 6 or 10, got ${JSON.stringify(values.level)}`,
+        `export: --level must be 2, 4, 6 or 10, got ${quoted(values.level)}`,
         'the HS digit level to sum to: 2 chapters, 4 headings, 6 subheadings, 10 tariff lines',
       )
     level = n
@@ -367,6 +360,8 @@ export async function runExport(
     }
     if (ctx.shutdown.aborted) throw new Interrupted('export interrupted')
     await writer.finish()
+    // Looked at again just before the rename: what appeared at --out meanwhile is refused, not replaced.
+    if (tmp) checkExportTarget(req.out)
     if (tmp) await rename(tmp, req.out)
     tmp = undefined
   } catch (error) {
@@ -397,17 +392,42 @@ export async function runExport(
   }
 }
 
-const FILE_SYSTEM_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EISDIR', 'ENOTDIR'])
+const FILE_SYSTEM_CODES = new Set([
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ENOSPC',
+  'EDQUOT',
+  'EFBIG',
+  'EISDIR',
+  'ENOTDIR',
+])
+
+/** What a full disk, a quota or a file-size limit means for the export, by error code. */
+const FULL: Record<string, { what: string; hint: string }> = {
+  ENOSPC: { what: 'the disk is full', hint: 'free space or choose another --out on another file system' },
+  EDQUOT: { what: 'the disk quota is used up', hint: 'free space or choose another --out' },
+  EFBIG: {
+    what: "the file grew past the largest file this file system or the process's file-size limit (ulimit -f) allows",
+    hint: 'raise the limit (ulimit -f unlimited), narrow the selection (--country, --from, --to, --level) or choose another --out',
+  },
+}
 
 /** A file-system failure writing the output as a UsageError naming --out (not the hidden temporary file). */
 function fileError(error: unknown, out: string): unknown {
   const code = (error as NodeJS.ErrnoException | null)?.code
   if (typeof code !== 'string' || !FILE_SYSTEM_CODES.has(code)) return error
+  const full = FULL[code]
+  const target = out === '-' ? 'stdout' : printable(out)
+  if (full)
+    return new UsageError(
+      `export: cannot write ${target}: ${full.what} (${code})` +
+        (out === '-' ? '; the output is incomplete' : '; nothing was written, no partial file is left'),
+      full.hint,
+    )
   return new UsageError(
-    `export: cannot write ${out}: ${code}`,
-    code === 'ENOSPC' || code === 'EDQUOT'
-      ? 'the disk is full: free space or choose another --out'
-      : `check the permissions of ${dirname(out)}, or choose another --out`,
+    `export: cannot write ${target}: ${code}`,
+    `check the permissions of ${printable(dirname(out))}, or choose another --out`,
   )
 }
 
@@ -434,7 +454,7 @@ export async function exportCommand(ctx: CliContext, argv: string[]): Promise<nu
       ctx.stderr.write(
         req.out === '-'
           ? 'export: interrupted, the output is incomplete\n'
-          : `export: interrupted, nothing written to ${req.out}\n`,
+          : `export: interrupted, nothing written to ${printable(req.out)}\n`,
       )
       return 130
     }
@@ -450,7 +470,7 @@ export async function exportCommand(ctx: CliContext, argv: string[]): Promise<nu
       (summary.level
         ? ` (${formatNumber(summary.rowsRead)} mirrored rows summed to HS${summary.level})`
         : '') +
-      ` ${summary.from}..${summary.to} to ${summary.out === '-' ? 'stdout' : summary.out} (${summary.format}, ${formatBytes(summary.bytes)}) ` +
+      ` ${summary.from}..${summary.to} to ${summary.out === '-' ? 'stdout' : printable(summary.out)} (${summary.format}, ${formatBytes(summary.bytes)}) ` +
       `in ${formatSeconds(summary.seconds)}, ${formatNumber(summary.rowsPerSecond)} rows/s\n`
     ;(summary.out === '-' ? ctx.stderr : ctx.stdout).write(line)
   }

@@ -50,3 +50,16 @@ export function csvCell(value: unknown): string {
 export function csvLine(values: unknown[]): string {
   return `${values.map(csvCell).join(',')}\n`
 }
+
+/**
+ * A header that is written to `stream` the first time the returned function is called, and never again: call it
+ * before each row and once at the end, so that a command failing before its first row prints nothing at all.
+ */
+export function lazyHeader(stream: NodeJS.WritableStream, text: string): () => void {
+  let written = false
+  return () => {
+    if (written) return
+    written = true
+    stream.write(text)
+  }
+}

@@ -1,10 +1,11 @@
 import { type CliContext, runCli } from './commands.js'
 import { loadConfig, redactKey } from './config.js'
-import { clip, UsageError } from './errors.js'
+import { clip, printable, UsageError } from './errors.js'
 
 /**
  * Run one CLI invocation and report any error on stderr: usage errors (bad flags, bad config) exit 2 with a hint, other
- * failures exit 1. Every line is scrubbed of the service key.
+ * failures exit 1. Every line is scrubbed of the service key, and of control characters (escape sequences, carriage
+ * returns) that input repeated in a message could carry; values are escaped where they are quoted ({@link printable}).
  */
 export async function main(argv: string[], ctx: CliContext): Promise<number> {
   let key: string | undefined
@@ -17,17 +18,19 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
     return await runCli(argv, ctx)
   } catch (error) {
     const e = error as { message?: string; hint?: string; name?: string }
+    // The last line of defence: a message's own line breaks stay, every other control character is made visible.
+    const show = (text: string) => clip(printable(redactKey(text, key), { keepNewlines: true }))
     if (error instanceof UsageError) {
-      ctx.stderr.write(`kcs-trade: ${clip(redactKey(error.message, key))}\n`)
-      if (error.hint) ctx.stderr.write(`hint: ${clip(redactKey(error.hint, key))}\n`)
+      ctx.stderr.write(`kcs-trade: ${show(error.message)}\n`)
+      if (error.hint) ctx.stderr.write(`hint: ${show(error.hint)}\n`)
       return 2
     }
     const hint = typeof e.hint === 'string' && e.hint ? e.hint : undefined
     let message = e.message ?? String(error)
     // The client's errors end their message with ` Hint: …`; the hint gets its own line here.
     if (hint && message.endsWith(` Hint: ${hint}`)) message = message.slice(0, -` Hint: ${hint}`.length)
-    ctx.stderr.write(`kcs-trade: ${clip(redactKey(`${e.name ?? 'Error'}: ${message}`, key))}\n`)
-    if (hint) ctx.stderr.write(`hint: ${clip(redactKey(hint, key))}\n`)
+    ctx.stderr.write(`kcs-trade: ${show(`${e.name ?? 'Error'}: ${message}`)}\n`)
+    if (hint) ctx.stderr.write(`hint: ${show(hint)}\n`)
     return 1
   }
 }

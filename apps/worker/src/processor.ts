@@ -1,7 +1,7 @@
 import type { Clock } from './clock.js'
 import { systemClock } from './clock.js'
 import { redactKey } from './config.js'
-import { causes, errorMessage } from './errors.js'
+import { causes, errorMessage, failureText } from './errors.js'
 import type { QuotaGate, RateLimiter } from './limits.js'
 import type { Logger } from './logger.js'
 import type { MetricsSink } from './metrics.js'
@@ -329,7 +329,9 @@ export async function processSlice(
       await quota.release(decision.day)
     }
     deps.metrics.call(c.kind)
-    let message = redactKey(errorMessage(error), deps.serviceKey)
+    // The hint of the root cause (say the client's "key not approved for this dataset"), not the wrapper's.
+    const failure = failureText(error)
+    let message = redactKey(failure.message, deps.serviceKey)
     let hintOverride: string | undefined
     let forceFinal = false
     let transient = c.transient
@@ -460,9 +462,7 @@ export async function processSlice(
         return { status: 'split', slice, parts, error, kind: c.kind }
       }
     }
-    const hint =
-      hintOverride ??
-      [...causes(error)].map((e) => (e as { hint?: unknown }).hint).find((h) => typeof h === 'string')
+    const hint = hintOverride ?? failure.hint
     log.error({ err: message, kind: c.kind, hint }, `slice failed: ${message}`)
     await deps.store
       .recordFailure(slice, {

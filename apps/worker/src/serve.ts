@@ -28,12 +28,13 @@ import {
   search,
   series,
 } from './dashboard/api.js'
-import { UsageError } from './errors.js'
+import { printable, quoted, UsageError } from './errors.js'
 import type { RedisQuota } from './limits.js'
 import { createLogger, type Logger } from './logger.js'
 import type { RedisMetrics } from './metrics.js'
 import { redactRedisUrl } from './runtime.js'
 import { isLoopbackHost, loopbackHostHeader, sessionCookie, tokenCheck } from './serve-auth.js'
+import { checkHost, listenError } from './serve-listen.js'
 import { describeSlice } from './slices.js'
 
 /**
@@ -350,9 +351,10 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
     )
   const host = values.host ?? '127.0.0.1'
   if (host.trim() === '') throw new UsageError('serve: --host is empty', 'default 127.0.0.1')
+  checkHost(host)
   if (!isLoopbackHost(host) && values['allow-public'] !== true)
     throw new UsageError(
-      `serve: refusing to listen on ${JSON.stringify(host)}, which is not a loopback address`,
+      `serve: refusing to listen on ${quoted(host)}, which is not a loopback address`,
       'the dashboard shows the queue and the ledger: pass --allow-public to expose it, ideally with --token (or KCS_SERVE_TOKEN)',
     )
   const token = values.token ?? ctx.env.KCS_SERVE_TOKEN
@@ -370,7 +372,7 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
   if (!isLoopbackHost(host) && token === undefined)
     write(
       ctx.stderr,
-      `kcs-trade serve: warning: ${host} is public and no token is set (--token or KCS_SERVE_TOKEN)`,
+      `kcs-trade serve: warning: ${printable(host)} is public and no token is set (--token or KCS_SERVE_TOKEN)`,
     )
   const clock = ctx.clock ?? systemClock
   // Redis is checked once: without it the mirror views (coverage, trade, revisions) still work, e.g.
@@ -380,6 +382,7 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
   // so, instead of waiting in ioredis's offline queue; the client reconnects by itself. A Redis that
   // answered the ping but whose client is not ready within 5 s counts as unreachable (BullMQ's queue
   // would otherwise wait for it on every read).
+  let closing = false
   let redis = (await pingRedis(cfg.redisUrl)) ? createRedis(cfg.redisUrl, { failFast: true }) : undefined
   if (redis && !(await readyWithin(redis, 5_000))) {
     redis.disconnect()
@@ -394,7 +397,8 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
   } else {
     let lost = false
     redis.on('close', () => {
-      if (lost || ctx.shutdown.aborted) return
+      // serve closing the connection itself (stopped, or it could not start) is no lost connection.
+      if (lost || ctx.shutdown.aborted || closing) return
       lost = true
       log.warn(
         { redis: redactRedisUrl(cfg.redisUrl) },
@@ -413,6 +417,7 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
   const db = databaseExists(cfg.databaseUrl)
     ? await openDatabase(cfg.databaseUrl).catch((error: unknown) => {
         if ((error as { code?: unknown } | null)?.code !== 'DATABASE_LOCKED') return undefined
+        closing = true
         redis?.disconnect()
         throw error
       })
@@ -449,14 +454,7 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
       loopbackHostsOnly: isLoopbackHost(host) && token === undefined,
     })
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (e: NodeJS.ErrnoException) =>
-        reject(
-          new UsageError(
-            `serve: cannot listen on ${host}:${port}: ${e.code ?? e.message}`,
-            'pick another --port',
-          ),
-        ),
-      )
+      server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, host, port)))
       server.listen(port, host, () => resolve())
     })
     const address = server.address()
@@ -472,6 +470,7 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
       server.closeAllConnections?.()
     })
   } finally {
+    closing = true
     await queue?.close()
     redis?.disconnect()
     await db?.close()

@@ -1,4 +1,5 @@
 import type { KcsDatabase } from '@kcs-trade/db'
+import { decimalInt } from '../cli-args.js'
 import type { Clock } from '../clock.js'
 import type { QuotaGate } from '../limits.js'
 import type { MetricsSink } from '../metrics.js'
@@ -74,9 +75,10 @@ function param(url: URL, name: string, re: RegExp, example: string): string | un
 function limitParam(url: URL, fallback: number): number {
   const v = url.searchParams.get('limit')
   if (v === null || v === '') return fallback
-  const n = Number(v)
-  if (!Number.isInteger(n) || n < 1 || n > 500)
-    throw new BadRequest(`limit: ${JSON.stringify(v)}`, 'an integer 1–500')
+  // Plain decimal digits only: Number() would take 0x10, 1e2, " 100" and +5.
+  const n = decimalInt(v)
+  if (n === undefined || n < 1 || n > 500)
+    throw new BadRequest(`limit: ${JSON.stringify(v)}`, 'an integer 1–500 in plain decimal digits')
   return n
 }
 
@@ -340,9 +342,10 @@ export async function items(s: DashboardSources, url: URL): Promise<ApiResult> {
   const db = need(s.db)
   const { topItems } = await lazyDb()
   const country = param(url, 'country', COUNTRY, 'US')
-  const digits = Number(url.searchParams.get('digits') ?? 4)
+  const digitsRaw = url.searchParams.get('digits') ?? '4'
+  const digits = decimalInt(digitsRaw)
   if (digits !== 2 && digits !== 4)
-    throw new BadRequest(`digits: ${digits}`, 'digits=2 (chapters) or digits=4 (headings)')
+    throw new BadRequest(`digits: ${JSON.stringify(digitsRaw)}`, 'digits=2 (chapters) or digits=4 (headings)')
   const { from, to } = await windowParams(db, url, s.clock.now())
   const limit = limitParam(url, 10)
   const rows = await topItems(db, { country, from, to, limit, hsDigits: digits })
@@ -364,9 +367,9 @@ export async function latestRevisions(s: DashboardSources, url: URL): Promise<Ap
   const { revisions } = await lazyDb()
   const limit = limitParam(url, 50)
   const daysRaw = url.searchParams.get('days')
-  const days = daysRaw === null || daysRaw === '' ? 90 : Number(daysRaw)
-  if (!Number.isInteger(days) || days < 1 || days > 3660)
-    throw new BadRequest(`days: ${daysRaw}`, 'an integer 1–3660')
+  const days = daysRaw === null || daysRaw === '' ? 90 : decimalInt(daysRaw)
+  if (days === undefined || days < 1 || days > 3660)
+    throw new BadRequest(`days: ${JSON.stringify(daysRaw)}`, 'an integer 1–3660 in plain decimal digits')
   const since = new Date(s.clock.now() - days * 86_400_000)
   const list = await revisions(db, { since, limit, order: 'desc' })
   const rows = list.map((r) => {
