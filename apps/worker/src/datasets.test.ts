@@ -6,7 +6,7 @@ import { createEmulator, type Emulator } from '@kcs-trade/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freshnessSlices, openDatabase } from './engine.js'
 import { runCliInProcess } from './test-utils/cli.js'
-import { smallCountries } from './test-utils/services.js'
+import { smallCountries, waitFor } from './test-utils/services.js'
 
 // The sibling datasets end to end: the CLI against the emulator over a real socket, into PGlite.
 // The emulator's day is 2026-12-20: the country and national totals of 2026-11 are out, its detail is not.
@@ -265,6 +265,44 @@ describe('verify', () => {
     expect(after.fix).toMatchObject({ mode: 'inline', failed: 0 })
     expect(after.after.counts).toMatchObject({ short: 0, over: 0, stale: 0, pending: 2 })
     emu.setRevision(1)
+
+    // The dashboard shows the same verdicts from the stored totals, per country and month.
+    const stop = new AbortController()
+    let base = ''
+    const serving = runCliInProcess(
+      ['serve', '--port', '0'],
+      { ...env, LOG_LEVEL: 'silent' },
+      {
+        shutdown: stop.signal,
+        onStderr: (text) => {
+          base = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(text)?.[1] ?? base
+        },
+      },
+    )
+    try {
+      await waitFor(() => base !== '', 30_000, 'serve to listen')
+      const res = await fetch(`${base}/api/completeness`, { signal: AbortSignal.timeout(30_000) })
+      expect(res.status).toBe(200)
+      const body = (await res.json()) as {
+        hasTotals: boolean
+        counts: Record<string, number>
+        countries: Array<{ code: string; months: Record<string, string>; years: Record<string, string> }>
+        differing: Array<{ verdict: string }>
+      }
+      expect(body.hasTotals).toBe(true)
+      expect(body.counts).toMatchObject({ complete: 6, pending: 2, short: 0, stale: 0 })
+      expect(body.countries.map((c) => c.code).sort()).toEqual([...countries].sort())
+      expect(body.countries[0]?.months).toMatchObject({ '2026-08': 'complete', '2026-11': 'pending' })
+      expect(body.countries[0]?.years).toEqual({ '2026': 'pending' })
+      expect(body.differing.every((d) => d.verdict === 'pending')).toBe(true)
+      const bad = await fetch(`${base}/api/completeness?from=2026-13`, {
+        signal: AbortSignal.timeout(30_000),
+      })
+      expect(bad.status).toBe(400)
+    } finally {
+      stop.abort()
+      expect((await serving).code).toBe(0)
+    }
   })
 
   it('says what is wrong when there is nothing to verify or the totals cannot be fetched', async () => {

@@ -210,6 +210,8 @@ export function createDashboardServer(o: DashboardServerOptions): Server {
     '/api/top-partners': (url) => partners(sources, url),
     '/api/top-items': (url) => items(sources, url),
     '/api/revisions': (url) => latestRevisions(sources, url),
+    '/api/completeness': (url) =>
+      import('./dashboard/completeness.js').then((m) => m.completeness(sources, url)),
   }
   const handle = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const send = (

@@ -24,6 +24,27 @@ const I18N = {
     'coverage.months': 'months',
     'coverage.slices': 'slices ok / failed',
     'coverage.none': 'none',
+    'completeness.title': 'Completeness against the published totals',
+    'completeness.hint':
+      'Each month of each country compared with the totals KCS publishes apart from the detail (nationtrade, Newtrade), as kcs-trade verify stored them. The mark on a year is its worst month.',
+    'completeness.noTotals':
+      'No published totals in the mirror yet: run kcs-trade verify (it fetches them, one call per year) and reload.',
+    'completeness.counts': 'country-months',
+    'completeness.all': 'Every judged month equals the published totals.',
+    'completeness.month': 'month',
+    'completeness.verdict': 'verdict',
+    'completeness.pubExp': 'published exports $',
+    'completeness.mirExp': 'mirror exports $',
+    'completeness.pubImp': 'published imports $',
+    'completeness.mirImp': 'mirror imports $',
+    'completeness.why': 'why',
+    'completeness.fix': 'kcs-trade verify --fix re-fetches the months that are short, over or stale.',
+    'verdict.complete': 'complete',
+    'verdict.short': 'short',
+    'verdict.over': 'over',
+    'verdict.stale': 'revised since',
+    'verdict.pending': 'detail pending',
+    'verdict.partial': 'partial (HS slices)',
     'quota.title': 'Quota and rate',
     'quota.perMinute': 'Calls per minute, last hour',
     'quota.queue': 'Queue',
@@ -104,6 +125,27 @@ const I18N = {
     'coverage.months': '개월',
     'coverage.slices': '슬라이스 성공 / 실패',
     'coverage.none': '없음',
+    'completeness.title': '공표 합계 대조 (완전성)',
+    'completeness.hint':
+      '국가·월마다 세부 자료의 합을 관세청이 따로 공표하는 합계(국가별 수출입실적, 수출입총괄)와 비교합니다. kcs-trade verify가 저장한 합계를 씁니다. 연도 칸의 표시는 그 해에서 가장 나쁜 달입니다.',
+    'completeness.noTotals':
+      '저장된 공표 합계가 아직 없습니다. kcs-trade verify를 실행한 뒤(연도마다 1회 호출) 다시 불러오세요.',
+    'completeness.counts': '국가·월',
+    'completeness.all': '비교한 모든 달이 공표 합계와 같습니다.',
+    'completeness.month': '월',
+    'completeness.verdict': '판정',
+    'completeness.pubExp': '공표 수출액($)',
+    'completeness.mirExp': '미러 수출액($)',
+    'completeness.pubImp': '공표 수입액($)',
+    'completeness.mirImp': '미러 수입액($)',
+    'completeness.why': '사유',
+    'completeness.fix': 'kcs-trade verify --fix 로 누락·초과·수정된 달을 다시 수집합니다.',
+    'verdict.complete': '일치',
+    'verdict.short': '누락',
+    'verdict.over': '초과',
+    'verdict.stale': '공표 후 수정됨',
+    'verdict.pending': '세부 미공표',
+    'verdict.partial': '일부(HS 슬라이스)',
     'quota.title': '할당량·호출',
     'quota.perMinute': '분당 호출 수 (최근 1시간)',
     'quota.queue': '작업 대기열',
@@ -472,8 +514,9 @@ async function loadCoverage() {
           data.years.map((y) => {
             const cell = byKey.get(`${c.code}|${y}`)
             const text = describe(cell, name)
-            const show = () => {
-              detail.textContent = text
+            // The cell's title is its whole description (completeness adds to it once loaded).
+            const show = (e) => {
+              detail.textContent = e.currentTarget.title
             }
             return el('td', {
               class: `cell s-${cell.status}`,
@@ -490,6 +533,105 @@ async function loadCoverage() {
         )
       }),
     ),
+  )
+  await loadCompleteness(grid, byKey, describe)
+}
+
+const VERDICTS = ['complete', 'short', 'over', 'stale', 'pending', 'partial']
+const VERDICT_MARK = { complete: '✓', short: '✗', over: '✗', stale: '↻', pending: '…', partial: '◐' }
+
+/** The verify verdicts: a mark on each country-year cell, its months in the cell's detail, and the months that differ. */
+async function loadCompleteness(grid, cells, describe) {
+  const box = $('coverage-completeness')
+  const data = await getJson('/api/completeness')
+  const head = [
+    el('h3', { text: t('completeness.title') }),
+    el('p', { class: 'hint', text: t('completeness.hint') }),
+  ]
+  if (!data.hasTotals) {
+    box.replaceChildren(...head, el('p', { class: 'note', text: t('completeness.noTotals') }))
+    return
+  }
+  const byCountry = new Map(data.countries.map((c) => [c.code, c]))
+  for (const td of grid.querySelectorAll('td.cell')) {
+    const v = byCountry.get(td.dataset.country)
+    const verdict = v?.years[td.dataset.year]
+    if (!verdict) continue
+    td.dataset.verdict = verdict
+    td.append(el('span', { class: `mark v-${verdict}`, text: ` ${VERDICT_MARK[verdict]}` }))
+    const months = Object.entries(v.months)
+      .filter(([m]) => m.startsWith(td.dataset.year))
+      .map(([m, x]) => `${m.slice(5)} ${t(`verdict.${x}`)}`)
+    const cell = cells.get(`${td.dataset.country}|${td.dataset.year}`)
+    const name = td.parentElement.querySelector('th').textContent
+    const text = `${describe(cell, name)}\n${t('completeness.title')}: ${months.join(' · ')}`
+    td.title = text
+  }
+  const counts = el(
+    'ul',
+    { class: 'legend' },
+    VERDICTS.map((v) =>
+      el(
+        'li',
+        { 'data-verdict': v },
+        el('span', { class: `mark v-${v}`, text: VERDICT_MARK[v] }),
+        `${t(`verdict.${v}`)} ${fmt().format(data.counts[v] ?? 0)}`,
+      ),
+    ),
+    el('li', { class: 'hint', text: `${data.from}–${data.to}, ${t('completeness.counts')}` }),
+  )
+  const rows = data.differing
+  box.replaceChildren(
+    ...head,
+    counts,
+    rows.length === 0
+      ? el('p', { class: 'note', text: t('completeness.all') })
+      : el(
+          'div',
+          { class: 'scroll' },
+          el(
+            'table',
+            { id: 'completeness-differing' },
+            el(
+              'thead',
+              {},
+              el(
+                'tr',
+                {},
+                [
+                  'coverage.country',
+                  'completeness.month',
+                  'completeness.verdict',
+                  'completeness.pubExp',
+                  'completeness.mirExp',
+                  'completeness.pubImp',
+                  'completeness.mirImp',
+                  'completeness.why',
+                ].map((k) => el('th', { text: t(k) })),
+              ),
+            ),
+            el(
+              'tbody',
+              {},
+              rows.map((r) =>
+                el(
+                  'tr',
+                  { 'data-country': r.country, 'data-period': r.period, 'data-verdict': r.verdict },
+                  el('td', { text: r.country }),
+                  el('td', { text: r.period }),
+                  el('td', { text: t(`verdict.${r.verdict}`) }),
+                  [r.published.exportUsd, r.mirror.exportUsd, r.published.importUsd, r.mirror.importUsd].map(
+                    (n) => el('td', { class: 'num', text: fmt().format(n) }),
+                  ),
+                  el('td', { text: r.reason }),
+                ),
+              ),
+            ),
+          ),
+        ),
+    rows.some((r) => ['short', 'over', 'stale'].includes(r.verdict))
+      ? el('p', { class: 'hint', text: t('completeness.fix') })
+      : '',
   )
 }
 
