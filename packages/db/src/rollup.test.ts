@@ -246,7 +246,7 @@ describe('the rollup migration', () => {
                ('2025-01-01', 'US', '0201200000', '미국', 'b', 3, 20, 4, 5, 15),
                ('2025-01-01', 'US', '0202300000', '미국', 'c', 5, 30, 6, 6, 24),
                ('2025-02-01', 'JP', '8517130000', '일본', 'd', 7, 40, 8, 7, 33)`)
-      expect((await migrate(db)).applied).toEqual(['0001_monthly_rollup'])
+      expect((await migrate(db)).applied).toEqual(['0001_monthly_rollup', '0002_sibling_totals'])
       const { stored, expected } = await rollupVsBase(db)
       expect(stored).toHaveLength(5) // US 0201, 0202, 02; JP 8517, 85
       expect(stored).toEqual(expected)
