@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { countryTotals, nationalTotals, rebuildRollup } from '@kcs-trade/db'
+import { countryTotals, ledger, nationalTotals, rebuildRollup } from '@kcs-trade/db'
 import { createEmulator, type Emulator } from '@kcs-trade/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freshnessSlices, openDatabase } from './engine.js'
@@ -166,6 +166,9 @@ describe('plan and sync --dataset', () => {
       )
       const national = await nationalTotals(db, { from: '2026-01', to: '2026-11' })
       expect(national).toHaveLength(11)
+      // Newtrade's totals row is kept in the ledger, equal to the sum of its months.
+      const slice2026 = (await ledger(db, { dataset: 'newtrade' })).find((e) => e.slice.from === '2026-01')
+      expect(slice2026?.countTotals?.exportUsd).toBe(national.reduce((s, r) => s + r.exportUsd, 0))
       const all = await countryTotals(db, { from: '2026-03', to: '2026-03' })
       expect(all.reduce((s, r) => s + r.exportUsd, 0)).toBe(national[2]?.exportUsd)
       // The freshness job keeps the totals it holds fresh too: every country and the nation, per calendar year.

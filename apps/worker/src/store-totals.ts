@@ -20,6 +20,8 @@ function metaOf(meta: () => FetchSummary | null): () => TotalsFetchMeta {
     const m = meta()
     if (!m) throw new Error('the answer ended without its summary (hash, row count)')
     return {
+      // Newtrade's totals row goes to the ledger; nationtrade has none.
+      total: (m.total ?? null) as TotalsFetchMeta['total'],
       bodySha256: m.bodySha256,
       durationMs: m.durationMs,
       attempts: m.attempts,
