@@ -1,0 +1,180 @@
+import { assertEndpointLayout } from './body.js'
+import { type CallOptions, DEFAULT_BASE_URL, type KcsHooks } from './client-types.js'
+import type { EndpointDefinition } from './endpoint.js'
+import { type KcsError, KcsValidationError } from './errors.js'
+import { describeValue, optionsObject } from './guards.js'
+
+/** The validated base URL (origin and optional path prefix, no trailing slash); otherwise a KcsValidationError. */
+export function resolveBaseUrl(baseUrl: string | undefined): string {
+  const raw = baseUrl ?? DEFAULT_BASE_URL
+  if (typeof raw !== 'string' || raw.length > 2048)
+    throw new KcsValidationError(
+      'baseUrl',
+      `baseUrl must be a URL string of at most 2048 characters, got ${describeValue(raw)}.`,
+      'Use an origin such as http://apis.data.go.kr.',
+    )
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new KcsValidationError(
+      'baseUrl',
+      `${describeValue(raw)} is not a URL.`,
+      'Use an origin such as http://apis.data.go.kr.',
+    )
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new KcsValidationError(
+      'baseUrl',
+      `${describeValue(raw)} is not http(s).`,
+      'Use an origin such as http://apis.data.go.kr.',
+    )
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new KcsValidationError(
+      'baseUrl',
+      'the base URL must not carry a query, a fragment or credentials.',
+      'Use an origin such as http://apis.data.go.kr (a path prefix for a proxy is allowed).',
+    )
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
+}
+
+/** The request headers: the default `accept` plus the caller's, validated; otherwise a KcsValidationError. */
+export function resolveHeaders(headers: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = { accept: 'application/xml, text/xml;q=0.9, */*;q=0.1' }
+  if (headers === undefined) return out
+  if (headers === null || typeof headers !== 'object' || Array.isArray(headers))
+    throw new KcsValidationError(
+      'headers',
+      `headers must be an object of name → value, got ${describeValue(headers)}.`,
+      "Pass e.g. headers: { 'user-agent': 'my-app/1.0' }.",
+    )
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value !== 'string') {
+      throw new KcsValidationError(
+        'headers',
+        `header ${name} must be a string.`,
+        'Pass header values as strings.',
+      )
+    }
+    if (/environment=/i.test(value)) {
+      throw new KcsValidationError(
+        'headers',
+        `header ${name} contains "environment=", which the portal firewall answers with error 10.`,
+        'Remove "environment=" from the header value.',
+      )
+    }
+    if (/^servicekey$/i.test(name)) {
+      throw new KcsValidationError('headers', 'the service key is not a header.', 'Pass it as serviceKey.')
+    }
+    out[name.toLowerCase()] = value
+  }
+  return out
+}
+
+const HOOK_NAMES = ['onRequest', 'onResponse', 'onRetry'] as const
+
+/** The caller's hooks, checked to be functions; otherwise a KcsValidationError. */
+export function resolveHooks(hooks: KcsHooks | undefined): KcsHooks {
+  if (hooks === undefined || hooks === null) return {}
+  const hint = 'Pass { onRequest?, onResponse?, onRetry? } with functions as values.'
+  if (typeof hooks !== 'object' || Array.isArray(hooks))
+    throw new KcsValidationError('hooks', `hooks must be an object, got ${describeValue(hooks)}.`, hint)
+  for (const name of HOOK_NAMES) {
+    const fn = hooks[name]
+    if (fn !== undefined && typeof fn !== 'function')
+      throw new KcsValidationError(
+        'hooks',
+        `hooks.${name} must be a function, got ${describeValue(fn)}.`,
+        hint,
+      )
+  }
+  return hooks
+}
+
+/** Per-call options: an object whose `signal`, if given, is an AbortSignal. */
+export function resolveCallOptions(options: CallOptions | undefined): CallOptions {
+  const o = optionsObject(options, 'options', 'Pass { signal } (an AbortSignal) or nothing.')
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    throw new KcsValidationError(
+      'signal',
+      `signal must be an AbortSignal, got ${describeValue(o.signal)}.`,
+      'Pass AbortSignal.timeout(ms) or an AbortController’s signal.',
+    )
+  return o
+}
+
+/** An endpoint definition must have the parts the client calls; otherwise a KcsValidationError. */
+export function assertEndpoint(endpoint: unknown): void {
+  const e = endpoint as Partial<EndpointDefinition<unknown, unknown, unknown>> | null
+  if (
+    e === null ||
+    typeof e !== 'object' ||
+    typeof e.parseQuery !== 'function' ||
+    typeof e.toParams !== 'function' ||
+    typeof e.path !== 'string' ||
+    typeof e.name !== 'string'
+  )
+    throw new KcsValidationError(
+      'endpoint',
+      `the endpoint must be an endpoint definition, got ${describeValue(endpoint)}.`,
+      'Pass nitemtradeEndpoint (or a definition of the same shape).',
+    )
+  assertEndpointLayout(endpoint)
+}
+
+/** A header holding a whole number (e.g. `X-RateLimit-Remaining`), or null when absent or not one. */
+export function parseHeaderInt(value: string | null): number | null {
+  if (value === null || !/^\s*\d+\s*$/.test(value)) return null
+  const n = Number(value)
+  return Number.isSafeInteger(n) ? n : null
+}
+
+/** A `Retry-After` header (seconds or an HTTP date) in ms, or undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (value === null) return undefined
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value) * 1000
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now())
+}
+
+/** Calls an observability hook; a hook that throws is ignored. */
+export function safeHook<T>(fn: ((info: T) => void) | undefined, info: T): void {
+  if (!fn) return
+  try {
+    fn(info)
+  } catch {
+    // Hooks observe; they must not change the outcome of a request.
+  }
+}
+
+/** One line describing a platform error and its cause (e.g. `fetch failed — ECONNREFUSED: …`). */
+export function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  const cause = (error as { cause?: unknown }).cause
+  const parts = [error.message]
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code
+    parts.push(typeof code === 'string' ? `${code}: ${cause.message}` : cause.message)
+  } else if (cause !== undefined && typeof cause !== 'object') {
+    parts.push(String(cause))
+  }
+  return parts.filter(Boolean).join(' — ')
+}
+
+/**
+ * Last line of defence: every text an error carries (message, stack, string fields) goes through the
+ * redactor, whatever part of the body or the platform it was copied from.
+ */
+export function scrubError(error: KcsError, redact: (text: string) => string): KcsError {
+  const target = error as unknown as Record<string, unknown>
+  for (const [k, v] of Object.entries(error)) if (typeof v === 'string') target[k] = redact(v)
+  const message = redact(error.message)
+  if (message !== error.message) error.message = message
+  if (typeof error.stack === 'string') {
+    const stack = redact(error.stack)
+    if (stack !== error.stack) error.stack = stack
+  }
+  return error
+}
