@@ -1,5 +1,5 @@
 import { classifyBody } from './classify.js'
-import { type CompiledEndpoint, compileEndpoint, type EndpointLayout } from './endpoint.js'
+import { type CompiledEndpoint, compileEndpoint, type EndpointLayout, type FieldSpec } from './endpoint.js'
 import { isKcsError, type KcsError, KcsResponseFormatError, KcsValidationError } from './errors.js'
 import { assertBytes, describeValue, optionsObject } from './guards.js'
 import { createSha256, type IncrementalHash } from './sha256.js'
@@ -40,7 +40,10 @@ export interface BodySummary<TTotals> {
 export interface BodyParserOptions {
   /** HTTP status of the response (default 200). */
   status?: number
-  /** Redacts the service key from text copied into errors. */
+  /**
+   * Redacts the service key from text copied into errors and from the text fields of every row and
+   * of the totals row (a broken or hostile server may echo the key in a name).
+   */
   redact?: (text: string) => string
   /** Redacted request URL, attached to errors. */
   url?: string
@@ -108,6 +111,13 @@ function checkParserOptions(options: unknown): BodyParserOptions {
 }
 const NO_ROWS: never[] = []
 
+/** The names of the fields read as text (`string`), where an echoed key could hide. */
+function textFields(fields: object): string[] {
+  return Object.entries(fields as Record<string, FieldSpec>)
+    .filter(([, spec]) => spec.type === 'string')
+    .map(([name]) => name)
+}
+
 /**
  * Turns raw body bytes, pushed in chunks of any size, into rows — or into the `KcsError` the body
  * stands for. It hashes every byte, decodes UTF-8 incrementally, and streams items through the
@@ -120,6 +130,9 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
   readonly #options: BodyParserOptions
   readonly #status: number
   readonly #redact: (text: string) => string
+  /** Text fields of rows and totals, redacted when a `redact` option is given (else empty). */
+  readonly #textKeys: readonly string[]
+  readonly #totalTextKeys: readonly string[]
   readonly #hash: IncrementalHash | null
   #bytes = 0
   readonly #decoder = new TextDecoder('utf-8', { fatal: true })
@@ -148,6 +161,8 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
     this.#options = options
     this.#status = options.status ?? 200
     this.#redact = options.redact ?? identity
+    this.#textKeys = options.redact ? textFields(endpoint.fields) : []
+    this.#totalTextKeys = options.redact ? textFields(endpoint.totals.fields) : []
     this.#hash = options.hash === false ? null : createSha256()
     this.#exactKeys = endpoint.exactSums
     this.#approxKeys = endpoint.approximateSums
@@ -171,14 +186,23 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
     const c = this.#compiled
     if (c.isTotals(values)) {
       if (this.#total !== null) throw new KcsResponseFormatError('the answer has two totals rows')
-      this.#total = c.mapTotals(values)
+      this.#total = this.#redactRow(c.mapTotals(values), this.#totalTextKeys)
       return
     }
-    const row = c.mapRow(values)
+    const row = this.#redactRow(c.mapRow(values), this.#textKeys)
     c.accumulate(row, this.#sums)
     if (this.#def.rowInvariant && !this.#def.rowInvariant(row)) this.#inconsistent++
     this.#rowCount++
     this.#pending.push(row)
+  }
+
+  #redactRow<T>(row: T, keys: readonly string[]): T {
+    const r = row as Record<string, unknown>
+    for (const k of keys) {
+      const v = r[k]
+      if (typeof v === 'string') r[k] = this.#redact(v)
+    }
+    return row
   }
 
   #keep(chunk: Uint8Array): void {

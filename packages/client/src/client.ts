@@ -53,7 +53,7 @@ import {
   sleep,
 } from './resilience.js'
 import { RowStreamImpl, type RunResult } from './row-stream.js'
-import { normalizeServiceKey, REDACTED, redactSecret } from './secret.js'
+import { createRedactor, normalizeServiceKey, REDACTED } from './secret.js'
 import { itemtradeEndpoint, nationtradeEndpoint, newtradeEndpoint } from './siblings.js'
 
 export {
@@ -97,8 +97,7 @@ class Client implements KcsClient {
       )
     }
     this.#key = normalizeServiceKey(options.serviceKey)
-    const original = options.serviceKey
-    this.#redact = (text) => redactSecret(redactSecret(text, this.#key), original)
+    this.#redact = createRedactor([this.#key, options.serviceKey])
     this.baseUrl = resolveBaseUrl(options.baseUrl)
     const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
     if (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout)) {

@@ -96,7 +96,14 @@ export {
   type ResolvedRetryOptions,
   type RetryOptions,
 } from './resilience.js'
-export { normalizeServiceKey, REDACTED, redactSecret } from './secret.js'
+export {
+  createRedactor,
+  normalizeServiceKey,
+  REDACTED,
+  type Redactor,
+  redactSecret,
+  secretVariants,
+} from './secret.js'
 export { createSha256, type IncrementalHash, Sha256, sha256Hex } from './sha256.js'
 export {
   type CountryTradeRow,
