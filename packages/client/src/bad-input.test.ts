@@ -654,6 +654,7 @@ const ERROR_CLASSES: Record<string, (args: unknown[]) => KcsError> = {
   KcsNetworkError: (a) => new pkg.KcsNetworkError(a[0] as Any, a[1] as Any),
   KcsResponseFormatError: (a) => new pkg.KcsResponseFormatError(a[0] as Any, a[1] as Any),
   KcsCircuitOpenError: (a) => new pkg.KcsCircuitOpenError(a[0] as Any, a[1] as Any),
+  KcsRedirectError: (a) => new pkg.KcsRedirectError(a[0] as Any, a[1] as Any, a[2] as Any),
 }
 const GARBAGE_ARGS: Array<[string, unknown[]]> = [
   ['no arguments', []],
@@ -776,6 +777,7 @@ const CONSTANTS = new Set([
   'DEFAULT_RETRY',
   'DEFAULT_TIMEOUT_MS',
   'GATEWAY_REASONS',
+  'MAX_REDIRECTS',
   'MAX_WINDOW_MONTHS',
   'REDACTED',
   'RETRYABLE_GATEWAY_CODES',

@@ -1,8 +1,17 @@
 import { assertEndpointLayout } from './body.js'
-import { type CallOptions, DEFAULT_BASE_URL, type KcsHooks } from './client-types.js'
+import {
+  type CallOptions,
+  DEFAULT_BASE_URL,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  type FetchLike,
+  type KcsClientOptions,
+  type KcsHooks,
+} from './client-types.js'
 import type { EndpointDefinition } from './endpoint.js'
-import { type KcsError, KcsValidationError } from './errors.js'
+import { isKcsError, type KcsError, KcsNetworkError, KcsTimeoutError, KcsValidationError } from './errors.js'
 import { describeValue, optionsObject } from './guards.js'
+import { CircuitBreaker } from './resilience.js'
 
 /** The validated base URL (origin and optional path prefix, no trailing slash); otherwise a KcsValidationError. */
 export function resolveBaseUrl(baseUrl: string | undefined): string {
@@ -73,12 +82,12 @@ export function resolveHeaders(headers: Record<string, string> | undefined): Rec
   return out
 }
 
-const HOOK_NAMES = ['onRequest', 'onResponse', 'onRetry'] as const
+const HOOK_NAMES = ['onRequest', 'onResponse', 'onRetry', 'onRedirect'] as const
 
 /** The caller's hooks, checked to be functions; otherwise a KcsValidationError. */
 export function resolveHooks(hooks: KcsHooks | undefined): KcsHooks {
   if (hooks === undefined || hooks === null) return {}
-  const hint = 'Pass { onRequest?, onResponse?, onRetry? } with functions as values.'
+  const hint = 'Pass { onRequest?, onResponse?, onRetry?, onRedirect? } with functions as values.'
   if (typeof hooks !== 'object' || Array.isArray(hooks))
     throw new KcsValidationError('hooks', `hooks must be an object, got ${describeValue(hooks)}.`, hint)
   for (const name of HOOK_NAMES) {
@@ -177,4 +186,85 @@ export function scrubError(error: KcsError, redact: (text: string) => string): K
     if (stack !== error.stack) error.stack = stack
   }
   return error
+}
+
+/** The validated `timeoutMs` (default 120 000); otherwise a KcsValidationError. */
+export function resolveTimeout(value: number | undefined): number {
+  const timeout = value ?? DEFAULT_TIMEOUT_MS
+  if (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout)) {
+    throw new KcsValidationError(
+      'timeoutMs',
+      `timeoutMs must be a positive number, got ${String(timeout)}.`,
+      'Use e.g. timeoutMs: 120000; large answers take seconds.',
+    )
+  }
+  return timeout
+}
+
+/** The validated `maxBodyBytes` (default 512 MiB); otherwise a KcsValidationError. */
+export function resolveMaxBodyBytes(value: number | undefined): number {
+  const maxBody = value ?? DEFAULT_MAX_BODY_BYTES
+  if (typeof maxBody !== 'number' || !Number.isSafeInteger(maxBody) || maxBody < 1) {
+    throw new KcsValidationError(
+      'maxBodyBytes',
+      `maxBodyBytes must be a positive whole number of bytes, got ${String(maxBody)}.`,
+      'Leave it out for the 512 MiB default; the largest real answers are ~21 MB.',
+    )
+  }
+  return maxBody
+}
+
+/** The circuit breaker to use (null when disabled); a wrong value is a KcsValidationError. */
+export function resolveCircuitBreaker(value: KcsClientOptions['circuitBreaker']): CircuitBreaker | null {
+  if (value !== undefined && value !== false && (value === null || typeof value !== 'object'))
+    throw new KcsValidationError(
+      'circuitBreaker',
+      `circuitBreaker must be options, a CircuitBreaker or false, got ${describeValue(value)}.`,
+      'Pass { failureThreshold: 5, cooldownMs: 30000 }, a shared CircuitBreaker, or false to disable it.',
+    )
+  if (value === false) return null
+  return value instanceof CircuitBreaker ? value : new CircuitBreaker(value ?? {})
+}
+
+/** The fetch to use (default `globalThis.fetch`); none available is a KcsValidationError. */
+export function resolveFetch(value: FetchLike | undefined): FetchLike {
+  const f = value ?? (globalThis.fetch as FetchLike | undefined)
+  if (typeof f !== 'function') {
+    throw new KcsValidationError('fetch', 'no fetch implementation is available.', 'Pass options.fetch.')
+  }
+  return f
+}
+
+/** What {@link toKcsError} needs to know about the failed attempt. */
+export interface FailureContext {
+  /** The attempt's deadline passed. */
+  timedOut: boolean
+  /** The client's `timeoutMs`, for the timeout error. */
+  timeoutMs: number
+  /** The redacted request URL. */
+  url: string
+  /** HTTP status of the response, when one arrived. */
+  status: number | undefined
+  /** Removes the service key from text. */
+  redact: (text: string) => string
+}
+
+/** Any failure of an attempt as a redacted `KcsError`: a timeout, a network error, or the KcsError it already is. */
+export function toKcsError(raw: unknown, c: FailureContext): KcsError {
+  const { url, status } = c
+  if (isKcsError(raw)) {
+    if (raw.url === undefined) raw.url = url
+    if (raw.status === undefined && status !== undefined) raw.status = status
+    return scrubError(raw, c.redact)
+  }
+  if (c.timedOut)
+    return new KcsTimeoutError(c.timeoutMs, { url, ...(status === undefined ? {} : { status }) })
+  const message = c.redact(describeFailure(raw))
+  const cause = new Error(message)
+  cause.name = raw instanceof Error ? raw.name : 'Error'
+  return new KcsNetworkError(status === undefined ? message : `the body broke off (${message})`, {
+    url,
+    cause,
+    ...(status === undefined ? {} : { status }),
+  })
 }

@@ -53,6 +53,19 @@ export interface RetryInfo extends RequestInfo {
   delayMs: number
 }
 
+/** What the `onRedirect` hook receives when a response is a redirect, followed or refused. */
+export interface RedirectInfo extends RequestInfo {
+  /** HTTP status of the redirect (301, 302, 303, 307 or 308). */
+  status: number
+  /** Where it points, service key replaced by `***`. */
+  location: string
+  /**
+   * True when the client follows it (same origin, or http → https on the same host); false when it
+   * refuses it and the attempt fails with `KcsRedirectError`.
+   */
+  followed: boolean
+}
+
 /** Observability hooks. Everything they receive is redacted; a hook that throws is ignored. */
 export interface KcsHooks {
   /** Called before each attempt is sent (after the circuit breaker let it through). */
@@ -61,6 +74,8 @@ export interface KcsHooks {
   onResponse?(info: ResponseInfo): void
   /** Called when a failed attempt will be retried, before the backoff delay. */
   onRetry?(info: RetryInfo): void
+  /** Called for every redirect the server answers with, before it is followed or refused. */
+  onRedirect?(info: RedirectInfo): void
 }
 
 /** The subset of the standard `fetch` signature the client calls. */
@@ -131,6 +146,11 @@ export interface ResponseMeta {
   contentType: string | null
   /** Request URL with the service key replaced by `***`. */
   url: string
+  /**
+   * Same-origin redirects followed before the answer, in order (service key replaced by `***`);
+   * empty when the server answered directly.
+   */
+  redirects: string[]
 }
 
 /** The collected answer to one request. */

@@ -2,41 +2,35 @@ import ky from 'ky'
 import { ResponseBodyParser } from './body.js'
 import {
   assertEndpoint,
-  describeFailure,
   parseHeaderInt,
   parseRetryAfter,
   resolveBaseUrl,
   resolveCallOptions,
+  resolveCircuitBreaker,
+  resolveFetch,
   resolveHeaders,
   resolveHooks,
+  resolveMaxBodyBytes,
+  resolveTimeout,
   safeHook,
-  scrubError,
+  toKcsError,
 } from './client-options.js'
-import {
-  type CallOptions,
-  DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_TIMEOUT_MS,
-  type FetchLike,
-  type KcsClient,
-  type KcsClientOptions,
-  type KcsHooks,
-  type RequestInfo,
-  type ResponseMeta,
-  type RowStream,
-  type TradeResult,
-  type TradeRowStream,
-  type TradeWindowResult,
+import type {
+  CallOptions,
+  FetchLike,
+  KcsClient,
+  KcsClientOptions,
+  KcsHooks,
+  RequestInfo,
+  ResponseMeta,
+  RowStream,
+  TradeResult,
+  TradeRowStream,
+  TradeWindowResult,
 } from './client-types.js'
+import { Deadline } from './deadline.js'
 import { type EndpointDefinition, nitemtradeEndpoint } from './endpoint.js'
-import {
-  isKcsError,
-  KcsCircuitOpenError,
-  type KcsError,
-  KcsNetworkError,
-  KcsTimeoutError,
-  KcsValidationError,
-} from './errors.js'
-import { describeValue } from './guards.js'
+import { isKcsError, KcsCircuitOpenError, KcsValidationError } from './errors.js'
 import {
   type CountryTradeQuery,
   type ItemTradeQuery,
@@ -44,9 +38,10 @@ import {
   type TotalsTradeQuery,
   type TradeQuery,
 } from './query.js'
+import { followRedirects } from './redirect.js'
 import {
   backoffDelay,
-  CircuitBreaker,
+  type CircuitBreaker,
   isConnectionFailure,
   type ResolvedRetryOptions,
   resolveRetry,
@@ -65,6 +60,7 @@ export {
   type KcsClient,
   type KcsClientOptions,
   type KcsHooks,
+  type RedirectInfo,
   type RequestInfo,
   type ResponseInfo,
   type ResponseMeta,
@@ -99,46 +95,11 @@ class Client implements KcsClient {
     this.#key = normalizeServiceKey(options.serviceKey)
     this.#redact = createRedactor([this.#key, options.serviceKey])
     this.baseUrl = resolveBaseUrl(options.baseUrl)
-    const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-    if (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout)) {
-      throw new KcsValidationError(
-        'timeoutMs',
-        `timeoutMs must be a positive number, got ${String(timeout)}.`,
-        'Use e.g. timeoutMs: 120000; large answers take seconds.',
-      )
-    }
-    this.#timeoutMs = timeout
-    const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
-    if (typeof maxBody !== 'number' || !Number.isSafeInteger(maxBody) || maxBody < 1) {
-      throw new KcsValidationError(
-        'maxBodyBytes',
-        `maxBodyBytes must be a positive whole number of bytes, got ${String(maxBody)}.`,
-        'Leave it out for the 512 MiB default; the largest real answers are ~21 MB.',
-      )
-    }
-    this.#maxBodyBytes = maxBody
+    this.#timeoutMs = resolveTimeout(options.timeoutMs)
+    this.#maxBodyBytes = resolveMaxBodyBytes(options.maxBodyBytes)
     this.#retry = resolveRetry(options.retry)
-    if (
-      options.circuitBreaker !== undefined &&
-      options.circuitBreaker !== false &&
-      (options.circuitBreaker === null || typeof options.circuitBreaker !== 'object')
-    )
-      throw new KcsValidationError(
-        'circuitBreaker',
-        `circuitBreaker must be options, a CircuitBreaker or false, got ${describeValue(options.circuitBreaker)}.`,
-        'Pass { failureThreshold: 5, cooldownMs: 30000 }, a shared CircuitBreaker, or false to disable it.',
-      )
-    this.circuitBreaker =
-      options.circuitBreaker === false
-        ? null
-        : options.circuitBreaker instanceof CircuitBreaker
-          ? options.circuitBreaker
-          : new CircuitBreaker(options.circuitBreaker ?? {})
-    const f = options.fetch ?? (globalThis.fetch as FetchLike | undefined)
-    if (typeof f !== 'function') {
-      throw new KcsValidationError('fetch', 'no fetch implementation is available.', 'Pass options.fetch.')
-    }
-    this.#fetch = f
+    this.circuitBreaker = resolveCircuitBreaker(options.circuitBreaker)
+    this.#fetch = resolveFetch(options.fetch)
     this.#hooks = resolveHooks(options.hooks)
     this.#headers = resolveHeaders(options.headers)
   }
@@ -173,25 +134,20 @@ class Client implements KcsClient {
       let reader: ReadableStreamDefaultReader<Uint8Array> | undefined
       let bodyDone = false
       let settled = false
-      // The timeout bounds the time spent waiting on the server, not the time the consumer spends
-      // between batches: the clock stops while a batch is out.
-      let timedOut = false
-      let budget = this.#timeoutMs
-      let timer: ReturnType<typeof setTimeout> | undefined
-      let clockStart = 0
+      let redirects: string[] = []
       const controller = new AbortController()
-      const startClock = () => {
-        clockStart = performance.now()
-        timer = setTimeout(() => {
-          timedOut = true
-          controller.abort()
-        }, budget)
+      // The timeout bounds the time spent waiting on the server, not the time the consumer spends
+      // between batches: the clock stops while a batch is out. The deadline does not rely on fetch
+      // honouring the abort signal (see Deadline): it rejects the waits and cancels the body itself.
+      const deadline = new Deadline(this.#timeoutMs, () => {
+        controller.abort()
+        if (reader) reader.cancel().catch(() => {})
+        else response?.body?.cancel().catch(() => {})
+      })
+      const onAbort = () => {
+        controller.abort(signal?.reason)
+        deadline.cancel(signal?.reason)
       }
-      const stopClock = () => {
-        clearTimeout(timer)
-        budget = Math.max(1, budget - (performance.now() - clockStart))
-      }
-      const onAbort = () => controller.abort(signal?.reason)
       signal?.addEventListener('abort', onAbort, { once: true })
       const started = performance.now()
       let admitted = false
@@ -199,15 +155,15 @@ class Client implements KcsClient {
         breaker?.beforeRequest()
         admitted = true
         safeHook(this.#hooks.onRequest, info)
-        startClock()
-        response = await ky.get(url, {
-          fetch: this.#fetch as typeof fetch,
-          retry: 0,
-          timeout: false,
-          throwHttpErrors: false,
-          signal: controller.signal,
-          headers: this.#headers,
+        deadline.start()
+        const sent = await followRedirects({
+          url,
+          send: (target) => this.#send(target, controller.signal, deadline),
+          redact: this.#redact,
+          onRedirect: (hop) => safeHook(this.#hooks.onRedirect, { ...info, ...hop }),
         })
+        response = sent.response
+        redirects = sent.redirects
         retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
         parser = new ResponseBodyParser(endpoint, {
           status: response.status,
@@ -219,26 +175,29 @@ class Client implements KcsClient {
         if (response.body) {
           reader = response.body.getReader()
           for (;;) {
-            const { done, value } = await reader.read()
+            const { done, value } = await deadline.race(reader.read())
             if (done) break
+            // A body arriving (or inflating) faster than timers fire is cut here, not at maxBodyBytes.
+            deadline.check()
             const rows = parser.write(value)
+            deadline.check()
             // A huge error page: its first MiB decides; the rest is not worth waiting for.
             if (parser.saturated) {
-              await reader.cancel().catch(() => {})
+              reader.cancel().catch(() => {})
               break
             }
             if (sink) {
               for (const row of rows) sink.push(row)
             } else if (rows.length > 0) {
               yielded = true
-              stopClock()
+              deadline.pause()
               yield rows
-              startClock()
+              deadline.start()
             }
           }
         }
         bodyDone = true
-        stopClock()
+        deadline.clear()
         const last = parser.end()
         const durationMs = performance.now() - started
         settled = true
@@ -267,14 +226,21 @@ class Client implements KcsClient {
           resultMsg: s.resultMsg,
           contentType: response.headers.get('content-type'),
           url: redactedUrl,
+          redirects,
         }
         if (sink) for (const row of last.rows) sink.push(row)
         else if (last.rows.length > 0) yield last.rows
         return { summary: s, meta }
       } catch (raw) {
-        stopClock()
-        if (signal?.aborted && !timedOut && !isKcsError(raw)) throw signal.reason
-        const error = this.#toKcsError(raw, timedOut, redactedUrl, response?.status)
+        deadline.clear()
+        if (signal?.aborted && !deadline.expired && !isKcsError(raw)) throw signal.reason
+        const error = toKcsError(raw, {
+          timedOut: deadline.expired,
+          timeoutMs: this.#timeoutMs,
+          url: redactedUrl,
+          status: response?.status,
+          redact: this.#redact,
+        })
         if (error instanceof KcsCircuitOpenError) {
           error.attempts = attempt - 1
           throw error
@@ -301,7 +267,7 @@ class Client implements KcsClient {
         safeHook(this.#hooks.onRetry, { ...info, error, delayMs })
         await sleep(delayMs, signal)
       } finally {
-        clearTimeout(timer)
+        deadline.clear()
         signal?.removeEventListener('abort', onAbort)
         // Stopped early (consumer broke out, error, abort): free the connection.
         if (!bodyDone) {
@@ -315,22 +281,23 @@ class Client implements KcsClient {
     }
   }
 
-  #toKcsError(raw: unknown, timedOut: boolean, url: string, status: number | undefined): KcsError {
-    if (isKcsError(raw)) {
-      if (raw.url === undefined) raw.url = url
-      if (raw.status === undefined && status !== undefined) raw.status = status
-      return scrubError(raw, this.#redact)
-    }
-    if (timedOut)
-      return new KcsTimeoutError(this.#timeoutMs, { url, ...(status === undefined ? {} : { status }) })
-    const message = this.#redact(describeFailure(raw))
-    const cause = new Error(message)
-    cause.name = raw instanceof Error ? raw.name : 'Error'
-    return new KcsNetworkError(status === undefined ? message : `the body broke off (${message})`, {
-      url,
-      cause,
-      ...(status === undefined ? {} : { status }),
+  /** One GET without following redirects; its wait ends at the deadline whatever fetch does. */
+  #send(url: string, signal: AbortSignal, deadline: Deadline): Promise<Response> {
+    const pending = ky.get(url, {
+      fetch: this.#fetch as typeof fetch,
+      retry: 0,
+      timeout: false,
+      throwHttpErrors: false,
+      redirect: 'manual',
+      signal,
+      headers: this.#headers,
     })
+    // Headers that arrive after the deadline: free the connection.
+    const late = pending.then((r) => {
+      if (deadline.over) r.body?.cancel().catch(() => {})
+      return r
+    })
+    return deadline.race(late)
   }
 
   request<TQuery, TRow, TTotals>(

@@ -15,6 +15,7 @@ export {
   type KcsClient,
   type KcsClientOptions,
   type KcsHooks,
+  type RedirectInfo,
   type RequestInfo,
   type ResponseInfo,
   type ResponseMeta,
@@ -86,6 +87,7 @@ export {
   type ValidateTradeQueryResult,
   validateTradeQuery,
 } from './query.js'
+export { KcsRedirectError, type KcsRedirectReason, MAX_REDIRECTS } from './redirect.js'
 export {
   backoffDelay,
   CircuitBreaker,
