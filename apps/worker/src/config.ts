@@ -270,27 +270,66 @@ export function keyFingerprint(serviceKey: string): string {
   return createHash('sha256').update(serviceKey).digest('hex').slice(0, 16)
 }
 
-/** Every spelling of the key that could leak into text: raw, percent-encoded, and percent-decoded. */
-export function secretVariants(serviceKey: string | undefined): string[] {
-  if (!serviceKey) return []
-  const variants = new Set<string>([serviceKey, encodeURIComponent(serviceKey)])
+function decodeOnce(text: string): string {
   try {
-    variants.add(decodeURIComponent(serviceKey))
+    return decodeURIComponent(text)
   } catch {
-    // not percent-encoded: nothing to add
+    return text // not percent-encoded
   }
-  try {
-    variants.add(encodeURIComponent(decodeURIComponent(serviceKey)))
-  } catch {
-    // idem
-  }
-  return [...variants].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length)
 }
 
-/** Replace every spelling of the key in `text` with `[redacted]`. */
+const formEncode = (text: string) => new URLSearchParams({ k: text }).toString().slice(2)
+
+/** Upper-cases the hex digits of every percent-escape; lengths and positions stay the same. */
+const foldEscapes = (text: string) =>
+  text.includes('%') ? text.replace(/%[0-9a-f]{2}/gi, (m) => m.toUpperCase()) : text
+
+/**
+ * Every spelling of the key that could leak into text: as given, percent-decoded, and each of
+ * those percent-encoded once and twice and form-encoded once and twice (escapes in upper case;
+ * {@link redactKey} matches either case). Longest first; spellings under 4 characters are left out.
+ */
+export function secretVariants(serviceKey: string | undefined): string[] {
+  if (!serviceKey) return []
+  const variants = new Set<string>()
+  for (const v of [serviceKey, decodeOnce(serviceKey)]) {
+    for (const s of [v, encodeURIComponent(v), encodeURIComponent(encodeURIComponent(v))]) variants.add(s)
+    for (const s of [formEncode(v), formEncode(formEncode(v))]) variants.add(s)
+  }
+  return [...new Set([...variants].map(foldEscapes))]
+    .filter((v) => v.length >= 4)
+    .sort((a, b) => b.length - a.length)
+}
+
+let cachedVariants: { key: string; variants: string[] } | undefined
+
+/**
+ * Replace every spelling of the key in `text` with `[redacted]`, percent-escapes in either hex case.
+ * Plain string search: no regular expression is built from the key, so a key of any length works.
+ */
 export function redactKey(text: string, serviceKey: string | undefined): string {
+  if (!serviceKey) return text
+  if (cachedVariants?.key !== serviceKey)
+    cachedVariants = { key: serviceKey, variants: secretVariants(serviceKey) }
   let out = text
-  for (const variant of secretVariants(serviceKey)) out = out.split(variant).join('[redacted]')
+  for (const variant of cachedVariants.variants) {
+    if (out.length < variant.length) continue
+    if (!variant.includes('%')) {
+      if (out.includes(variant)) out = out.split(variant).join('[redacted]')
+      continue
+    }
+    // Search the escape-folded text; its positions are the original's.
+    const folded = foldEscapes(out)
+    let at = folded.indexOf(variant)
+    if (at < 0) continue
+    let next = ''
+    let from = 0
+    for (; at >= 0; at = folded.indexOf(variant, from)) {
+      next += `${out.slice(from, at)}[redacted]`
+      from = at + variant.length
+    }
+    out = next + out.slice(from)
+  }
   return out
 }
 

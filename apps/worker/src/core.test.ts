@@ -203,6 +203,26 @@ describe('config', () => {
     expect(keyFingerprint(key)).toMatch(/^[0-9a-f]{16}$/)
     expect(redactKey(`k=${key} u=${encodeURIComponent(key)}`, key)).toBe('k=[redacted] u=[redacted]')
   })
+  it('redacts the key twice-encoded, form-encoded and in lower-case hex, and a 40 KB key (issue 14 item 11)', () => {
+    const lower = (s: string) => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())
+    for (const key of ['abc+def/ghi==', 'Zz+/ '.repeat(8192).trim()]) {
+      const once = encodeURIComponent(key)
+      const spellings = [
+        key,
+        once,
+        lower(once),
+        encodeURIComponent(once),
+        lower(encodeURIComponent(once)),
+        new URLSearchParams({ k: key }).toString().slice(2),
+      ]
+      for (const given of [key, once]) {
+        const text = spellings.map((s) => `<${s}>`).join(' ')
+        expect(redactKey(text, given)).toBe(spellings.map(() => '<[redacted]>').join(' '))
+      }
+    }
+    expect(redactKey('nothing to hide', 'abc+def/ghi==')).toBe('nothing to hide')
+    expect(redactKey('short', undefined)).toBe('short')
+  })
 })
 
 describe('logger', () => {

@@ -513,6 +513,38 @@ const TABLE: Record<string, Case[]> = {
       expect: (v) => expect((v as string).endsWith('***')).toBe(true),
     },
   ],
+  createRedactor: [
+    ...wrongTypes('keys', (v) => pkg.createRedactor(v as Any), [
+      ...NOT_AN_OBJECT,
+      ['undefined', undefined],
+      ['object', {}],
+    ]),
+    ...wrongTypes('a key', (v) => pkg.createRedactor([v as Any]), [
+      ...NOT_A_STRING.filter(([l]) => l !== 'undefined' && l !== 'null'),
+    ]),
+    ...wrongTypes('replacement', (v) => pkg.createRedactor(['key-1234'], v as Any), [
+      ...NOT_A_STRING.filter(([l]) => l !== 'undefined'),
+    ]),
+    ...wrongTypes('text', (v) => pkg.createRedactor(['key-1234'])(v as Any), [...NOT_A_STRING]),
+    {
+      name: 'a 10 MB key in a 10 MB text',
+      call: () => pkg.createRedactor([`${TEN_MB}+`])(`a ${TEN_MB}+ b`),
+      expect: (v) => expect(v).toBe('a *** b'),
+    },
+  ],
+  secretVariants: [
+    ...wrongTypes('key', (v) => pkg.secretVariants(v as Any), [
+      ...NOT_A_STRING.filter(([l]) => l !== 'undefined' && l !== 'null'),
+    ]),
+    ...cases(
+      'absent key',
+      [
+        ['undefined', () => pkg.secretVariants(undefined)],
+        ['empty', () => pkg.secretVariants('')],
+      ],
+      (v) => expect(v).toEqual([]),
+    ),
+  ],
   gatewayCodeForToken: [
     ...wrongTypes('token', (v) => pkg.gatewayCodeForToken(v as Any)),
     // Documented: an unknown, well-typed token is "not found".
@@ -622,6 +654,7 @@ const ERROR_CLASSES: Record<string, (args: unknown[]) => KcsError> = {
   KcsNetworkError: (a) => new pkg.KcsNetworkError(a[0] as Any, a[1] as Any),
   KcsResponseFormatError: (a) => new pkg.KcsResponseFormatError(a[0] as Any, a[1] as Any),
   KcsCircuitOpenError: (a) => new pkg.KcsCircuitOpenError(a[0] as Any, a[1] as Any),
+  KcsRedirectError: (a) => new pkg.KcsRedirectError(a[0] as Any, a[1] as Any, a[2] as Any),
 }
 const GARBAGE_ARGS: Array<[string, unknown[]]> = [
   ['no arguments', []],
@@ -744,6 +777,7 @@ const CONSTANTS = new Set([
   'DEFAULT_RETRY',
   'DEFAULT_TIMEOUT_MS',
   'GATEWAY_REASONS',
+  'MAX_REDIRECTS',
   'MAX_WINDOW_MONTHS',
   'REDACTED',
   'RETRYABLE_GATEWAY_CODES',

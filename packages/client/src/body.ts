@@ -1,9 +1,18 @@
+import {
+  assertEndpointLayout,
+  type BodyParserOptions,
+  type BodySummary,
+  checkParserOptions,
+  textFields,
+} from './body-options.js'
 import { classifyBody } from './classify.js'
 import { type CompiledEndpoint, compileEndpoint, type EndpointLayout } from './endpoint.js'
 import { isKcsError, type KcsError, KcsResponseFormatError, KcsValidationError } from './errors.js'
-import { assertBytes, describeValue, optionsObject } from './guards.js'
+import { assertBytes } from './guards.js'
 import { createSha256, type IncrementalHash } from './sha256.js'
 import { XmlItemScanner } from './xml/scanner.js'
+
+export { assertEndpointLayout, type BodyParserOptions, type BodySummary } from './body-options.js'
 
 /** Error documents are small; anything bigger that is not a data answer is not worth holding. */
 const MAX_BUFFERED_BYTES = 1 << 20
@@ -14,98 +23,7 @@ const SNIFF = 0
 const STREAM = 1
 const BUFFER = 2
 
-/** What the body parser learned about a complete answer besides its rows. */
-export interface BodySummary<TTotals> {
-  /** The totals row, or null when the answer has none. */
-  total: TTotals | null
-  /** Number of data rows (the totals row excluded). */
-  rowCount: number
-  /** Whether the data rows' dollar sums equal the totals row exactly; null without a totals row. */
-  sumsMatch: boolean | null
-  /** Totals-row weight minus the sum of the data rows' weights (rounding upstream); null without a totals row. */
-  weightDiffKg: Record<string, number> | null
-  /** Data rows breaking the endpoint's row invariant (balance ≠ export − import). */
-  inconsistentRows: number
-  /** Raw body bytes. */
-  bytes: number
-  /** SHA-256 of the raw body bytes, hex. */
-  bodySha256: string
-  /** Provider result code (`00` for data, `03` for a no-data answer). */
-  resultCode: string
-  /** Provider result message accompanying `resultCode`. */
-  resultMsg: string
-}
-
-/** Options of {@link ResponseBodyParser} and {@link parseResponseBody}. */
-export interface BodyParserOptions {
-  /** HTTP status of the response (default 200). */
-  status?: number
-  /** Redacts the service key from text copied into errors. */
-  redact?: (text: string) => string
-  /** Redacted request URL, attached to errors. */
-  url?: string
-  /** From a `Retry-After` header, attached to rate-limit errors. */
-  retryAfterMs?: number
-  /** Clock for `KcsQuotaExceededError.resetsAt` (tests). */
-  now?: Date
-  /** Hash the body (default true). Off, `bodySha256` is `''`: for bodies whose hash is already known. */
-  hash?: boolean
-  /** Refuse a body longer than this many bytes with a `KcsResponseFormatError` (default: no limit). */
-  maxBytes?: number
-}
-
 const identity = (s: string) => s
-
-/** The parts of an endpoint layout the parser reads; a wrong value is a KcsValidationError, not a crash. */
-export function assertEndpointLayout(endpoint: unknown): void {
-  const e = endpoint as Partial<EndpointLayout<unknown, unknown>> | null
-  const ok =
-    e !== null &&
-    typeof e === 'object' &&
-    e.fields !== null &&
-    typeof e.fields === 'object' &&
-    e.totals !== null &&
-    typeof e.totals === 'object' &&
-    Array.isArray(e.exactSums) &&
-    Array.isArray(e.approximateSums)
-  if (!ok)
-    throw new KcsValidationError(
-      'endpoint',
-      `the endpoint must be an endpoint definition, got ${describeValue(endpoint)}.`,
-      'Pass nitemtradeEndpoint (or a definition of the same shape).',
-    )
-}
-
-function checkParserOptions(options: unknown): BodyParserOptions {
-  const o = optionsObject(
-    options as BodyParserOptions | undefined,
-    'options',
-    'Pass { status?, redact?, url?, maxBytes? } or nothing.',
-  )
-  const hint =
-    'See BodyParserOptions: status is an HTTP status (100–599), redact a function, maxBytes a positive integer.'
-  if (o.status !== undefined && !(Number.isInteger(o.status) && o.status >= 100 && o.status <= 599))
-    throw new KcsValidationError(
-      'options',
-      `status must be an HTTP status 100–599, got ${describeValue(o.status)}.`,
-      hint,
-    )
-  if (o.redact !== undefined && typeof o.redact !== 'function')
-    throw new KcsValidationError(
-      'options',
-      `redact must be a function, got ${describeValue(o.redact)}.`,
-      hint,
-    )
-  if (o.maxBytes !== undefined && !(Number.isSafeInteger(o.maxBytes) && o.maxBytes > 0))
-    throw new KcsValidationError(
-      'options',
-      `maxBytes must be a positive integer, got ${describeValue(o.maxBytes)}.`,
-      hint,
-    )
-  if (o.now !== undefined && !(o.now instanceof Date && !Number.isNaN(o.now.getTime())))
-    throw new KcsValidationError('options', `now must be a valid Date, got ${describeValue(o.now)}.`, hint)
-  return o
-}
 const NO_ROWS: never[] = []
 
 /**
@@ -120,6 +38,9 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
   readonly #options: BodyParserOptions
   readonly #status: number
   readonly #redact: (text: string) => string
+  /** Text fields of rows and totals, redacted when a `redact` option is given (else empty). */
+  readonly #textKeys: readonly string[]
+  readonly #totalTextKeys: readonly string[]
   readonly #hash: IncrementalHash | null
   #bytes = 0
   readonly #decoder = new TextDecoder('utf-8', { fatal: true })
@@ -148,6 +69,8 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
     this.#options = options
     this.#status = options.status ?? 200
     this.#redact = options.redact ?? identity
+    this.#textKeys = options.redact ? textFields(endpoint.fields) : []
+    this.#totalTextKeys = options.redact ? textFields(endpoint.totals.fields) : []
     this.#hash = options.hash === false ? null : createSha256()
     this.#exactKeys = endpoint.exactSums
     this.#approxKeys = endpoint.approximateSums
@@ -171,14 +94,23 @@ export class ResponseBodyParser<TRow = unknown, TTotals = unknown> {
     const c = this.#compiled
     if (c.isTotals(values)) {
       if (this.#total !== null) throw new KcsResponseFormatError('the answer has two totals rows')
-      this.#total = c.mapTotals(values)
+      this.#total = this.#redactRow(c.mapTotals(values), this.#totalTextKeys)
       return
     }
-    const row = c.mapRow(values)
+    const row = this.#redactRow(c.mapRow(values), this.#textKeys)
     c.accumulate(row, this.#sums)
     if (this.#def.rowInvariant && !this.#def.rowInvariant(row)) this.#inconsistent++
     this.#rowCount++
     this.#pending.push(row)
+  }
+
+  #redactRow<T>(row: T, keys: readonly string[]): T {
+    const r = row as Record<string, unknown>
+    for (const k of keys) {
+      const v = r[k]
+      if (typeof v === 'string') r[k] = this.#redact(v)
+    }
+    return row
   }
 
   #keep(chunk: Uint8Array): void {

@@ -15,6 +15,7 @@ export {
   type KcsClient,
   type KcsClientOptions,
   type KcsHooks,
+  type RedirectInfo,
   type RequestInfo,
   type ResponseInfo,
   type ResponseMeta,
@@ -86,6 +87,7 @@ export {
   type ValidateTradeQueryResult,
   validateTradeQuery,
 } from './query.js'
+export { KcsRedirectError, type KcsRedirectReason, MAX_REDIRECTS } from './redirect.js'
 export {
   backoffDelay,
   CircuitBreaker,
@@ -96,7 +98,14 @@ export {
   type ResolvedRetryOptions,
   type RetryOptions,
 } from './resilience.js'
-export { normalizeServiceKey, REDACTED, redactSecret } from './secret.js'
+export {
+  createRedactor,
+  normalizeServiceKey,
+  REDACTED,
+  type Redactor,
+  redactSecret,
+  secretVariants,
+} from './secret.js'
 export { createSha256, type IncrementalHash, Sha256, sha256Hex } from './sha256.js'
 export {
   type CountryTradeRow,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { KcsValidationError } from './errors.js'
-import { normalizeServiceKey, redactSecret } from './secret.js'
+import { createRedactor, normalizeServiceKey, redactSecret, secretVariants } from './secret.js'
 
 const RAW = 'AbC+dEf/GhI+jKl/MnO=='
 const ENCODED = 'AbC%2BdEf%2FGhI%2BjKl%2FMnO%3D%3D'
@@ -61,5 +61,45 @@ describe('redactSecret', () => {
 
   it('escapes regular-expression characters in the key', () => {
     expect(redactSecret('x a+b.c* y', 'a+b.c*')).toBe('x *** y')
+  })
+})
+
+describe('redaction without a regular expression built from the key', () => {
+  // A 40 KB key used to crash every redactor call with "Regular expression too large".
+  const BIG = 'Ab+/='.repeat(8192)
+  const bigVariants = [
+    BIG,
+    encodeURIComponent(BIG),
+    lowerEscapes(encodeURIComponent(BIG)),
+    encodeURIComponent(encodeURIComponent(BIG)),
+    new URLSearchParams({ k: BIG }).toString().slice(2),
+  ]
+
+  it('a 40 KB key is redacted in every spelling', () => {
+    for (const v of bigVariants) {
+      expect(redactSecret(`a ${v} b ${v}`, BIG)).toBe('a *** b ***')
+      expect(redactSecret(`a ${v} b`, encodeURIComponent(BIG))).toBe('a *** b')
+    }
+  })
+
+  it('createRedactor: several keys, a custom replacement, either hex case of a twice-encoded key', () => {
+    const redact = createRedactor([RAW, undefined, '', 'second-key-42'], '[redacted]')
+    const twice = encodeURIComponent(ENCODED)
+    expect(redact(`${twice} ${lowerEscapes(twice)} second-key-42 ${RAW}`)).toBe(
+      '[redacted] [redacted] [redacted] [redacted]',
+    )
+    expect(redact('short')).toBe('short')
+    expect(createRedactor([])('text')).toBe('text')
+    expect(() => createRedactor([5 as unknown as string])).toThrow(KcsValidationError)
+    expect(() => createRedactor('k' as unknown as string[])).toThrow(KcsValidationError)
+  })
+
+  it('secretVariants lists the spellings longest first', () => {
+    const v = secretVariants(ENCODED)
+    expect(v).toContain(RAW)
+    expect(v).toContain(ENCODED)
+    expect(v).toContain(encodeURIComponent(ENCODED))
+    expect([...v].sort((a, b) => b.length - a.length)).toEqual(v)
+    expect(secretVariants('')).toEqual([])
   })
 })

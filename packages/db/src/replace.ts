@@ -12,6 +12,7 @@ import {
 } from './errors.js'
 import { assertDatabase, assertObject, optionsObject, positiveInteger } from './guards.js'
 import { SLICE_LOCK_SPACE, sliceLockId } from './locks.js'
+import { redactSecrets, secretsRedactor } from './redact.js'
 import { refreshRollup } from './rollup.js'
 import {
   codeLengthOf,
@@ -46,10 +47,15 @@ export interface ReplaceSummary {
   durationMs: number
 }
 
-/** Tuning for `replaceSlice`. */
+/** Tuning and safety options of `replaceSlice`. */
 export interface ReplaceOptions {
   /** Rows sent to the database per statement while staging (default 10,000). */
   batchSize?: number
+  /**
+   * Secrets (the service key) removed from the rows' text (country and item names) before they are
+   * stored, in every spelling `redactSecrets` knows: a broken or hostile server may echo the key.
+   */
+  redact?: readonly string[] | undefined
 }
 
 /** A mismatch between `fetchMeta.rowCount` and the rows actually received. */
@@ -123,7 +129,14 @@ export async function replaceSlice(
       `expected an object or a function returning one, got ${describeValue(fetchMeta)}`,
       'Pass { total, bodySha256, durationMs, attempts } (from the client’s meta), or () => meta.',
     )
-  options = optionsObject(options, 'options', 'Pass { batchSize } or nothing.')
+  options = optionsObject(options, 'options', 'Pass { batchSize, redact } or nothing.')
+  if (options.redact !== undefined && !Array.isArray(options.redact))
+    throw new InvalidArgumentError(
+      'options.redact',
+      `expected an array of secrets, got ${describeValue(options.redact)}`,
+      'Pass e.g. redact: [serviceKey].',
+    )
+  const redact = secretsRedactor(options.redact ?? [])
   const early = typeof fetchMeta === 'function' ? null : fetchMeta
   if (early) validateMeta(s.key, early)
   const resolveMeta = (rowCount: number): FetchMeta => {
@@ -164,7 +177,7 @@ export async function replaceSlice(
         direct = sure.firstFetch && !sure.scopeHasRows
       }
       if (direct) {
-        const rowCount = await stageRows(tx, s, rows, batchSize, at)
+        const rowCount = await stageRows(tx, s, rows, { batchSize, redact }, at)
         const meta = resolveMeta(rowCount)
         const change = { added: rowCount, changed: 0, withdrawn: 0 }
         if (rowCount > 0) await refreshRollup(tx, s)
@@ -180,7 +193,7 @@ export async function replaceSlice(
         }
       }
       await tx.execute(sql.raw(CREATE_STAGE))
-      const rowCount = await stageRows(tx, s, rows, batchSize, null)
+      const rowCount = await stageRows(tx, s, rows, { batchSize, redact }, null)
       const meta = resolveMeta(rowCount)
       await lockSlice(tx, s)
       await assertOneCodeLength(tx, s)
@@ -400,7 +413,7 @@ async function stageRows(
   tx: Tx,
   s: NormalizedSlice,
   rows: Iterable<TradeRow> | AsyncIterable<TradeRow>,
-  batchSize: number,
+  { batchSize, redact }: { batchSize: number; redact: (text: string) => string },
   /** null: into kcs_stage; a timestamp: straight into trade_rows with that fetched_at. */
   directAt: string | null,
 ): Promise<number> {
@@ -436,8 +449,8 @@ async function stageRows(
     columns[0].push(periodToDate(period))
     columns[1].push(row.countryCode)
     columns[2].push(row.hsCode)
-    columns[3].push(row.countryName)
-    columns[4].push(row.itemName)
+    columns[3].push(redact(row.countryName))
+    columns[4].push(redact(row.itemName))
     columns[5].push(row.exportKg)
     columns[6].push(row.exportUsd)
     columns[7].push(row.importKg)
@@ -715,36 +728,4 @@ function textOf(value: unknown): string {
   return typeof value === 'number' || typeof value === 'boolean' ? String(value) : describeValue(value)
 }
 
-/**
- * Replaces every occurrence of each secret (raw, percent-encoded, percent-decoded) with `***`.
- * `text` must be a string and `secrets` an array (non-string or empty entries are skipped); anything
- * else is an InvalidArgumentError.
- */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  if (typeof text !== 'string')
-    throw new InvalidArgumentError(
-      'text',
-      `expected a string, got ${describeValue(text)}`,
-      'Convert the value to text first.',
-    )
-  if (!Array.isArray(secrets))
-    throw new InvalidArgumentError(
-      'secrets',
-      `expected an array of strings, got ${describeValue(secrets)}`,
-      'Pass e.g. [serviceKey].',
-    )
-  let out = text
-  for (const secret of secrets) {
-    if (typeof secret !== 'string' || secret.length === 0) continue
-    const forms = new Set([secret, encodeURIComponent(secret)])
-    try {
-      forms.add(decodeURIComponent(secret))
-    } catch {
-      // not percent-encoded
-    }
-    for (const form of [...forms].sort((a, b) => b.length - a.length)) {
-      if (form.length > 0) out = out.split(form).join('***')
-    }
-  }
-  return out
-}
+export { redactSecrets } from './redact.js'
