@@ -209,18 +209,25 @@ export function createDbStore(db: KcsDatabase, serviceKey?: string): SliceStore 
       if (slice.dataset) return totals.replace(slice, rows, meta)
       // The hash, totals and row count of a streamed answer are known once its last row is read:
       // replaceSlice calls this then, before it writes the ledger.
-      const result = await replaceSlice(db, toDbSlice(slice), rows as AsyncIterable<never>, () => {
-        const m = meta()
-        if (!m) throw new Error('the answer ended without its summary (hash, totals, row count)')
-        return {
-          total: m.total as never,
-          bodySha256: m.bodySha256,
-          durationMs: m.durationMs,
-          attempts: m.attempts,
-          sumsMatch: m.sumsMatch ?? null,
-          rowCount: m.rowCount,
-        }
-      })
+      const result = await replaceSlice(
+        db,
+        toDbSlice(slice),
+        rows as AsyncIterable<never>,
+        () => {
+          const m = meta()
+          if (!m) throw new Error('the answer ended without its summary (hash, totals, row count)')
+          return {
+            total: m.total as never,
+            bodySha256: m.bodySha256,
+            durationMs: m.durationMs,
+            attempts: m.attempts,
+            sumsMatch: m.sumsMatch ?? null,
+            rowCount: m.rowCount,
+          }
+        },
+        // A second layer behind the client's: a key echoed in a name is never stored.
+        serviceKey ? { redact: [serviceKey] } : {},
+      )
       return {
         added: result.added,
         changed: result.changed,
