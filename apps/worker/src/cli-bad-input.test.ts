@@ -144,6 +144,18 @@ const CASES: Record<string, Case[]> = {
     { args: ['demo', '--json=yes', '--dir', demoDir], message: /--json' does not take an argument/ },
   ],
   fetch: [
+    {
+      args: ['fetch', '--dataset', 'tradeplus', '--from', '2025-01', '--to', '2025-01'],
+      message: /--dataset must be one of nitemtrade, itemtrade, nationtrade, newtrade/,
+    },
+    {
+      args: ['fetch', '--dataset', 'newtrade', '--country', 'US', '--from', '2025-01', '--to', '2025-01'],
+      message: /--country does not apply to newtrade/,
+    },
+    {
+      args: ['fetch', '--dataset', 'nationtrade', '--hs', '85', '--from', '2025-01', '--to', '2025-01'],
+      message: /--hs does not apply to nationtrade/,
+    },
     { args: ['fetch', '--country', 'US', '--from', '2025-01'], message: /--to is required/ },
     { args: ['fetch', '--from', '2025-01', '--to', '2025-12'], message: /give --country, --hs or both/ },
     { args: ['fetch', '--country'], message: /argument missing/ },
@@ -250,6 +262,14 @@ const CASES: Record<string, Case[]> = {
   ],
   plan: [
     {
+      args: ['plan', '--dataset', 'itemtrade', '--country', 'US', '--from', '2025-01', '--to', '2025-12'],
+      message: /item totals \(itemtrade\) are not mirrored/,
+    },
+    {
+      args: ['plan', '--dataset', 'newtrade', '--country', 'US', '--from', '2025-01', '--to', '2025-12'],
+      message: /newtrade has no countries/,
+    },
+    {
       args: ['plan', '--country', 'US', '--from', '2025-06', '--to', '2025-01'],
       message: /--to 2025-01 is before --from 2025-06/,
     },
@@ -283,6 +303,10 @@ const CASES: Record<string, Case[]> = {
     },
   ],
   sync: [
+    {
+      args: ['sync', '--dataset', 'nationtrade', '--hs', '85', '--from', '2025-01', '--to', '2025-12'],
+      message: /--hs does not apply to nationtrade/,
+    },
     {
       args: ['sync', '--country', 'QQ', '--from', '2025-01', '--to', '2025-12', '--inline'],
       message: /unknown country code QQ/,
@@ -359,6 +383,18 @@ const CASES: Record<string, Case[]> = {
   status: [
     { args: ['status', '--json=1'], message: /does not take an argument/ },
     { args: ['status'], env: { REDIS_URL: 'http://127.0.0.1:6379' }, message: /REDIS_URL.*redis:\/\// },
+  ],
+  verify: [
+    { args: ['verify'], message: /there is no mirror at DATABASE_URL/ },
+    { args: ['verify', '--inline'], message: /--inline applies to --fix/ },
+    { args: ['verify', '--from', '2025-01'], message: /give both --from and --to/ },
+    { args: ['verify', '--from', '2025-13', '--to', '2025-12'], message: /--from "2025-13" is not a month/ },
+    {
+      args: ['verify', '--from', '2025-06', '--to', '2025-01'],
+      message: /--to 2025-01 is before --from 2025-06/,
+    },
+    { args: ['verify', '--country', 'QQ'], message: /unknown country code QQ/ },
+    { args: ['verify', '--limit', '0x10'], message: /limit/ },
   ],
   serve: [
     { args: ['serve', '--port', '99999'], message: /--port must be 0–65535/ },

@@ -56,6 +56,23 @@ export async function verifyCommand(
     )
   const limit = parsePositiveInt(values.limit, 'limit', 'verify', 30, 100_000)
   const chosen = values.country === undefined ? undefined : parseCountries(values.country, 'verify')
+  // Every flag is checked before the database is opened.
+  let asked: { from: string; to: string } | undefined
+  if (values.from !== undefined && values.to !== undefined) {
+    const from = parseMonth(values.from, 'from', 'verify')
+    const to = parseMonth(values.to, 'to', 'verify')
+    if (monthIndex(to) < monthIndex(from))
+      throw new UsageError(`verify: --to ${to} is before --from ${from}`, 'the window is inclusive')
+    asked = { from, to }
+  }
+  const { countries: reference } = await import('@kcs-trade/reference')
+  if (Array.isArray(chosen))
+    for (const code of chosen)
+      if (!reference.has(code))
+        throw new UsageError(
+          `verify: unknown country code ${code}`,
+          "find it with 'kcs-trade lookup country <name>'",
+        )
   const cfg = loadConfig(ctx.env)
   if (!databaseExists(cfg.databaseUrl))
     throw new UsageError(
@@ -63,25 +80,16 @@ export async function verifyCommand(
       "sync first ('kcs-trade sync --inline …'), or point DATABASE_URL at the mirror",
     )
   const { mirroredDetail, verifyFromMirror } = await import('./verify-load.js')
-  const { countries: reference } = await import('@kcs-trade/reference')
   const db = await openDatabase(cfg.databaseUrl)
   try {
     const held = await mirroredDetail(db)
-    let from: string
-    let to: string
-    if (values.from !== undefined && values.to !== undefined) {
-      from = parseMonth(values.from, 'from', 'verify')
-      to = parseMonth(values.to, 'to', 'verify')
-      if (monthIndex(to) < monthIndex(from))
-        throw new UsageError(`verify: --to ${to} is before --from ${from}`, 'the window is inclusive')
-    } else if (held.from && held.to) {
-      from = held.from
-      to = held.to
-    } else
+    const window = asked ?? (held.from && held.to ? { from: held.from, to: held.to } : undefined)
+    if (!window)
       throw new UsageError(
         'verify: the mirror holds nothing yet, so there is no window to verify',
         'sync first, or give --from and --to (and --country) to see what is missing',
       )
+    const { from, to } = window
     const countries =
       chosen === 'all'
         ? reference
@@ -89,12 +97,6 @@ export async function verifyCommand(
             .map((c) => c.code)
             .sort()
         : (chosen ?? held.countries)
-    for (const code of countries)
-      if (!reference.has(code))
-        throw new UsageError(
-          `verify: unknown country code ${code}`,
-          "find it with 'kcs-trade lookup country <name>'",
-        )
     if (countries.length === 0)
       throw new UsageError(
         'verify: no country to verify',
