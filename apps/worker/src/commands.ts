@@ -21,6 +21,7 @@ import { createLogger, type Logger } from './logger.js'
 import type { Plan } from './plan.js'
 import type { EngineDeps } from './processor.js'
 import { createProgress, formatSeconds } from './progress.js'
+import { graceSignal } from './shutdown.js'
 import { calendarYearWindows, describeSlice, monthIndex } from './slices.js'
 
 // Heavy modules (reference tables, the emulator, the client, BullMQ, drivers) load only for the commands that use them,
@@ -108,8 +109,8 @@ nothing) for 'kcs-trade worker' processes. --inline runs the plan in this proces
 progress bar. --allow-inline enqueues when Redis is reachable and runs inline when it is not.`,
   worker: `Usage: kcs-trade worker [--concurrency N]
 
-Runs BullMQ workers on REDIS_URL until SIGTERM/SIGINT (then finishes or releases in-flight jobs
-within KCS_SHUTDOWN_TIMEOUT_MS and exits 0).`,
+Runs BullMQ workers on REDIS_URL until SIGTERM/SIGINT: then in-flight jobs may finish within
+KCS_SHUTDOWN_TIMEOUT_MS (default 10 s); the rest are aborted and go back to the queue; exits 0.`,
   schedule: `Usage: kcs-trade schedule [--cron '0 0 6 * * *'] [--run-now] [--remove] [--json]
 
 Installs or updates the freshness scheduler (cron in Korean time, default KCS_FRESHNESS_CRON):
@@ -243,6 +244,7 @@ async function runInlineWithProgress(
   concurrency: number,
   quiet: boolean,
   outageBudgetMs?: number,
+  graceMs?: number,
 ): Promise<SyncSummary> {
   const { runInline } = await lazy.inline()
   const progress = quiet ? undefined : createProgress(ctx.stderr)
@@ -250,6 +252,7 @@ async function runInlineWithProgress(
   const summary = await runInline(plan.slices, deps, {
     concurrency,
     ...(outageBudgetMs === undefined ? {} : { outageBudgetMs }),
+    ...(graceMs === undefined ? {} : { graceMs }),
     signal: ctx.shutdown,
     onOutcome: (outcome, p) => {
       const note =
@@ -343,6 +346,7 @@ async function syncCommand(ctx: CliContext, argv: string[]): Promise<number> {
       concurrency,
       values.json === true,
       cfg.outageBudgetMs,
+      cfg.shutdownTimeoutMs,
     )
     if (values.json) json(ctx, { mode: 'inline', ...summary })
     else printSummary(ctx, summary)
@@ -788,7 +792,10 @@ async function workerCommand(ctx: CliContext, argv: string[]): Promise<number> {
     circuitBreaker: { failureThreshold: cfg.circuitThreshold, cooldownMs: cfg.circuitCooldownMs },
   })
   await warmUpHttp()
+  // In-flight jobs get KCS_SHUTDOWN_TIMEOUT_MS after the first signal; then they are aborted and go back to waiting.
+  const inFlight = graceSignal(ctx.shutdown, cfg.shutdownTimeoutMs)
   const worker = createSyncWorker({
+    signal: inFlight.signal,
     connection: redis,
     prefix: cfg.queuePrefix,
     deps,
@@ -820,16 +827,21 @@ async function workerCommand(ctx: CliContext, argv: string[]): Promise<number> {
     if (ctx.shutdown.aborted) resolve()
     ctx.shutdown.addEventListener('abort', () => resolve(), { once: true })
   })
-  log.info({ timeoutMs: cfg.shutdownTimeoutMs }, 'shutting down: no new jobs; waiting for in-flight jobs')
+  log.info(
+    { timeoutMs: cfg.shutdownTimeoutMs },
+    'shutting down: no new jobs; in-flight jobs may finish, then they go back to the queue',
+  )
   const closing = worker.close()
+  // Aborted jobs move back to waiting at once; a few seconds more cover that (and a Redis that does not answer).
   const timedOut = await Promise.race([
     closing.then(() => false),
-    new Promise<boolean>((r) => setTimeout(() => r(true), cfg.shutdownTimeoutMs).unref()),
+    new Promise<boolean>((r) => setTimeout(() => r(true), cfg.shutdownTimeoutMs + 5_000).unref()),
   ])
+  inFlight.dispose()
   if (timedOut) {
     // Jobs still running are released: their locks lapse and another worker retries them.
-    log.warn('in-flight jobs did not finish in time: releasing them to other workers')
-    await worker.close(true)
+    log.warn('in-flight jobs did not stop in time: releasing them to other workers')
+    await Promise.race([worker.close(true), new Promise((r) => setTimeout(r, 2_000).unref())])
   }
   await limits.metrics.flush()
   redis.disconnect()

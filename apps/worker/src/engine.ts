@@ -115,14 +115,15 @@ export function createClientFetcher(options: FetcherOptions): SliceFetcher {
   })
   return {
     limitsRate: rate !== undefined,
-    stream(slice: Slice): SliceStream {
+    stream(slice: Slice, signal?: AbortSignal): SliceStream {
       const query = {
         from: slice.from,
         to: slice.to,
         country: slice.country,
         ...(slice.hs ? { hs: slice.hs } : {}),
       }
-      const stream = kcs.streamTradeByItemCountry(query)
+      // The signal (shutdown) aborts the call in flight.
+      const stream = kcs.streamTradeByItemCountry(query, signal ? { signal } : undefined)
       const state: CallState = { notSent: false }
       return {
         [Symbol.asyncIterator]: () => {

@@ -7,6 +7,7 @@ import {
   type SliceOutcome,
   type SliceTiming,
 } from './processor.js'
+import { DEFAULT_SHUTDOWN_GRACE_MS, graceSignal } from './shutdown.js'
 import { type Slice, sliceKey } from './slices.js'
 
 export interface InlineOptions {
@@ -19,7 +20,13 @@ export interface InlineOptions {
   outageBudgetMs?: number
   /** While waiting for the quota reset, look at the clock (and the quota) this often, in real ms. Default 60 s. */
   quotaRecheckMs?: number
+  /**
+   * Stops the run (SIGINT/SIGTERM): no new slice starts; slices in flight get `graceMs` to finish, then their calls
+   * are aborted and they are given back unrecorded (nothing half-written), to be fetched by the next run.
+   */
   signal?: AbortSignal
+  /** How long slices in flight may still finish after `signal` aborts, in ms. Default 10 s; 0 aborts them at once. */
+  graceMs?: number
   /** Called after each slice outcome (progress bars, logs). */
   onOutcome?: (outcome: SliceOutcome, progress: InlineProgress) => void
 }
@@ -86,6 +93,7 @@ export async function runInline(
     rows: summary.rows.total,
   })
   let active = 0
+  const inFlight = graceSignal(options.signal, options.graceMs ?? DEFAULT_SHUTDOWN_GRACE_MS)
 
   const add = (result: ReplaceResult) => {
     summary.rows.total += result.rowCount
@@ -120,7 +128,7 @@ export async function runInline(
           outage: item.outage,
           outageBudgetMs: options.outageBudgetMs,
           ...(options.backoffBaseMs !== undefined ? { backoffBaseMs: options.backoffBaseMs } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
+          signal: inFlight.signal,
         })
         switch (outcome.status) {
           case 'done':
@@ -156,6 +164,11 @@ export async function runInline(
               queue.push({ slice: part, attempt: 1, notBefore: 0 })
             }
             break
+          case 'interrupted':
+            // Given back: the next run fetches it (the plan skips only slices fetched OK).
+            if (outcome.called) summary.calls++
+            queue.push(item)
+            break
           case 'failed':
             summary.calls++
             summary.failed++
@@ -169,7 +182,11 @@ export async function runInline(
     }
   }
 
-  await Promise.all(Array.from({ length: concurrency }, () => lane()))
+  try {
+    await Promise.all(Array.from({ length: concurrency }, () => lane()))
+  } finally {
+    inFlight.dispose()
+  }
   summary.interrupted = options.signal?.aborted === true && queue.length > 0
   summary.durationMs = Math.round(performance.now() - started)
   return summary

@@ -5,6 +5,7 @@ import { causes, errorMessage } from './errors.js'
 import type { QuotaGate, RateLimiter } from './limits.js'
 import type { Logger } from './logger.js'
 import type { MetricsSink } from './metrics.js'
+import { raceAbort } from './shutdown.js'
 import { describeSlice, type Slice, splitSlice } from './slices.js'
 
 /** What the API's answer for a slice carried besides rows (the client's `meta`). */
@@ -225,6 +226,12 @@ export type SliceOutcome =
   | { status: 'retry'; slice: Slice; error: unknown; kind: ErrorKind; delayMs: number }
   | { status: 'failed'; slice: Slice; error: unknown; kind: ErrorKind; message: string }
   | { status: 'split'; slice: Slice; parts: Slice[]; error: unknown; kind: ErrorKind }
+  | {
+      status: 'interrupted'
+      slice: Slice
+      /** Whether a request may have reached the API (then its call stays counted in the quota). */
+      called: boolean
+    }
 
 export interface ProcessOptions {
   /** 1-based attempt number of this try. */
@@ -232,6 +239,10 @@ export interface ProcessOptions {
   /** Tries before a transient failure becomes final (then the slice splits, or fails). */
   maxAttempts: number
   backoffBaseMs?: number
+  /**
+   * Stops the slice (shutdown): a call in flight is aborted, nothing is written (the slice's transaction rolls back),
+   * nothing is recorded in the ledger, and the outcome is `interrupted`, so the runner gives the slice back.
+   */
   signal?: AbortSignal
   /** The outage this slice has been waiting out so far (from the previous try's `wait` outcome). */
   outage?: OutageState | undefined
@@ -266,6 +277,7 @@ export async function processSlice(
 ): Promise<SliceOutcome> {
   const clock = deps.clock ?? systemClock
   const log = deps.logger.child({ slice: describeSlice(slice), attempt: options.attempt })
+  if (options.signal?.aborted) return { status: 'interrupted', slice, called: false }
   const decision = await deps.quota.reserve()
   if (!decision.ok) {
     log.debug(
@@ -280,6 +292,7 @@ export async function processSlice(
     } catch (error) {
       // Stopped while waiting for the per-second limiter: no request was sent, so the call goes back.
       await deps.quota.release(decision.day)
+      if (options.signal?.aborted) return { status: 'interrupted', slice, called: false }
       throw error
     }
   }
@@ -291,7 +304,7 @@ export async function processSlice(
   try {
     const current = deps.fetcher.stream(slice, options.signal)
     stream = current
-    const timed = timeIterator(current, timing, started, pulled)
+    const timed = timeIterator(current, timing, started, pulled, options.signal)
     const result = await deps.store.replace(slice, timed, () => current.summary())
     const total = performance.now() - started
     timing.writeMs = Math.max(0, total - timing.fetchMs - timing.parseMs)
@@ -325,6 +338,13 @@ export async function processSlice(
       if (givenBack) return
       givenBack = true
       await deps.quota.release(decision.day)
+    }
+    if (options.signal?.aborted) {
+      // Shutdown: the answer was cut off and the transaction rolled back; the slice is given back unrecorded.
+      const called = pulled.yes && stream?.notSent?.() !== true
+      if (!called) await giveBack()
+      log.info({ called }, 'slice interrupted by shutdown: nothing written, given back')
+      return { status: 'interrupted', slice, called }
     }
     deps.metrics.call(c.kind)
     let message = redactKey(errorMessage(error), deps.serviceKey)
@@ -526,13 +546,21 @@ async function* timeIterator(
   timing: SliceTiming,
   started: number,
   pulled: { yes: boolean },
+  signal: AbortSignal | undefined,
 ): AsyncGenerator<unknown> {
   pulled.yes = true
   const it = source[Symbol.asyncIterator]()
   let first = true
   for (;;) {
     const t0 = performance.now()
-    const next = await it.next()
+    let next: IteratorResult<unknown>
+    try {
+      // Also raced against the shutdown signal: a read the HTTP layer no longer aborts cannot hold the shutdown.
+      next = await raceAbort(it.next(), signal)
+    } catch (error) {
+      if (signal?.aborted) void Promise.resolve(it.return?.()).catch(() => {})
+      throw error
+    }
     const t1 = performance.now()
     if (first) {
       timing.fetchMs = t1 - started
