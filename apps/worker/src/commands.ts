@@ -23,6 +23,7 @@ import type { EngineDeps } from './processor.js'
 import { createProgress, formatSeconds } from './progress.js'
 import { graceSignal } from './shutdown.js'
 import { calendarYearWindows, describeSlice, monthIndex } from './slices.js'
+import { explainUnreachable, trackConnections } from './unreachable.js'
 
 // Heavy modules (reference tables, the emulator, the client, BullMQ, drivers) load only for the commands that use them,
 // so that `--help`, bad input and light commands answer quickly.
@@ -350,6 +351,7 @@ async function syncCommand(ctx: CliContext, argv: string[]): Promise<number> {
     )
     if (values.json) json(ctx, { mode: 'inline', ...summary })
     else printSummary(ctx, summary)
+    if (summary.stopped?.hint) write(ctx.stderr, `hint: ${summary.stopped.hint}`)
     return summary.failed > 0 ? 1 : summary.interrupted ? 130 : 0
   } finally {
     await db.close()
@@ -601,7 +603,14 @@ async function fetchCommand(ctx: CliContext, argv: string[]): Promise<number> {
     )
   const cfg = config(ctx)
   const serviceKey = requireServiceKey(cfg)
-  const kcs = createKcsClient({ serviceKey, baseUrl: cfg.baseUrl, timeoutMs: cfg.timeoutMs })
+  // Sees how connections fail, so that a wrong KCS_BASE_URL is named as such (not "retry later").
+  const tracked = trackConnections()
+  const kcs = createKcsClient({
+    serviceKey,
+    baseUrl: cfg.baseUrl,
+    timeoutMs: cfg.timeoutMs,
+    fetch: tracked.fetch,
+  })
   const rows: Array<Record<string, unknown>> = []
   if (format === 'csv') write(ctx.stdout, csvLine([...ROW_FIELDS]).trimEnd())
   let count = 0
@@ -611,7 +620,8 @@ async function fetchCommand(ctx: CliContext, argv: string[]): Promise<number> {
       ...(code ? { country: code } : {}),
       ...(hsList ? { hs: hsList[0] } : {}),
     })
-    for await (const row of stream as AsyncIterable<Record<string, unknown>>) {
+    const rowsOf = stream as AsyncIterable<Record<string, unknown>>
+    for await (const row of explainUnreachable(rowsOf, tracked, cfg.baseUrl)) {
       count++
       if (format === 'csv') ctx.stdout.write(csvLine(ROW_FIELDS.map((f) => row[f])))
       else rows.push(row)

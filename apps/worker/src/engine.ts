@@ -20,6 +20,7 @@ import { planFromLedger } from './plan.js'
 import type { EngineDeps, FetchSummary, SliceFetcher, SliceStore, SliceStream } from './processor.js'
 import type { Limits } from './runtime.js'
 import type { Slice } from './slices.js'
+import { type ConnectFailure, connectFailure } from './unreachable.js'
 
 export type { KcsDatabase } from '@kcs-trade/db'
 
@@ -97,7 +98,10 @@ export function createClientFetcher(options: FetcherOptions): SliceFetcher {
       return await baseFetch(input, init)
     } catch (error) {
       const state = calls.getStore()
-      if (state && neverSent(error)) state.notSent = true
+      if (state && neverSent(error)) {
+        state.notSent = true
+        state.failure = connectFailure(error)
+      }
       throw error
     }
   }
@@ -139,6 +143,7 @@ export function createClientFetcher(options: FetcherOptions): SliceFetcher {
           } as AsyncIterator<unknown>
         },
         notSent: () => state.notSent,
+        connectFailure: () => state.failure,
         summary(): FetchSummary | null {
           const s = stream.summary as { total: unknown; meta: ClientMeta } | null
           if (!s) return null
@@ -160,6 +165,7 @@ export function createClientFetcher(options: FetcherOptions): SliceFetcher {
 
 interface CallState {
   notSent: boolean
+  failure?: ConnectFailure | undefined
 }
 
 /** Errors of the connect phase: nothing was written to a socket, so the request cannot have reached the API. */

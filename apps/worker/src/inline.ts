@@ -27,6 +27,11 @@ export interface InlineOptions {
   signal?: AbortSignal
   /** How long slices in flight may still finish after `signal` aborts, in ms. Default 10 s; 0 aborts them at once. */
   graceMs?: number
+  /**
+   * Before the API has answered once, a refused connection stops the run with a hint naming KCS_BASE_URL instead of
+   * waiting out an outage (a host DNS does not know always does). Default true.
+   */
+  failFastUnanswered?: boolean
   /** Called after each slice outcome (progress bars, logs). */
   onOutcome?: (outcome: SliceOutcome, progress: InlineProgress) => void
 }
@@ -53,6 +58,8 @@ export interface SyncSummary {
   durationMs: number
   /** Stopped by the signal before the plan finished. */
   interrupted: boolean
+  /** Stopped early because every slice would fail alike (a wrong KCS_BASE_URL): why, and what to do. */
+  stopped?: { message: string; hint: string | undefined }
 }
 
 /**
@@ -94,6 +101,11 @@ export async function runInline(
   })
   let active = 0
   const inFlight = graceSignal(options.signal, options.graceMs ?? DEFAULT_SHUTDOWN_GRACE_MS)
+  // Wakes sleeping lanes: the signal (shutdown), or a run stopped early (see `stopped`).
+  const halt = new AbortController()
+  const onSignal = () => halt.abort()
+  if (options.signal?.aborted) halt.abort()
+  else options.signal?.addEventListener('abort', onSignal, { once: true })
 
   const add = (result: ReplaceResult) => {
     summary.rows.total += result.rowCount
@@ -105,18 +117,18 @@ export async function runInline(
 
   async function lane(): Promise<void> {
     for (;;) {
-      if (options.signal?.aborted) return
+      if (halt.signal.aborted) return
       // Deadlines are in real time; only the quota reset is judged by the (injectable) calendar clock.
       const now = Date.now()
       const index = queue.findIndex((i) => i.notBefore <= now)
       if (index < 0) {
         if (queue.length === 0 && active === 0) return
         if (queue.length === 0) {
-          await sleep(20, options.signal)
+          await sleep(20, halt.signal)
           continue
         }
         const soonest = Math.min(...queue.map((i) => i.notBefore))
-        await sleep(Math.min(Math.max(1, soonest - now), recheck), options.signal)
+        await sleep(Math.min(Math.max(1, soonest - now), recheck), halt.signal)
         continue
       }
       const item = queue.splice(index, 1)[0] as Item
@@ -127,6 +139,7 @@ export async function runInline(
           maxAttempts,
           outage: item.outage,
           outageBudgetMs: options.outageBudgetMs,
+          failFastUnanswered: options.failFastUnanswered ?? true,
           ...(options.backoffBaseMs !== undefined ? { backoffBaseMs: options.backoffBaseMs } : {}),
           signal: inFlight.signal,
         })
@@ -173,6 +186,10 @@ export async function runInline(
             summary.calls++
             summary.failed++
             summary.failures.push({ slice: item.slice, kind: outcome.kind, message: outcome.message })
+            if (outcome.stopRun) {
+              summary.stopped ??= { message: outcome.message, hint: outcome.hint }
+              halt.abort()
+            }
             break
         }
         options.onOutcome?.(outcome, progress())
@@ -186,6 +203,7 @@ export async function runInline(
     await Promise.all(Array.from({ length: concurrency }, () => lane()))
   } finally {
     inFlight.dispose()
+    options.signal?.removeEventListener('abort', onSignal)
   }
   summary.interrupted = options.signal?.aborted === true && queue.length > 0
   summary.durationMs = Math.round(performance.now() - started)

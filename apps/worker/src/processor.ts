@@ -7,6 +7,7 @@ import type { Logger } from './logger.js'
 import type { MetricsSink } from './metrics.js'
 import { raceAbort } from './shutdown.js'
 import { describeSlice, type Slice, splitSlice } from './slices.js'
+import { baseUrlHint, type ConnectFailure } from './unreachable.js'
 
 /** What the API's answer for a slice carried besides rows (the client's `meta`). */
 export interface FetchSummary {
@@ -29,6 +30,8 @@ export interface SliceStream extends AsyncIterable<unknown> {
    * the call it reserved from the daily quota can be given back. Absent or false = it may have reached the API.
    */
   notSent?(): boolean
+  /** After a failure that never left: whether the connection was refused or the host name is unknown. */
+  connectFailure?(): ConnectFailure | undefined
 }
 
 /** Where rows come from (the client, in production). One `stream` = one API call. */
@@ -224,7 +227,17 @@ export type SliceOutcome =
       outage?: OutageState | undefined
     }
   | { status: 'retry'; slice: Slice; error: unknown; kind: ErrorKind; delayMs: number }
-  | { status: 'failed'; slice: Slice; error: unknown; kind: ErrorKind; message: string }
+  | {
+      status: 'failed'
+      slice: Slice
+      error: unknown
+      kind: ErrorKind
+      message: string
+      /** What to do about it, when known. */
+      hint?: string | undefined
+      /** Every other slice would fail alike (a wrong KCS_BASE_URL): an inline run stops. */
+      stopRun?: boolean
+    }
   | { status: 'split'; slice: Slice; parts: Slice[]; error: unknown; kind: ErrorKind }
   | {
       status: 'interrupted'
@@ -252,6 +265,12 @@ export interface ProcessOptions {
    * Default {@link DEFAULT_OUTAGE_BUDGET_MS}.
    */
   outageBudgetMs?: number | undefined
+  /**
+   * Before the API has answered once (per fetcher, i.e. per process), a refused connection fails the slice at once
+   * with a hint naming KCS_BASE_URL (`stopRun`) instead of waiting out an "outage". A host DNS does not know always
+   * does. For inline runs; workers wait (another process may be starting the API).
+   */
+  failFastUnanswered?: boolean
 }
 
 /** Outage waits of one slice: how many, and since when (real epoch ms). */
@@ -350,6 +369,7 @@ export async function processSlice(
     let message = redactKey(errorMessage(error), deps.serviceKey)
     let hintOverride: string | undefined
     let forceFinal = false
+    let stopRun = false
     let transient = c.transient
     if (c.kind !== 'network' && c.kind !== 'circuit_open' && c.kind !== 'other') answered.add(deps.fetcher)
     const budgetMs = options.outageBudgetMs ?? DEFAULT_OUTAGE_BUDGET_MS
@@ -366,19 +386,37 @@ export async function processSlice(
     if (c.kind === 'network' && stream?.notSent?.() === true) {
       // Connection refused (or no such host): the request never left, so the API did not count it either.
       await giveBack()
-      if (hostNotFound(error) && !answered.has(deps.fetcher)) {
-        // No answer ever came from this host and DNS says it does not exist: most likely a mistyped KCS_BASE_URL.
+      const failure = stream.connectFailure?.() ?? (hostNotFound(error) ? 'not-found' : undefined)
+      const unanswered = !answered.has(deps.fetcher)
+      if (
+        unanswered &&
+        (failure === 'not-found' || (failure === 'refused' && options.failFastUnanswered === true))
+      ) {
+        // No answer ever came, and DNS does not know the host or nothing listens: most likely a wrong KCS_BASE_URL.
         forceFinal = true
-        message = `the API host was not found (no answer from it yet): ${message}`
-        hintOverride =
-          'Check the host name in KCS_BASE_URL (unset it to use the official API); fix it, then enqueue the slices again.'
+        stopRun = true
+        message =
+          failure === 'not-found'
+            ? `the API host was not found (no answer from it yet): ${message}`
+            : `the API refused the connection and has not answered once since this run started: ${message}`
+        hintOverride = baseUrlHint(
+          failure,
+          options.failFastUnanswered ? 'then run the sync again' : 'then enqueue the slices again',
+        )
       } else {
         // An API that is down is not the slice's fault: the job waits (no attempt used) with a growing backoff, up to
         // the outage budget; the circuit breaker keeps the calls during a long outage to one probe per cool-down.
         const next = outageWait()
         if (next) {
           log.warn(
-            { err: message, delayMs: next.delayMs, waits: next.outage.waits },
+            {
+              err: message,
+              delayMs: next.delayMs,
+              waits: next.outage.waits,
+              ...(unanswered
+                ? { hint: 'the API has not answered once since this process started: check KCS_BASE_URL' }
+                : {}),
+            },
             'API unreachable (connection refused): the slice waits, no attempt used',
           )
           return {
@@ -495,7 +533,15 @@ export async function processSlice(
           'could not record the failure in the ledger',
         ),
       )
-    return { status: 'failed', slice, error, kind: c.kind, message }
+    return {
+      status: 'failed',
+      slice,
+      error,
+      kind: c.kind,
+      message,
+      ...(typeof hint === 'string' ? { hint } : {}),
+      ...(stopRun ? { stopRun } : {}),
+    }
   }
 }
 
