@@ -279,7 +279,7 @@ async function syncCommand(ctx: CliContext, argv: string[]): Promise<number> {
   if (values.help) return help(ctx, 'sync')
   const { createEngineDeps, openDatabase, planBackfill } = await lazy.engine()
   const { createQueue, enqueueSlices } = await lazy.queue()
-  const { createRedis, memoryLimits, pingRedis, requireRedis } = await lazy.runtime()
+  const { createRedis, inlineLimits, pingRedis, requireRedis } = await lazy.runtime()
   const input = planInput('sync', values)
   const concurrency = parsePositiveInt(values.concurrency, 'concurrency', 'sync', 2, 64)
   if (values.inline && values['allow-inline']) {
@@ -300,6 +300,7 @@ async function syncCommand(ctx: CliContext, argv: string[]): Promise<number> {
   // Validate the plan against the reference table before anything is opened or written.
   await planBackfill(input, { quota: cfg.dailyQuota, ledger: [] })
   const db = await openDatabase(cfg.databaseUrl)
+  let limits: Awaited<ReturnType<typeof inlineLimits>> | undefined
   try {
     const plan = await planBackfill(input, { quota: cfg.dailyQuota, db })
     if (!inline) {
@@ -330,7 +331,8 @@ async function syncCommand(ctx: CliContext, argv: string[]): Promise<number> {
       }
     }
     const clock = ctx.clock ?? systemClock
-    const limits = memoryLimits(cfg, clock)
+    // With Redis reachable, the run spends the key's shared quota and rate limit, as workers do.
+    limits = await inlineLimits(cfg, serviceKey, clock, log)
     const deps = createEngineDeps({
       serviceKey,
       baseUrl: cfg.baseUrl,
@@ -354,6 +356,7 @@ async function syncCommand(ctx: CliContext, argv: string[]): Promise<number> {
     if (summary.stopped?.hint) write(ctx.stderr, `hint: ${summary.stopped.hint}`)
     return summary.failed > 0 ? 1 : summary.interrupted ? 130 : 0
   } finally {
+    await limits?.close()
     await db.close()
   }
 }
