@@ -19,15 +19,13 @@ import {
   coverageGrid,
   csvOf,
   type DashboardSources,
-  items,
   latestRevisions,
   meta,
-  partners,
   QUEUE_STATES,
   quotaRate,
   search,
-  series,
 } from './dashboard/api.js'
+import { items, partners, series } from './dashboard/trade.js'
 import { UsageError } from './errors.js'
 import type { RedisQuota } from './limits.js'
 import { createLogger, type Logger } from './logger.js'
