@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { main } from './main.js'
 
-// The `kcs-trade` binary. The first SIGINT/SIGTERM asks the command to stop cleanly; a second one exits at once.
+import { shutdownBackstopMs } from './shutdown.js'
+
+// The `kcs-trade` binary. The first SIGINT/SIGTERM asks the command to stop cleanly (slices in flight get
+// KCS_SHUTDOWN_TIMEOUT_MS, then are given back); a second one exits at once. Exit handlers remove temporary files.
 const controller = new AbortController()
 let signals = 0
 const onSignal = (signal: NodeJS.Signals) => {
@@ -11,6 +14,14 @@ const onSignal = (signal: NodeJS.Signals) => {
     process.exit(130)
   }
   controller.abort()
+  // A command that still runs well after its grace (a database that does not answer) must not outlive the signal.
+  const backstop = shutdownBackstopMs(process.env)
+  setTimeout(() => {
+    process.stderr.write(
+      `kcs-trade: still running ${Math.round(backstop / 1000)} s after ${signal}, exiting now\n`,
+    )
+    process.exit(130)
+  }, backstop).unref()
 }
 process.on('SIGINT', onSignal)
 process.on('SIGTERM', onSignal)

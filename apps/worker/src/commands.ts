@@ -23,7 +23,9 @@ import { createLogger, type Logger } from './logger.js'
 import type { Plan } from './plan.js'
 import type { EngineDeps } from './processor.js'
 import { createProgress, formatSeconds } from './progress.js'
+import { graceSignal } from './shutdown.js'
 import { calendarYearWindows, describeSlice, monthIndex } from './slices.js'
+import { explainUnreachable, trackConnections } from './unreachable.js'
 import { VERIFY_HELP } from './verify-help.js'
 
 // Heavy modules (reference tables, the emulator, the client, BullMQ, drivers) load only for the commands that use them,
@@ -123,8 +125,8 @@ progress bar. --allow-inline enqueues when Redis is reachable and runs inline wh
 --dataset as for plan; a key refused for one dataset (403, code 30) fails only that dataset's slices.`,
   worker: `Usage: kcs-trade worker [--concurrency N]
 
-Runs BullMQ workers on REDIS_URL until SIGTERM/SIGINT (then finishes or releases in-flight jobs
-within KCS_SHUTDOWN_TIMEOUT_MS and exits 0).`,
+Runs BullMQ workers on REDIS_URL until SIGTERM/SIGINT: then in-flight jobs may finish within
+KCS_SHUTDOWN_TIMEOUT_MS (default 10 s); the rest are aborted and go back to the queue; exits 0.`,
   schedule: `Usage: kcs-trade schedule [--cron '0 0 6 * * *'] [--run-now] [--remove] [--json]
 
 Installs or updates the freshness scheduler (cron in Korean time, default KCS_FRESHNESS_CRON):
@@ -274,6 +276,7 @@ async function runInlineWithProgress(
   concurrency: number,
   quiet: boolean,
   outageBudgetMs?: number,
+  graceMs?: number,
 ): Promise<SyncSummary> {
   const { runInline } = await lazy.inline()
   const progress = quiet ? undefined : createProgress(ctx.stderr)
@@ -281,6 +284,7 @@ async function runInlineWithProgress(
   const summary = await runInline(plan.slices, deps, {
     concurrency,
     ...(outageBudgetMs === undefined ? {} : { outageBudgetMs }),
+    ...(graceMs === undefined ? {} : { graceMs }),
     signal: ctx.shutdown,
     onOutcome: (outcome, p) => {
       const note =
@@ -306,7 +310,7 @@ async function syncCommand(ctx: CliContext, argv: string[]): Promise<number> {
   if (values.help) return help(ctx, 'sync')
   const { createEngineDeps, openDatabase, planBackfill } = await lazy.engine()
   const { createQueue, enqueueSlices } = await lazy.queue()
-  const { createRedis, memoryLimits, pingRedis, requireRedis } = await lazy.runtime()
+  const { createRedis, inlineLimits, pingRedis, requireRedis } = await lazy.runtime()
   const input = planInput('sync', values)
   const concurrency = parsePositiveInt(values.concurrency, 'concurrency', 'sync', 2, 64)
   if (values.inline && values['allow-inline']) {
@@ -327,6 +331,7 @@ async function syncCommand(ctx: CliContext, argv: string[]): Promise<number> {
   // Validate the plan against the reference table before anything is opened or written.
   await planBackfill(input, { quota: cfg.dailyQuota, ledger: [] })
   const db = await openDatabase(cfg.databaseUrl)
+  let limits: Awaited<ReturnType<typeof inlineLimits>> | undefined
   try {
     const plan = await planBackfill(input, { quota: cfg.dailyQuota, db })
     if (!inline) {
@@ -357,7 +362,8 @@ async function syncCommand(ctx: CliContext, argv: string[]): Promise<number> {
       }
     }
     const clock = ctx.clock ?? systemClock
-    const limits = memoryLimits(cfg, clock)
+    // With Redis reachable, the run spends the key's shared quota and rate limit, as workers do.
+    limits = await inlineLimits(cfg, serviceKey, clock, log)
     const deps = createEngineDeps({
       serviceKey,
       baseUrl: cfg.baseUrl,
@@ -374,11 +380,14 @@ async function syncCommand(ctx: CliContext, argv: string[]): Promise<number> {
       concurrency,
       values.json === true,
       cfg.outageBudgetMs,
+      cfg.shutdownTimeoutMs,
     )
     if (values.json) json(ctx, { mode: 'inline', ...summary })
     else printSummary(ctx, summary)
+    if (summary.stopped?.hint) write(ctx.stderr, `hint: ${summary.stopped.hint}`)
     return summary.failed > 0 ? 1 : summary.interrupted ? 130 : 0
   } finally {
+    await limits?.close()
     await db.close()
   }
 }
@@ -634,7 +643,14 @@ async function fetchCommand(ctx: CliContext, argv: string[]): Promise<number> {
     )
   const cfg = config(ctx)
   const serviceKey = requireServiceKey(cfg)
-  const kcs = createKcsClient({ serviceKey, baseUrl: cfg.baseUrl, timeoutMs: cfg.timeoutMs })
+  // Sees how connections fail, so that a wrong KCS_BASE_URL is named as such (not "retry later").
+  const tracked = trackConnections()
+  const kcs = createKcsClient({
+    serviceKey,
+    baseUrl: cfg.baseUrl,
+    timeoutMs: cfg.timeoutMs,
+    fetch: tracked.fetch,
+  })
   if (dataset !== 'nitemtrade')
     return fetchSibling(ctx, kcs, { dataset, from, to, country: code, hs: hsList?.[0], format })
   const rows: Array<Record<string, unknown>> = []
@@ -647,7 +663,8 @@ async function fetchCommand(ctx: CliContext, argv: string[]): Promise<number> {
       ...(code ? { country: code } : {}),
       ...(hsList ? { hs: hsList[0] } : {}),
     })
-    for await (const row of stream as AsyncIterable<Record<string, unknown>>) {
+    const rowsOf = stream as AsyncIterable<Record<string, unknown>>
+    for await (const row of explainUnreachable(rowsOf, tracked, cfg.baseUrl)) {
       count++
       if (format === 'csv') {
         header()
@@ -831,7 +848,10 @@ async function workerCommand(ctx: CliContext, argv: string[]): Promise<number> {
     circuitBreaker: { failureThreshold: cfg.circuitThreshold, cooldownMs: cfg.circuitCooldownMs },
   })
   await warmUpHttp()
+  // In-flight jobs get KCS_SHUTDOWN_TIMEOUT_MS after the first signal; then they are aborted and go back to waiting.
+  const inFlight = graceSignal(ctx.shutdown, cfg.shutdownTimeoutMs)
   const worker = createSyncWorker({
+    signal: inFlight.signal,
     connection: redis,
     prefix: cfg.queuePrefix,
     deps,
@@ -863,16 +883,21 @@ async function workerCommand(ctx: CliContext, argv: string[]): Promise<number> {
     if (ctx.shutdown.aborted) resolve()
     ctx.shutdown.addEventListener('abort', () => resolve(), { once: true })
   })
-  log.info({ timeoutMs: cfg.shutdownTimeoutMs }, 'shutting down: no new jobs; waiting for in-flight jobs')
+  log.info(
+    { timeoutMs: cfg.shutdownTimeoutMs },
+    'shutting down: no new jobs; in-flight jobs may finish, then they go back to the queue',
+  )
   const closing = worker.close()
+  // Aborted jobs move back to waiting at once; a few seconds more cover that (and a Redis that does not answer).
   const timedOut = await Promise.race([
     closing.then(() => false),
-    new Promise<boolean>((r) => setTimeout(() => r(true), cfg.shutdownTimeoutMs).unref()),
+    new Promise<boolean>((r) => setTimeout(() => r(true), cfg.shutdownTimeoutMs + 5_000).unref()),
   ])
+  inFlight.dispose()
   if (timedOut) {
     // Jobs still running are released: their locks lapse and another worker retries them.
-    log.warn('in-flight jobs did not finish in time: releasing them to other workers')
-    await worker.close(true)
+    log.warn('in-flight jobs did not stop in time: releasing them to other workers')
+    await Promise.race([worker.close(true), new Promise((r) => setTimeout(r, 2_000).unref())])
   }
   await limits.metrics.flush()
   redis.disconnect()

@@ -129,7 +129,7 @@ const envSchema = z.object({
     (n) => n.min(500, { message: 'must be at least 500 ms' }),
     60_000,
   ),
-  KCS_SHUTDOWN_TIMEOUT_MS: decimalInt('whole milliseconds, e.g. 30000', (n) => n, 30_000),
+  KCS_SHUTDOWN_TIMEOUT_MS: decimalInt('whole milliseconds, e.g. 10000', (n) => n, 10_000),
   KCS_QUOTA_RECHECK_MS: decimalInt(
     'whole milliseconds, e.g. 300000',
     (n) => n.min(500, { message: 'must be at least 500 ms' }),
@@ -166,7 +166,10 @@ export interface WorkerConfig {
   freshnessCron: string
   /** BullMQ job lock: a killed worker's job is picked up again after about this long. */
   jobLockMs: number
-  /** On SIGTERM/SIGINT, how long in-flight jobs may take to finish before they are released. */
+  /**
+   * On SIGTERM/SIGINT, how long in-flight slices (worker jobs, `sync --inline`) may take to finish before their calls
+   * are aborted and they are given back (jobs back to waiting, inline slices unrecorded). Default 10 s.
+   */
   shutdownTimeoutMs: number
   /** While the daily quota is spent, a waiting job looks at the clock again after at most this long (real ms). */
   quotaRecheckMs: number

@@ -3,200 +3,20 @@
  * `kcs-trade serve` on 127.0.0.1 over a mirror synced from the emulator (PostgreSQL + Redis).
  * Writes a screenshot of each view to docs/screenshots/.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { fileURLToPath } from 'node:url'
 import { monthlySeries, revisions, tradeRows } from '@kcs-trade/db'
-import { createEmulator, type Emulator } from '@kcs-trade/emulator'
-import type { BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { manualClock } from './clock.js'
+import { describe, expect, it } from 'vitest'
 import { runCli } from './commands.js'
-import { loadConfig } from './config.js'
-import { createClientFetcher, createDbStore, type KcsDatabase, openDatabase } from './engine.js'
-import { runInline } from './inline.js'
-import { createLogger } from './logger.js'
-import type { EngineDeps } from './processor.js'
-import { createRedis, redisLimits } from './runtime.js'
-import {
-  available,
-  createTestDatabase,
-  dropPrefix,
-  REDIS_URL,
-  smallCountries,
-  uniquePrefix,
-  waitFor,
-} from './test-utils/services.js'
+import { csvOf, dashboardTestable, quiet, SCREENSHOTS, TOKEN, useDashboard } from './test-utils/dashboard.js'
+import { waitFor } from './test-utils/services.js'
 
-const CHROMIUM = process.env.KCS_CHROMIUM ?? '/usr/bin/chromium'
-const mustHave = Boolean(process.env.CI || process.env.KCS_REQUIRE_SERVICES)
-const chromiumPresent = existsSync(CHROMIUM)
-if (!chromiumPresent) {
-  if (mustHave)
-    throw new Error(
-      `Chromium is required for the dashboard browser test but ${CHROMIUM} does not exist (apt-get install chromium)`,
-    )
-  console.warn(
-    `[worker tests] ${CHROMIUM} not found: skipping the dashboard browser test (apt-get install chromium)`,
-  )
-}
-
-const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url))
-const KEY = 'dashboard-browser-key-0011223344'
-const TOKEN = 'dash-token-7c1e9a42'
-const quiet = new Writable({ write: (_c, _e, cb) => cb() })
-const logger = createLogger({ level: 'warn', serviceKey: KEY, pretty: false, destination: quiet })
-
-function csvOf(columns: string[], rows: unknown[][]): string {
-  return [columns, ...rows].map((r) => `${r.join(',')}\r\n`).join('')
-}
-
-describe.skipIf(!chromiumPresent || !available.redis || !available.postgres)('dashboard in Chromium', () => {
-  let emu: Emulator
-  let pg: Awaited<ReturnType<typeof createTestDatabase>>
-  let db: KcsDatabase
-  let context: BrowserContext
-  let userDataDir: string
-  const prefix = uniquePrefix('dashboard')
-  const stop = new AbortController()
-  let serving: Promise<number> | undefined
-  let base = ''
-  let calls = 0
-  let countries: string[] = []
-  let failing = ''
-  let staleCountry = ''
-  const external: string[] = []
-  // Origins of the serve processes of this file: anything else the page asks for is external.
-  const origins = new Set<string>()
-  let env: Record<string, string> = {}
-  // Noon KST on 2026-11-24 for the emulator, the quota, the per-minute counters and serve: the
-  // freshness window is 2025-11..2026-11 whatever day the test runs, so 2025 can be stale.
-  const clock = manualClock(Date.UTC(2026, 10, 24, 3, 0, 0))
-
-  beforeAll(async () => {
-    emu = await createEmulator({ port: 0, seed: 9, keys: [KEY], revision: 1, now: () => clock.now() })
-    pg = await createTestDatabase('dashboard')
-    db = await openDatabase(pg.url)
-    env = {
-      DATABASE_URL: pg.url,
-      REDIS_URL,
-      KCS_QUEUE_PREFIX: prefix,
-      KCS_SERVICE_KEY: KEY,
-      KCS_BASE_URL: emu.url,
-      LOG_LEVEL: 'warn',
-    }
-    const cfg = loadConfig(env)
-    const redis = createRedis(REDIS_URL)
-    try {
-      const limits = redisLimits(redis, cfg, KEY, clock)
-      const deps: EngineDeps = {
-        fetcher: createClientFetcher({ serviceKey: KEY, baseUrl: emu.url }),
-        store: createDbStore(db, KEY),
-        ...limits,
-        logger,
-        serviceKey: KEY,
-        clock,
-      }
-      // Two real partners (what the README's screenshots show), and two small ones for the failed and
-      // the stale slice.
-      const picked = smallCountries(emu, 2)
-      countries = ['VN', 'AU']
-      failing = picked[0]!
-      staleCountry = picked[1]!
-      const year = (country: string, y: number) => ({ country, from: `${y}-01`, to: `${y}-12` })
-      const first = countries.flatMap((c) => [year(c, 2024), year(c, 2025)])
-      first.push(year(staleCountry, 2025))
-      const before = emu.stats.total
-      expect((await runInline(first, deps, { concurrency: 3 })).failed).toBe(0)
-      // One slice fails: the gateway answers "service key not registered" (30), which is final.
-      emu.faults.next({ kind: 'gateway', code: '30' })
-      expect((await runInline([year(failing, 2025)], deps, { concurrency: 1 })).failed).toBe(1)
-      // A new revision of the data, re-fetched: the revisions view has something to show.
-      emu.setRevision(2)
-      expect((await runInline([year(countries[0]!, 2025)], deps, { concurrency: 1 })).failed).toBe(0)
-      await limits.metrics.flush()
-      calls = emu.stats.total - before
-      // The stale country's year was last fetched 3 days ago (older than two daily freshness runs).
-      const client = db.$client as unknown as { query(q: string, p: unknown[]): Promise<unknown> }
-      await client.query('update sync_ledger set fetched_at = $1 where country_code = $2', [
-        new Date(clock.now() - 3 * 86_400_000).toISOString(),
-        staleCountry,
-      ])
-    } finally {
-      redis.disconnect()
-    }
-    serving = runCli(['serve', '--port', '0', '--token', TOKEN], {
-      env,
-      stdout: quiet,
-      stderr: new Writable({
-        write(chunk, _e, cb) {
-          base = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(String(chunk))?.[1] ?? base
-          cb()
-        },
-      }) as unknown as NodeJS.WriteStream,
-      logDestination: quiet,
-      shutdown: stop.signal,
-      clock,
-    })
-    await waitFor(() => base !== '', 30_000, 'serve to listen')
-    origins.add(base)
-    const { chromium } = await import('playwright-core')
-    userDataDir = mkdtempSync(join(tmpdir(), 'kcs-chromium-'))
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      acceptDownloads: true,
-      viewport: { width: 1280, height: 860 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
-    // Every request must go to our server on 127.0.0.1; anything else is aborted and fails the test.
-    await context.route('**/*', (route) => {
-      const url = new URL(route.request().url())
-      if (url.hostname === '127.0.0.1' && origins.has(url.origin)) return route.continue()
-      external.push(url.href)
-      return route.abort()
-    })
-    mkdirSync(SCREENSHOTS, { recursive: true })
-  }, 90_000)
-
-  afterAll(async () => {
-    await context?.close()
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true })
-    stop.abort()
-    if (serving) expect(await serving).toBe(0)
-    await db?.close()
-    await pg?.drop()
-    await emu?.close()
-    await dropPrefix(prefix)
-  })
-
-  /** Opens a view and collects console errors, page errors, failed requests and HTTP errors. */
-  async function open(page: Page, view: string, at = base) {
-    const problems: string[] = []
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`)
-    })
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`))
-    page.on('response', (r) => {
-      if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`)
-    })
-    await page.goto(`${at}/#${view}`)
-    await page.waitForSelector(`body[data-ready="${view}"]`, { timeout: 15_000 })
-    return problems
-  }
+describe.skipIf(!dashboardTestable)('dashboard in Chromium', () => {
+  const f = useDashboard()
 
   it('loads every view without errors, only from 127.0.0.1, with the data of the database', async () => {
+    const { base, context, countries, db, emu, external, failing, open, staleCountry, calls } = f
     const page = await context.newPage()
     // The token once in the URL: the server sets a session cookie and drops the token from the address bar.
     const first = await page.goto(`${base}/?token=${TOKEN}`)
@@ -350,7 +170,74 @@ describe.skipIf(!chromiumPresent || !available.redis || !available.postgres)('da
     expect(external).toEqual([])
   }, 60_000)
 
+  it('keeps the selection in the address (bookmark, back button); top items honour the HS prefix; round y ticks', async () => {
+    const { base, context, countries, emu, external } = f
+    const country = countries[0]!
+    const other = countries[1]!
+    const counts = new Map<string, number>()
+    for (const r of emu.truth.rows({ country, from: '2025-01', to: '2025-12' }))
+      counts.set(r.hsCode.slice(0, 4), (counts.get(r.hsCode.slice(0, 4)) ?? 0) + 1)
+    const heading = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0]
+    const page = await context.newPage()
+    const problems: string[] = []
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`)
+    })
+    await page.goto(`${base}/?token=${TOKEN}`)
+    await page.evaluate("localStorage.setItem('kcs-trade.lang', 'en')")
+    const loaded = (c: string) =>
+      page.waitForSelector(`#chart-series[data-loaded="country=${c}&hs=${heading}&from=2025-01&to=2025-12"]`)
+    // A bookmark: the address alone opens the selection.
+    const bookmark = `${base}/#trade?country=${country}&hs=${heading}&from=2025-01&to=2025-12`
+    await page.goto(bookmark)
+    await loaded(country)
+    expect(await page.locator('#country').inputValue()).toBe(country)
+    expect(await page.locator('#hs').inputValue()).toBe(heading)
+    expect([await page.locator('#from').inputValue(), await page.locator('#to').inputValue()]).toEqual([
+      '2025-01',
+      '2025-12',
+    ])
+    // Top items are the codes under the heading, none from elsewhere.
+    const itemKeys = await page
+      .locator('#chart-items .bar-item')
+      .evaluateAll((bs) => bs.map((b) => b.getAttribute('data-key') ?? ''))
+    expect(itemKeys.length).toBeGreaterThan(0)
+    expect(itemKeys.filter((k) => !k.startsWith(heading))).toEqual([])
+    expect(await page.locator('#items-title').textContent()).toContain(heading)
+    // The y axis steps by 1, 2, 2.5 or 5 × 10^n and covers the data.
+    const ticks = await page
+      .locator('#chart-series .y-tick')
+      .evaluateAll((ts) => ts.map((t) => Number(t.getAttribute('data-value'))))
+    const points = await page
+      .locator('#chart-series circle.point')
+      .evaluateAll((ps) => ps.map((p) => Number(p.getAttribute('data-value'))))
+    expect(ticks.length).toBeGreaterThanOrEqual(2)
+    const step = ticks[1]! - ticks[0]!
+    for (let i = 1; i < ticks.length; i++) expect(ticks[i]! - ticks[i - 1]!).toBe(step)
+    expect([1, 2, 2.5, 5]).toContain(Number((step / 10 ** Math.floor(Math.log10(step))).toPrecision(6)))
+    expect(ticks.at(-1)!).toBeGreaterThanOrEqual(Math.max(...points))
+    expect(ticks[0]!).toBeLessThanOrEqual(Math.min(0, ...points))
+    // Another country: a new address; the back button returns to the first selection.
+    await page.selectOption('#country', other)
+    await loaded(other)
+    expect(page.url()).toBe(`${base}/#trade?country=${other}&hs=${heading}&from=2025-01&to=2025-12`)
+    await page.goBack()
+    await loaded(country)
+    expect(page.url()).toBe(bookmark)
+    expect(await page.locator('#country').inputValue()).toBe(country)
+    // The tab leads back to the selection from another view.
+    await page.click('.tabs a[data-view="coverage"]')
+    await page.waitForSelector('body[data-ready="coverage"]')
+    await page.click('.tabs a[data-view="trade"]')
+    await loaded(country)
+    expect(problems).toEqual([])
+    await page.close()
+    expect(external).toEqual([])
+  }, 60_000)
+
   it('without Redis the quota view says so in both languages, and the mirror views still load', async () => {
+    const { clock, context, env, external, failing, open, origins } = f
     const stopBare = new AbortController()
     let bare = ''
     const bareServing = runCli(['serve', '--port', '0'], {

@@ -22,6 +22,7 @@ import type { EngineDeps, FetchSummary, SliceFetcher, SliceStore, SliceStream } 
 import type { Limits } from './runtime.js'
 import type { Slice, TotalsDataset } from './slices.js'
 import { createTotalsStore } from './store-totals.js'
+import { type ConnectFailure, connectFailure } from './unreachable.js'
 
 export type { KcsDatabase } from '@kcs-trade/db'
 
@@ -99,7 +100,10 @@ export function createClientFetcher(options: FetcherOptions): SliceFetcher {
       return await baseFetch(input, init)
     } catch (error) {
       const state = calls.getStore()
-      if (state && neverSent(error)) state.notSent = true
+      if (state && neverSent(error)) {
+        state.notSent = true
+        state.failure = connectFailure(error)
+      }
       throw error
     }
   }
@@ -117,8 +121,9 @@ export function createClientFetcher(options: FetcherOptions): SliceFetcher {
   })
   return {
     limitsRate: rate !== undefined,
-    stream(slice: Slice): SliceStream {
-      const stream = openStream(kcs, slice)
+    stream(slice: Slice, signal?: AbortSignal): SliceStream {
+      // The signal (shutdown) aborts the call in flight.
+      const stream = openStream(kcs, slice, signal)
       const state: CallState = { notSent: false }
       return {
         [Symbol.asyncIterator]: () => {
@@ -134,6 +139,7 @@ export function createClientFetcher(options: FetcherOptions): SliceFetcher {
           } as AsyncIterator<unknown>
         },
         notSent: () => state.notSent,
+        connectFailure: () => state.failure,
         summary(): FetchSummary | null {
           const s = stream.summary as { total: unknown; meta: ClientMeta } | null
           if (!s) return null
@@ -155,22 +161,27 @@ export function createClientFetcher(options: FetcherOptions): SliceFetcher {
 
 interface CallState {
   notSent: boolean
+  failure?: ConnectFailure | undefined
 }
 
-/** The client's stream for a slice: the detail (nitemtrade), or a totals dataset's rows. */
+/** The client's stream for a slice: the detail (nitemtrade), or a totals dataset's rows; `signal` aborts the call. */
 function openStream(
   kcs: ReturnType<typeof createKcsClient>,
   slice: Slice,
+  signal: AbortSignal | undefined,
 ): { summary: unknown } & AsyncIterable<unknown> {
   const window = { from: slice.from, to: slice.to }
-  if (slice.dataset === 'newtrade') return kcs.streamTradeTotals(window)
+  const options = signal ? { signal } : undefined
+  if (slice.dataset === 'newtrade') return kcs.streamTradeTotals(window, options)
   if (slice.dataset === 'nationtrade')
-    return kcs.streamTradeByCountry(slice.country === '*' ? window : { ...window, country: slice.country })
-  return kcs.streamTradeByItemCountry({
-    ...window,
-    country: slice.country,
-    ...(slice.hs ? { hs: slice.hs } : {}),
-  })
+    return kcs.streamTradeByCountry(
+      slice.country === '*' ? window : { ...window, country: slice.country },
+      options,
+    )
+  return kcs.streamTradeByItemCountry(
+    { ...window, country: slice.country, ...(slice.hs ? { hs: slice.hs } : {}) },
+    options,
+  )
 }
 
 /** Errors of the connect phase: nothing was written to a socket, so the request cannot have reached the API. */

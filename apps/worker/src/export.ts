@@ -14,6 +14,7 @@ import { loadConfig } from './config.js'
 import { printable, quoted, UsageError } from './errors.js'
 import { EXPORT_HELP } from './export-help.js'
 import { NameResolver } from './export-names.js'
+import { removeStaleParts } from './export-parts.js'
 import { createRowProgress } from './export-progress.js'
 import { checkExportTarget } from './export-target.js'
 import {
@@ -323,6 +324,7 @@ export async function runExport(
   if (req.out === '-') {
     sink = streamSink(ctx.stdout, false)
   } else {
+    removeStaleParts(req.out) // what an earlier export killed outright (SIGKILL) left beside it
     tmp = join(
       dirname(req.out),
       `.${basename(req.out)}.${process.pid}-${randomBytes(4).toString('hex')}.part`,

@@ -94,5 +94,13 @@ export {
   triggerFreshness,
   type WorkerOptions,
 } from './queue.js'
-export { createRedis, type Limits, memoryLimits, pingRedis, redisLimits } from './runtime.js'
+export {
+  createRedis,
+  type InlineLimits,
+  inlineLimits,
+  type Limits,
+  memoryLimits,
+  pingRedis,
+  redisLimits,
+} from './runtime.js'
 export { calendarYearWindows, type Slice, sliceKey, splitSlice } from './slices.js'

@@ -7,6 +7,7 @@ import {
   type SliceOutcome,
   type SliceTiming,
 } from './processor.js'
+import { DEFAULT_SHUTDOWN_GRACE_MS, graceSignal } from './shutdown.js'
 import { type Slice, sliceKey } from './slices.js'
 
 export interface InlineOptions {
@@ -19,7 +20,18 @@ export interface InlineOptions {
   outageBudgetMs?: number
   /** While waiting for the quota reset, look at the clock (and the quota) this often, in real ms. Default 60 s. */
   quotaRecheckMs?: number
+  /**
+   * Stops the run (SIGINT/SIGTERM): no new slice starts; slices in flight get `graceMs` to finish, then their calls
+   * are aborted and they are given back unrecorded (nothing half-written), to be fetched by the next run.
+   */
   signal?: AbortSignal
+  /** How long slices in flight may still finish after `signal` aborts, in ms. Default 10 s; 0 aborts them at once. */
+  graceMs?: number
+  /**
+   * Before the API has answered once, a refused connection stops the run with a hint naming KCS_BASE_URL instead of
+   * waiting out an outage (a host DNS does not know always does). Default true.
+   */
+  failFastUnanswered?: boolean
   /** Called after each slice outcome (progress bars, logs). */
   onOutcome?: (outcome: SliceOutcome, progress: InlineProgress) => void
 }
@@ -46,6 +58,8 @@ export interface SyncSummary {
   durationMs: number
   /** Stopped by the signal before the plan finished. */
   interrupted: boolean
+  /** Stopped early because every slice would fail alike (a wrong KCS_BASE_URL): why, and what to do. */
+  stopped?: { message: string; hint: string | undefined }
 }
 
 /**
@@ -86,6 +100,12 @@ export async function runInline(
     rows: summary.rows.total,
   })
   let active = 0
+  const inFlight = graceSignal(options.signal, options.graceMs ?? DEFAULT_SHUTDOWN_GRACE_MS)
+  // Wakes sleeping lanes: the signal (shutdown), or a run stopped early (see `stopped`).
+  const halt = new AbortController()
+  const onSignal = () => halt.abort()
+  if (options.signal?.aborted) halt.abort()
+  else options.signal?.addEventListener('abort', onSignal, { once: true })
 
   const add = (result: ReplaceResult) => {
     summary.rows.total += result.rowCount
@@ -97,18 +117,18 @@ export async function runInline(
 
   async function lane(): Promise<void> {
     for (;;) {
-      if (options.signal?.aborted) return
+      if (halt.signal.aborted) return
       // Deadlines are in real time; only the quota reset is judged by the (injectable) calendar clock.
       const now = Date.now()
       const index = queue.findIndex((i) => i.notBefore <= now)
       if (index < 0) {
         if (queue.length === 0 && active === 0) return
         if (queue.length === 0) {
-          await sleep(20, options.signal)
+          await sleep(20, halt.signal)
           continue
         }
         const soonest = Math.min(...queue.map((i) => i.notBefore))
-        await sleep(Math.min(Math.max(1, soonest - now), recheck), options.signal)
+        await sleep(Math.min(Math.max(1, soonest - now), recheck), halt.signal)
         continue
       }
       const item = queue.splice(index, 1)[0] as Item
@@ -119,8 +139,9 @@ export async function runInline(
           maxAttempts,
           outage: item.outage,
           outageBudgetMs: options.outageBudgetMs,
+          failFastUnanswered: options.failFastUnanswered ?? true,
           ...(options.backoffBaseMs !== undefined ? { backoffBaseMs: options.backoffBaseMs } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
+          signal: inFlight.signal,
         })
         switch (outcome.status) {
           case 'done':
@@ -156,10 +177,19 @@ export async function runInline(
               queue.push({ slice: part, attempt: 1, notBefore: 0 })
             }
             break
+          case 'interrupted':
+            // Given back: the next run fetches it (the plan skips only slices fetched OK).
+            if (outcome.called) summary.calls++
+            queue.push(item)
+            break
           case 'failed':
             summary.calls++
             summary.failed++
             summary.failures.push({ slice: item.slice, kind: outcome.kind, message: outcome.message })
+            if (outcome.stopRun) {
+              summary.stopped ??= { message: outcome.message, hint: outcome.hint }
+              halt.abort()
+            }
             break
         }
         options.onOutcome?.(outcome, progress())
@@ -169,7 +199,12 @@ export async function runInline(
     }
   }
 
-  await Promise.all(Array.from({ length: concurrency }, () => lane()))
+  try {
+    await Promise.all(Array.from({ length: concurrency }, () => lane()))
+  } finally {
+    inFlight.dispose()
+    options.signal?.removeEventListener('abort', onSignal)
+  }
   summary.interrupted = options.signal?.aborted === true && queue.length > 0
   summary.durationMs = Math.round(performance.now() - started)
   return summary

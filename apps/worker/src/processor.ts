@@ -5,7 +5,9 @@ import { causes, errorMessage, failureText } from './errors.js'
 import type { QuotaGate, RateLimiter } from './limits.js'
 import type { Logger } from './logger.js'
 import type { MetricsSink } from './metrics.js'
+import { raceAbort } from './shutdown.js'
 import { describeSlice, type Slice, splitSlice, type TotalsDataset } from './slices.js'
+import { baseUrlHint, type ConnectFailure } from './unreachable.js'
 
 /** What the API's answer for a slice carried besides rows (the client's `meta`). */
 export interface FetchSummary {
@@ -28,6 +30,8 @@ export interface SliceStream extends AsyncIterable<unknown> {
    * the call it reserved from the daily quota can be given back. Absent or false = it may have reached the API.
    */
   notSent?(): boolean
+  /** After a failure that never left: whether the connection was refused or the host name is unknown. */
+  connectFailure?(): ConnectFailure | undefined
 }
 
 /** Where rows come from (the client, in production). One `stream` = one API call. */
@@ -226,8 +230,24 @@ export type SliceOutcome =
       outage?: OutageState | undefined
     }
   | { status: 'retry'; slice: Slice; error: unknown; kind: ErrorKind; delayMs: number }
-  | { status: 'failed'; slice: Slice; error: unknown; kind: ErrorKind; message: string }
+  | {
+      status: 'failed'
+      slice: Slice
+      error: unknown
+      kind: ErrorKind
+      message: string
+      /** What to do about it, when known. */
+      hint?: string | undefined
+      /** Every other slice would fail alike (a wrong KCS_BASE_URL): an inline run stops. */
+      stopRun?: boolean
+    }
   | { status: 'split'; slice: Slice; parts: Slice[]; error: unknown; kind: ErrorKind }
+  | {
+      status: 'interrupted'
+      slice: Slice
+      /** Whether a request may have reached the API (then its call stays counted in the quota). */
+      called: boolean
+    }
 
 export interface ProcessOptions {
   /** 1-based attempt number of this try. */
@@ -235,6 +255,10 @@ export interface ProcessOptions {
   /** Tries before a transient failure becomes final (then the slice splits, or fails). */
   maxAttempts: number
   backoffBaseMs?: number
+  /**
+   * Stops the slice (shutdown): a call in flight is aborted, nothing is written (the slice's transaction rolls back),
+   * nothing is recorded in the ledger, and the outcome is `interrupted`, so the runner gives the slice back.
+   */
   signal?: AbortSignal
   /** The outage this slice has been waiting out so far (from the previous try's `wait` outcome). */
   outage?: OutageState | undefined
@@ -244,6 +268,12 @@ export interface ProcessOptions {
    * Default {@link DEFAULT_OUTAGE_BUDGET_MS}.
    */
   outageBudgetMs?: number | undefined
+  /**
+   * Before the API has answered once (per fetcher, i.e. per process), a refused connection fails the slice at once
+   * with a hint naming KCS_BASE_URL (`stopRun`) instead of waiting out an "outage". A host DNS does not know always
+   * does. For inline runs; workers wait (another process may be starting the API).
+   */
+  failFastUnanswered?: boolean
 }
 
 /** Outage waits of one slice: how many, and since when (real epoch ms). */
@@ -269,6 +299,7 @@ export async function processSlice(
 ): Promise<SliceOutcome> {
   const clock = deps.clock ?? systemClock
   const log = deps.logger.child({ slice: describeSlice(slice), attempt: options.attempt })
+  if (options.signal?.aborted) return { status: 'interrupted', slice, called: false }
   // Each dataset has its own daily quota at the portal; the detail's is `deps.quota`.
   const quota = slice.dataset && deps.quotaFor ? deps.quotaFor(slice.dataset) : deps.quota
   const decision = await quota.reserve()
@@ -285,6 +316,7 @@ export async function processSlice(
     } catch (error) {
       // Stopped while waiting for the per-second limiter: no request was sent, so the call goes back.
       await quota.release(decision.day)
+      if (options.signal?.aborted) return { status: 'interrupted', slice, called: false }
       throw error
     }
   }
@@ -296,7 +328,7 @@ export async function processSlice(
   try {
     const current = deps.fetcher.stream(slice, options.signal)
     stream = current
-    const timed = timeIterator(current, timing, started, pulled)
+    const timed = timeIterator(current, timing, started, pulled, options.signal)
     const result = await deps.store.replace(slice, timed, () => current.summary())
     const total = performance.now() - started
     timing.writeMs = Math.max(0, total - timing.fetchMs - timing.parseMs)
@@ -328,12 +360,20 @@ export async function processSlice(
       givenBack = true
       await quota.release(decision.day)
     }
+    if (options.signal?.aborted) {
+      // Shutdown: the answer was cut off and the transaction rolled back; the slice is given back unrecorded.
+      const called = pulled.yes && stream?.notSent?.() !== true
+      if (!called) await giveBack()
+      log.info({ called }, 'slice interrupted by shutdown: nothing written, given back')
+      return { status: 'interrupted', slice, called }
+    }
     deps.metrics.call(c.kind)
     // The hint of the root cause (say the client's "key not approved for this dataset"), not the wrapper's.
     const failure = failureText(error)
     let message = redactKey(failure.message, deps.serviceKey)
     let hintOverride: string | undefined
     let forceFinal = false
+    let stopRun = false
     let transient = c.transient
     if (c.kind !== 'network' && c.kind !== 'circuit_open' && c.kind !== 'other') answered.add(deps.fetcher)
     const budgetMs = options.outageBudgetMs ?? DEFAULT_OUTAGE_BUDGET_MS
@@ -350,19 +390,37 @@ export async function processSlice(
     if (c.kind === 'network' && stream?.notSent?.() === true) {
       // Connection refused (or no such host): the request never left, so the API did not count it either.
       await giveBack()
-      if (hostNotFound(error) && !answered.has(deps.fetcher)) {
-        // No answer ever came from this host and DNS says it does not exist: most likely a mistyped KCS_BASE_URL.
+      const failure = stream.connectFailure?.() ?? (hostNotFound(error) ? 'not-found' : undefined)
+      const unanswered = !answered.has(deps.fetcher)
+      if (
+        unanswered &&
+        (failure === 'not-found' || (failure === 'refused' && options.failFastUnanswered === true))
+      ) {
+        // No answer ever came, and DNS does not know the host or nothing listens: most likely a wrong KCS_BASE_URL.
         forceFinal = true
-        message = `the API host was not found (no answer from it yet): ${message}`
-        hintOverride =
-          'Check the host name in KCS_BASE_URL (unset it to use the official API); fix it, then enqueue the slices again.'
+        stopRun = true
+        message =
+          failure === 'not-found'
+            ? `the API host was not found (no answer from it yet): ${message}`
+            : `the API refused the connection and has not answered once since this run started: ${message}`
+        hintOverride = baseUrlHint(
+          failure,
+          options.failFastUnanswered ? 'then run the sync again' : 'then enqueue the slices again',
+        )
       } else {
         // An API that is down is not the slice's fault: the job waits (no attempt used) with a growing backoff, up to
         // the outage budget; the circuit breaker keeps the calls during a long outage to one probe per cool-down.
         const next = outageWait()
         if (next) {
           log.warn(
-            { err: message, delayMs: next.delayMs, waits: next.outage.waits },
+            {
+              err: message,
+              delayMs: next.delayMs,
+              waits: next.outage.waits,
+              ...(unanswered
+                ? { hint: 'the API has not answered once since this process started: check KCS_BASE_URL' }
+                : {}),
+            },
             'API unreachable (connection refused): the slice waits, no attempt used',
           )
           return {
@@ -477,7 +535,15 @@ export async function processSlice(
           'could not record the failure in the ledger',
         ),
       )
-    return { status: 'failed', slice, error, kind: c.kind, message }
+    return {
+      status: 'failed',
+      slice,
+      error,
+      kind: c.kind,
+      message,
+      ...(typeof hint === 'string' ? { hint } : {}),
+      ...(stopRun ? { stopRun } : {}),
+    }
   }
 }
 
@@ -528,13 +594,21 @@ async function* timeIterator(
   timing: SliceTiming,
   started: number,
   pulled: { yes: boolean },
+  signal: AbortSignal | undefined,
 ): AsyncGenerator<unknown> {
   pulled.yes = true
   const it = source[Symbol.asyncIterator]()
   let first = true
   for (;;) {
     const t0 = performance.now()
-    const next = await it.next()
+    let next: IteratorResult<unknown>
+    try {
+      // Also raced against the shutdown signal: a read the HTTP layer no longer aborts cannot hold the shutdown.
+      next = await raceAbort(it.next(), signal)
+    } catch (error) {
+      if (signal?.aborted) void Promise.resolve(it.return?.()).catch(() => {})
+      throw error
+    }
     const t1 = performance.now()
     if (first) {
       timing.fetchMs = t1 - started

@@ -1,4 +1,4 @@
-import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq'
+import { DelayedError, type Job, Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { type Clock, kstDay, systemClock } from './clock.js'
 import { redactKey } from './config.js'
@@ -130,6 +130,11 @@ export interface WorkerOptions {
   lockDurationMs?: number
   stalledIntervalMs?: number
   autorun?: boolean
+  /**
+   * Aborts the slices in flight (at the end of the shutdown grace): their calls stop, nothing is written, and each job
+   * goes back to waiting (no attempt used) for this or another worker to take.
+   */
+  signal?: AbortSignal
 }
 
 /**
@@ -171,6 +176,7 @@ export function createSyncWorker(
         outage: data.outage,
         outageBudgetMs: options.outageBudgetMs,
         ...(options.backoffBaseMs !== undefined ? { backoffBaseMs: options.backoffBaseMs } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
       })
       const seconds = (performance.now() - started) / 1000
       switch (outcome.status) {
@@ -194,6 +200,10 @@ export function createSyncWorker(
           await enqueueSlices(queue, outcome.parts, data.scope)
           return { status: 'split', slice: data.slice, parts: outcome.parts }
         }
+        case 'interrupted':
+          // Shutdown: the job goes back to waiting at once (not failed, no attempt used) for another worker.
+          await job.moveToWait(token)
+          throw new WaitingError()
         case 'failed':
           deps.metrics.job('failed', seconds)
           throw new UnrecoverableError(`${describeSlice(data.slice)}: ${outcome.message}`)

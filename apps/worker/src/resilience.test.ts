@@ -1,4 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, request } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createEmulator, type Emulator } from '@kcs-trade/emulator'
@@ -7,7 +9,6 @@ import { MAX_TEST_CLOCK_OFFSET_MS, OFFSET_FILE_RECHECK_MS, offsetFileClock } fro
 import { isLoopbackUrl } from './config.js'
 import { type CircuitEvent, createClientFetcher, neverSent } from './engine.js'
 import { runCliInProcess } from './test-utils/cli.js'
-import { freePort } from './test-utils/net.js'
 
 // Over a real socket: the emulator refuses connections, resets them, and answers; the worker's fetcher must tell a
 // request that never left (its quota call goes back) from one that may have reached the API.
@@ -159,14 +160,37 @@ describe('KCS_TEST_CLOCK_FILE safety limits', () => {
 })
 
 describe('KCS_OUTAGE_BUDGET_MS', () => {
-  it('bounds how long sync waits out an API that refuses every connection', async () => {
-    // A port nobody listens on: every connection is refused, so each call "never left".
-    const port = await freePort()
+  it('bounds how long sync waits out an API that answered once, then refuses every connection', async () => {
+    // A one-shot loopback proxy to the emulator: the first request goes through (the API answers once, and the
+    // connection closes after it), then the port is closed and every later connection is refused ("never left").
+    const emu = await createEmulator({ keys: [KEY], seed: 5, ratePerSecond: 30 })
+    const proxy = createServer((req, res) => {
+      proxy.close()
+      const upstream = request(new URL(req.url ?? '/', emu.url), { method: req.method }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, { ...answer.headers, connection: 'close' })
+        answer.pipe(res)
+      })
+      upstream.on('error', () => res.destroy())
+      req.pipe(upstream)
+    })
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
+    const port = (proxy.address() as AddressInfo).port
     const dir = mkdtempSync(join(tmpdir(), 'kcs-outage-budget-'))
     try {
       // With the default budget (1 h) this run would wait; with 0 each refusal uses an attempt at once.
       const run = await runCliInProcess(
-        ['sync', '--inline', '--country', 'US', '--from', '2025-01', '--to', '2025-01'],
+        [
+          'sync',
+          '--inline',
+          '--country',
+          'US,CN',
+          '--from',
+          '2025-01',
+          '--to',
+          '2025-01',
+          '--concurrency',
+          '1',
+        ],
         {
           KCS_SERVICE_KEY: KEY,
           KCS_BASE_URL: `http://127.0.0.1:${port}`,
@@ -176,8 +200,12 @@ describe('KCS_OUTAGE_BUDGET_MS', () => {
         },
       )
       expect(run.code, run.stderr).toBe(1)
-      expect(run.stdout).toMatch(/failed US 2025-01\S*: outage lasted longer than 0 s/)
+      expect(run.stdout).toMatch(/synced 1\/2 slices/)
+      expect(run.stdout).toMatch(/failed (US|CN) 2025-01\S*: outage lasted longer than 0 s/)
+      expect(run.stderr).not.toMatch(/KCS_BASE_URL/)
     } finally {
+      proxy.close()
+      await emu.close()
       rmSync(dir, { recursive: true, force: true })
     }
   }, 60_000)

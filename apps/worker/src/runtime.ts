@@ -54,6 +54,7 @@ export async function pingRedis(url: string, timeoutMs = 3_000): Promise<boolean
   }
 }
 
+/** The daily quota, the per-second rate limit and the metrics a slice runner uses. */
 export interface Limits {
   /** The detail's (nitemtrade) daily quota. */
   quota: QuotaGate
@@ -109,12 +110,49 @@ export function memoryLimits(
   }
 }
 
-/** Fail with a clear message when Redis cannot be reached. */
+/** Limits of an inline run, and how to let go of them (flush the metrics, close the Redis connection). */
+export interface InlineLimits extends Limits {
+  /** `redis` when the run counts in the shared Redis quota and rate limit, `memory` when only in this process. */
+  shared: 'redis' | 'memory'
+  close(): Promise<void>
+}
+
+/**
+ * The limits of `sync --inline`: when Redis is reachable, the key's shared quota and rate limit in Redis, as the
+ * workers use them (a key's daily quota is the portal's, whatever process spends it; `status` shows the calls).
+ * Without Redis, in-memory limits, and a warning saying so.
+ */
+export async function inlineLimits(
+  config: WorkerConfig,
+  serviceKey: string,
+  clock: Clock = systemClock,
+  log?: Logger,
+): Promise<InlineLimits> {
+  if (!(await pingRedis(config.redisUrl))) {
+    log?.warn(
+      { redis: redactRedisUrl(config.redisUrl) },
+      'Redis is unreachable: this run counts its quota and rate limit in this process only (status and workers on the same key do not see its calls)',
+    )
+    return { ...memoryLimits(config, clock), shared: 'memory', close: async () => {} }
+  }
+  const redis = createRedis(config.redisUrl)
+  const limits = redisLimits(redis, config, serviceKey, clock)
+  return {
+    ...limits,
+    shared: 'redis',
+    close: async () => {
+      await limits.metrics.flush().catch(() => {})
+      redis.disconnect()
+    },
+  }
+}
+
 /** A Redis URL fit to print: no user name or password. */
 export function redactRedisUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@')
 }
 
+/** Fail with a clear message when Redis cannot be reached. */
 export async function requireRedis(url: string, log?: Logger): Promise<void> {
   if (await pingRedis(url)) return
   log?.debug({ redis: redactRedisUrl(url) }, 'redis unreachable')

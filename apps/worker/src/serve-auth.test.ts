@@ -1,11 +1,12 @@
+import { createHash } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import {
   isLoopbackHost,
   loopbackHostHeader,
   SESSION_COOKIE,
-  sessionCookie,
-  sessionValue,
+  SESSION_TTL_MS,
+  SessionStore,
   tokenCheck,
 } from './serve-auth.js'
 
@@ -60,22 +61,53 @@ describe('tokenCheck', () => {
     expect(ok(req(), url('?token='))).toBe(false)
   })
 
-  it('the session cookie a ?token= visit sets works alone, holds no token, and a wrong one fails', () => {
-    const ok = tokenCheck('s3cret-token')
+  it('a session cookie works alone, is random and not derived from the token, expires, and a wrong one fails', () => {
+    let now = 1_000_000
+    const sessions = new SessionStore(() => now)
+    const ok = tokenCheck('s3cret-token', sessions)
     const cookieReq = (cookie: string) => ({ headers: { cookie } }) as unknown as IncomingMessage
-    const set = sessionCookie('s3cret-token')
-    expect(set).toMatch(/HttpOnly/)
-    expect(set).toMatch(/SameSite=Strict/)
-    expect(set).not.toContain('s3cret-token')
-    const pair = set.split(';')[0]!
-    expect(pair).toBe(`${SESSION_COOKIE}=${sessionValue('s3cret-token')}`)
-    expect(ok(cookieReq(`theme=dark; ${pair}`), url())).toBe(true)
-    expect(ok(cookieReq(`${SESSION_COOKIE}=${sessionValue('other-token')}`), url())).toBe(false)
+    const first = sessions.create()
+    const second = sessions.create()
+    expect(first.cookie).toBe(
+      `${SESSION_COOKIE}=${first.id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_TTL_MS / 1000}`,
+    )
+    expect(SESSION_TTL_MS).toBe(12 * 3_600_000)
+    expect(first.id).toMatch(/^[0-9a-f]{64}$/)
+    expect(second.id).not.toBe(first.id)
+    // The old cookie was sha256('kcs-trade-session\0' + token): computable offline, valid forever. Not any more.
+    const computable = createHash('sha256').update('kcs-trade-session\0s3cret-token').digest('hex')
+    expect(ok(cookieReq(`${SESSION_COOKIE}=${computable}`), url())).toBe(false)
+    expect(first.cookie).not.toContain('s3cret-token')
+    expect(ok(cookieReq(`theme=dark; ${SESSION_COOKIE}=${first.id}`), url())).toBe(true)
     expect(ok(cookieReq(`${SESSION_COOKIE}=s3cret-token`), url())).toBe(false)
+    // Another process (a restart) knows none of these sessions.
+    expect(
+      tokenCheck('s3cret-token', new SessionStore(() => now))(
+        cookieReq(`${SESSION_COOKIE}=${first.id}`),
+        url(),
+      ),
+    ).toBe(false)
+    expect(tokenCheck('s3cret-token')(cookieReq(`${SESSION_COOKIE}=${first.id}`), url())).toBe(false)
     // A wrong explicit credential is not rescued by a good cookie.
     expect(
-      ok({ headers: { cookie: pair, authorization: 'Bearer wrong' } } as unknown as IncomingMessage, url()),
+      ok(
+        {
+          headers: { cookie: `${SESSION_COOKIE}=${first.id}`, authorization: 'Bearer wrong' },
+        } as unknown as IncomingMessage,
+        url(),
+      ),
     ).toBe(false)
+    now += SESSION_TTL_MS - 1
+    expect(ok(cookieReq(`${SESSION_COOKIE}=${first.id}`), url())).toBe(true)
+    now += 1
+    expect(ok(cookieReq(`${SESSION_COOKIE}=${first.id}`), url())).toBe(false)
+  })
+
+  it('keeps at most `max` sessions, forgetting the oldest', () => {
+    const sessions = new SessionStore(Date.now, SESSION_TTL_MS, 3)
+    const ids = Array.from({ length: 5 }, () => sessions.create().id)
+    expect(sessions.size).toBe(3)
+    expect(ids.map((id) => sessions.valid(id))).toEqual([false, false, true, true, true])
   })
 })
 

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { isIP } from 'node:net'
 
@@ -26,17 +26,48 @@ const digest = (s: string) => createHash('sha256').update(s).digest()
 /** Name of the cookie the dashboard page gets after opening `/?token=…` once. */
 export const SESSION_COOKIE = 'kcs_session'
 
-/**
- * The cookie value for a token: a hash of it, so the token itself is not stored in the browser.
- * (It grants the same access as the token; it changes when the token does.)
- */
-export function sessionValue(token: string): string {
-  return createHash('sha256').update(`kcs-trade-session\0${token}`).digest('hex')
-}
+/** How long a dashboard session lasts (12 h), in the cookie (`Max-Age`) and on the server. */
+export const SESSION_TTL_MS = 12 * 3_600_000
 
-/** `Set-Cookie` for a browser that proved it has the token: HttpOnly, SameSite=Strict, the whole site. */
-export function sessionCookie(token: string): string {
-  return `${SESSION_COOKIE}=${sessionValue(token)}; HttpOnly; SameSite=Strict; Path=/`
+/**
+ * The dashboard's sessions: random ids (32 bytes from `crypto.randomBytes`), known only to this process, each
+ * valid for {@link SESSION_TTL_MS}. Not derived from the token, so not computable from it; a restart (the only way
+ * to change the token) forgets them all. Only digests of the ids are kept; the oldest go beyond `max`.
+ */
+export class SessionStore {
+  private readonly expiries = new Map<string, number>()
+  constructor(
+    private readonly now: () => number = Date.now,
+    readonly ttlMs = SESSION_TTL_MS,
+    private readonly max = 1_000,
+  ) {}
+
+  /** A new session: its id and the `Set-Cookie` value (HttpOnly, SameSite=Strict, Path=/, Max-Age). */
+  create(): { id: string; cookie: string } {
+    const id = randomBytes(32).toString('hex')
+    const now = this.now()
+    for (const [key, expires] of this.expiries) if (expires <= now) this.expiries.delete(key)
+    while (this.expiries.size >= this.max) this.expiries.delete(this.expiries.keys().next().value as string)
+    this.expiries.set(digest(id).toString('hex'), now + this.ttlMs)
+    const maxAge = Math.floor(this.ttlMs / 1000)
+    return { id, cookie: `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}` }
+  }
+
+  /** Is `id` a session of this process that has not expired? (Looked up by its digest.) */
+  valid(id: string): boolean {
+    if (!/^[0-9a-f]{64}$/.test(id)) return false
+    const key = digest(id).toString('hex')
+    const expires = this.expiries.get(key)
+    if (expires === undefined) return false
+    if (expires > this.now()) return true
+    this.expiries.delete(key)
+    return false
+  }
+
+  /** Sessions held now (expired ones may still count until the next `create`). */
+  get size(): number {
+    return this.expiries.size
+  }
 }
 
 function cookie(req: IncomingMessage, name: string): string | undefined {
@@ -50,20 +81,22 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
 }
 
 /**
- * A check for the serve token: `Authorization: Bearer <token>`, `?token=<token>`, or the session
- * cookie set after a `?token=` visit, compared in constant time. Without a token every request passes.
+ * A check for the serve token: `Authorization: Bearer <token>`, `?token=<token>` (compared in constant time), or a
+ * session cookie of `sessions` (set after a `?token=` visit). Without a token every request passes.
  */
-export function tokenCheck(token: string | undefined): (req: IncomingMessage, url: URL) => boolean {
+export function tokenCheck(
+  token: string | undefined,
+  sessions?: SessionStore,
+): (req: IncomingMessage, url: URL) => boolean {
   if (token === undefined) return () => true
   const expected = digest(token)
-  const expectedSession = digest(sessionValue(token))
   return (req, url) => {
     const header = req.headers.authorization
     const bearer = typeof header === 'string' ? /^Bearer\s+(.+)$/i.exec(header.trim())?.[1] : undefined
     const given = bearer ?? url.searchParams.get('token') ?? undefined
     if (given !== undefined) return timingSafeEqual(digest(given), expected)
     const session = cookie(req, SESSION_COOKIE)
-    return session !== undefined && timingSafeEqual(digest(session), expectedSession)
+    return session !== undefined && sessions?.valid(session) === true
   }
 }
 

@@ -19,21 +19,19 @@ import {
   coverageGrid,
   csvOf,
   type DashboardSources,
-  items,
   latestRevisions,
   meta,
-  partners,
   QUEUE_STATES,
   quotaRate,
   search,
-  series,
 } from './dashboard/api.js'
+import { items, partners, series } from './dashboard/trade.js'
 import { printable, quoted, UsageError } from './errors.js'
 import type { RedisQuota } from './limits.js'
 import { createLogger, type Logger } from './logger.js'
 import type { RedisMetrics } from './metrics.js'
 import { redactRedisUrl } from './runtime.js'
-import { isLoopbackHost, loopbackHostHeader, sessionCookie, tokenCheck } from './serve-auth.js'
+import { isLoopbackHost, loopbackHostHeader, SessionStore, tokenCheck } from './serve-auth.js'
 import { checkHost, listenError } from './serve-listen.js'
 import { describeSlice } from './slices.js'
 
@@ -83,6 +81,8 @@ export interface DashboardServerOptions {
    * 127.0.0.1 (DNS rebinding) cannot read the dashboard through the user's browser.
    */
   loopbackHostsOnly?: boolean
+  /** How long a dashboard session (the cookie a `/?token=` visit sets) lasts; default 12 h. */
+  sessionTtlMs?: number
 }
 
 interface DashboardData extends StatusReport {
@@ -186,7 +186,9 @@ export function redisUnreachableNote(url: string): string {
 /** The HTTP server of `kcs-trade serve` (not listening yet). */
 export function createDashboardServer(o: DashboardServerOptions): Server {
   const clock = o.clock ?? systemClock
-  const authorized = tokenCheck(o.token)
+  // Sessions live in this process only: a restart (or a new token, which needs one) ends them all.
+  const sessions = new SessionStore(() => clock.now(), o.sessionTtlMs)
+  const authorized = tokenCheck(o.token, sessions)
   const queue = o.queue
   const redis = o.redis
   const assets = loadAssets()
@@ -252,7 +254,7 @@ export function createDashboardServer(o: DashboardServerOptions): Server {
     }
     if (url.pathname === '/' && o.token !== undefined && url.searchParams.has('token')) {
       // The page was opened with ?token=: keep a session cookie and drop the token from the address bar.
-      return send(303, 'text/plain', 'see /\n', { location: '/', 'set-cookie': sessionCookie(o.token) })
+      return send(303, 'text/plain', 'see /\n', { location: '/', 'set-cookie': sessions.create().cookie })
     }
     if (url.pathname === '/readyz') {
       const redisOk = o.redis ? await redisAnswers(o.redis) : false

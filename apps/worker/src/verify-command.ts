@@ -81,6 +81,7 @@ export async function verifyCommand(
     )
   const { mirroredDetail, verifyFromMirror } = await import('./verify-load.js')
   const db = await openDatabase(cfg.databaseUrl)
+  let closeLimits: (() => Promise<void>) | undefined
   try {
     const held = await mirroredDetail(db)
     const window = asked ?? (held.from && held.to ? { from: held.from, to: held.to } : undefined)
@@ -113,13 +114,17 @@ export async function verifyCommand(
     const engineDeps = async (): Promise<EngineDeps> => {
       if (deps) return deps
       const { createEngineDeps } = await import('./engine.js')
-      const { memoryLimits } = await import('./runtime.js')
+      const { inlineLimits } = await import('./runtime.js')
+      const serviceKey = requireServiceKey(cfg)
+      // With Redis reachable, the calls count in the key's shared quota and rate limit, as the workers' do.
+      const limits = await inlineLimits(cfg, serviceKey, clock, log)
+      closeLimits = limits.close
       deps = createEngineDeps({
-        serviceKey: requireServiceKey(cfg),
+        serviceKey,
         baseUrl: cfg.baseUrl,
         timeoutMs: cfg.timeoutMs,
         db,
-        limits: memoryLimits(cfg, clock),
+        limits,
         logger: log,
         clock,
       })
@@ -141,6 +146,12 @@ export async function verifyCommand(
       const summary = await runSlices(ctx, slices, await engineDeps(), quiet, 'totals', cfg)
       fetched.calls = summary.calls
       fetched.failed = summary.failures.map((f) => ({ slice: describeSlice(f.slice), message: f.message }))
+      if (summary.stopped) {
+        // Fail fast (e.g. a wrong KCS_BASE_URL before any answer): nothing to compare with.
+        write(ctx.stderr, `kcs-trade: verify: ${summary.stopped.message}`)
+        if (summary.stopped.hint) write(ctx.stderr, `hint: ${summary.stopped.hint}`)
+        return 1
+      }
       if (summary.interrupted) return 130
     }
     const report = await verifyFromMirror(db, { from, to, countries })
@@ -193,6 +204,7 @@ export async function verifyCommand(
     } else printReport(ctx, report, fetched, limit, countries.length === reference.all().length, fix, after)
     return remaining > 0 || fetched.failed.length > 0 ? 1 : 0
   } finally {
+    await closeLimits?.()
     await db.close()
   }
 }
@@ -211,6 +223,7 @@ async function runSlices(
   const summary = await runInline(slices, deps, {
     concurrency: 2,
     outageBudgetMs: cfg.outageBudgetMs,
+    graceMs: cfg.shutdownTimeoutMs,
     signal: ctx.shutdown,
     onOutcome: (_outcome, p) => progress?.update(p),
   })

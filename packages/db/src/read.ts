@@ -51,9 +51,17 @@ export interface TopPartnersQuery {
   by?: RankBy | undefined
 }
 
-/** Filter and size of `topItems`: an optional country, a month window, and `limit` (an integer 1–100,000). */
+/**
+ * Filter and size of `topItems`: an optional country and HS prefix, a month window, and `limit` (an integer
+ * 1–100,000).
+ */
 export interface TopItemsQuery {
   country?: string | undefined
+  /**
+   * Only codes under this HS prefix (1–10 digits), e.g. `0202` for the lines of heading 0202. With `hsDigits` it
+   * may not be longer than the groups (a heading prefix cannot filter chapters).
+   */
+  hsPrefix?: string | undefined
   /** `YYYY-MM` or `YYYYMM` */
   from: string
   /** `YYYY-MM` or `YYYYMM`, inclusive */
@@ -219,6 +227,7 @@ export async function topItems(db: KcsDatabase, query: TopItemsQuery): Promise<I
   )
   const { from, to } = queryWindow(query)
   const country = queryCountry(query.country)
+  const prefix = queryHsPrefix(query.hsPrefix)
   const limit = limitOf(query.limit)
   const where = [windowCondition(from, to)]
   if (country) where.push(sql`t.country_code = ${country}`)
@@ -228,8 +237,13 @@ export async function topItems(db: KcsDatabase, query: TopItemsQuery): Promise<I
       throw new InvalidQueryError(`hsDigits must be 2 or 4, got ${String(query.hsDigits)}`)
     }
     if (query.hsLength !== undefined) throw new InvalidQueryError('give hsDigits or hsLength, not both')
+    if (prefix && prefix.length > query.hsDigits)
+      throw new InvalidQueryError(
+        `hsPrefix ${prefix} is longer than the ${query.hsDigits}-digit groups of hsDigits: rank longer groups or codes (no hsDigits)`,
+      )
     where.push(sql`t.digits = ${query.hsDigits}::int2`)
   }
+  if (prefix) where.push(grouped ? rollupPrefixCondition(prefix) : hsPrefixCondition(prefix))
   if (query.hsLength !== undefined) {
     if (!Number.isInteger(query.hsLength) || query.hsLength < 1 || query.hsLength > 10) {
       throw new InvalidQueryError(

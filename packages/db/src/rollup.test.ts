@@ -212,6 +212,50 @@ describe.each(backends)('trade_monthly rollup on $name', (backend) => {
       await expect(
         topItems(t.db, { from: '2025-01', to: '2025-12', limit: 5, hsDigits: 3 as 2 }),
       ).rejects.toBeInstanceOf(InvalidQueryError)
+      // An HS prefix narrows the ranking to its codes (the dashboard's "US · HS 0202" lists only 0202…),
+      // from the rollup (groups) or from trade_rows (codes), with the same sums.
+      const itemTruth = async (key: string, where: string) =>
+        rowsOf<{ h: string; t: string }>(
+          await t.db.execute(
+            sql.raw(`select ${key} as h, (sum(export_usd) + sum(import_usd))::text as t
+              from trade_rows where ${where} group by 1 order by sum(export_usd) + sum(import_usd) desc, 1`),
+          ),
+        ).map((r) => [r.h, Number(r.t)])
+      for (const [country, prefix, hsDigits] of [
+        ['US', '02', 4],
+        [undefined, '8', 2],
+        ['US', '0202', 4],
+        ['JP', '85', undefined],
+        ['US', '0201', undefined],
+        [undefined, '020110', undefined],
+      ] as const) {
+        const ranked = await topItems(t.db, {
+          country,
+          hsPrefix: prefix,
+          from: '2025-01',
+          to: '2025-12',
+          limit: 100,
+          ...(hsDigits ? { hsDigits } : {}),
+        })
+        const where = [
+          `period between '2025-01-01' and '2025-12-01'`,
+          country ? `country_code = '${country}'` : 'true',
+          `hs_code like '${prefix}%'`,
+        ].join(' and ')
+        const truth = await itemTruth(hsDigits ? `left(hs_code, ${hsDigits})` : 'hs_code', where)
+        expect(truth.length, `${country} ${prefix} ${hsDigits}`).toBeGreaterThan(0)
+        expect(
+          ranked.map((h) => [h.hsCode, h.tradeUsd]),
+          `${country} ${prefix} ${hsDigits}`,
+        ).toEqual(truth)
+        expect(ranked.every((h) => h.hsCode.startsWith(prefix))).toBe(true)
+      }
+      await expect(
+        topItems(t.db, { from: '2025-01', to: '2025-12', limit: 5, hsDigits: 2, hsPrefix: '0202' }),
+      ).rejects.toThrow(/hsPrefix 0202 is longer than the 2-digit groups/)
+      await expect(
+        topItems(t.db, { from: '2025-01', to: '2025-12', limit: 5, hsPrefix: '02x' }),
+      ).rejects.toBeInstanceOf(InvalidQueryError)
 
       // rebuildRollup gives the same table.
       const before = await rollupVsBase(t.db)

@@ -38,6 +38,11 @@ export interface DashboardSources {
   staleAfterHours: number
 }
 
+/** The measures of a row or a sum, and their CSV column names. */
+export const MEASURES = ['exportKg', 'exportUsd', 'importKg', 'importUsd', 'balanceUsd'] as const
+/** CSV column names of {@link MEASURES}. */
+export const MEASURE_COLUMNS = ['export_kg', 'export_usd', 'import_kg', 'import_usd', 'balance_usd']
+
 /** Queue states shown on the dashboard. */
 export const QUEUE_STATES = [
   'waiting',
@@ -51,19 +56,25 @@ export const QUEUE_STATES = [
 
 // Years 1900–2099: a year such as 0000 is not a date PostgreSQL takes (a 500, not a 400).
 const MONTH = /^(19|20)\d{2}-(0[1-9]|1[0-2])$/
-const COUNTRY = /^[A-Z][A-Z0-9]$/
-const HS = /^\d{1,10}$/
+/** A country code parameter (upper case after {@link param}). */
+export const COUNTRY = /^[A-Z][A-Z0-9]$/
+/** An HS prefix parameter: 1–10 digits. */
+export const HS = /^\d{1,10}$/
 
-const lazyDb = () => import('@kcs-trade/db')
-const lazyReference = () => import('@kcs-trade/reference')
+/** The db package, loaded on first use. */
+export const lazyDb = () => import('@kcs-trade/db')
+/** The reference tables, loaded on first use. */
+export const lazyReference = () => import('@kcs-trade/reference')
 
-function need(db: KcsDatabase | undefined): KcsDatabase {
+/** The database, or a 400 saying to sync first. */
+export function need(db: KcsDatabase | undefined): KcsDatabase {
   if (!db)
     throw new BadRequest('no database yet', 'run a sync first (kcs-trade sync …), then reload the dashboard')
   return db
 }
 
-function param(url: URL, name: string, re: RegExp, example: string): string | undefined {
+/** A query parameter matching `re` (country codes upper-cased), undefined when absent, else a 400. */
+export function param(url: URL, name: string, re: RegExp, example: string): string | undefined {
   const v = url.searchParams.get(name)
   if (v === null || v === '') return undefined
   const value = name === 'country' ? v.toUpperCase() : v
@@ -72,7 +83,8 @@ function param(url: URL, name: string, re: RegExp, example: string): string | un
   return value
 }
 
-function limitParam(url: URL, fallback: number): number {
+/** `limit` (1–500), `fallback` when absent, else a 400. */
+export function limitParam(url: URL, fallback: number): number {
   const v = url.searchParams.get('limit')
   if (v === null || v === '') return fallback
   // Plain decimal digits only: Number() would take 0x10, 1e2, " 100" and +5.
@@ -83,7 +95,11 @@ function limitParam(url: URL, fallback: number): number {
 }
 
 /** `from`/`to` of the request, else the 12 months ending at the latest mirrored month. */
-async function windowParams(db: KcsDatabase, url: URL, now: number): Promise<{ from: string; to: string }> {
+export async function windowParams(
+  db: KcsDatabase,
+  url: URL,
+  now: number,
+): Promise<{ from: string; to: string }> {
   let from = param(url, 'from', MONTH, '2025-01')
   let to = param(url, 'to', MONTH, '2025-12')
   if (!from || !to) {
@@ -111,14 +127,16 @@ async function mirrorRange(db: KcsDatabase): Promise<{ earliest: string | null; 
   return periodRange(db)
 }
 
-async function countryNames(code: string): Promise<{ nameKo: string; nameEn: string }> {
+/** A country's KCS Korean and English names (the code when unknown). */
+export async function countryNames(code: string): Promise<{ nameKo: string; nameEn: string }> {
   const { countries } = await lazyReference()
   const c = countries.has(code) ? countries.get(code) : undefined
   // KCS's own spelling: what the API serves and what its users read (에쿠아도르, not 에콰도르).
   return { nameKo: c?.kcsNameKo ?? code, nameEn: c?.nameEn ?? code }
 }
 
-async function hsNames(code: string): Promise<{ nameKo: string; nameEn: string }> {
+/** An HS code's names from the nomenclature (empty when it does not know the code). */
+export async function hsNames(code: string): Promise<{ nameKo: string; nameEn: string }> {
   const { hs } = await lazyReference()
   try {
     const e = hs.isValid(code) ? hs.get(code) : undefined
@@ -294,71 +312,6 @@ export async function search(url: URL): Promise<ApiResult> {
     .slice(0, 8)
     .map((c) => ({ code: c.code, nameKo: c.kcsNameKo, nameEn: c.nameEn }))
   return { json: { query: q, hs: hsHits, countries: countryHits } }
-}
-
-const MEASURES = ['exportKg', 'exportUsd', 'importKg', 'importUsd', 'balanceUsd'] as const
-const MEASURE_COLUMNS = ['export_kg', 'export_usd', 'import_kg', 'import_usd', 'balance_usd']
-
-/** GET /api/series?country=&hs=&from=&to= — monthly export/import/balance. */
-export async function series(s: DashboardSources, url: URL): Promise<ApiResult> {
-  const db = need(s.db)
-  const { monthlySeries } = await lazyDb()
-  const country = param(url, 'country', COUNTRY, 'US')
-  const hsPrefix = param(url, 'hs', HS, '0201')
-  const { from, to } = await windowParams(db, url, s.clock.now())
-  const points = await monthlySeries(db, { country, hsPrefix, from, to })
-  return {
-    json: { country: country ?? null, hs: hsPrefix ?? null, from, to, points },
-    csv: {
-      filename: `series-${country ?? 'all'}-${hsPrefix ?? 'all'}-${from}-${to}.csv`,
-      columns: ['period', ...MEASURE_COLUMNS],
-      rows: points.map((p) => [p.period, ...MEASURES.map((m) => p[m])]),
-    },
-  }
-}
-
-/** GET /api/top-partners?hs=&from=&to=&limit= */
-export async function partners(s: DashboardSources, url: URL): Promise<ApiResult> {
-  const db = need(s.db)
-  const { topPartners } = await lazyDb()
-  const hsPrefix = param(url, 'hs', HS, '0201')
-  const { from, to } = await windowParams(db, url, s.clock.now())
-  const limit = limitParam(url, 10)
-  const rows = await topPartners(db, { hsPrefix, from, to, limit })
-  const items = []
-  for (const r of rows) items.push({ ...r, ...(await countryNames(r.country)) })
-  return {
-    json: { hs: hsPrefix ?? null, from, to, items },
-    csv: {
-      filename: `top-partners-${hsPrefix ?? 'all'}-${from}-${to}.csv`,
-      columns: ['country', 'trade_usd', ...MEASURE_COLUMNS],
-      rows: rows.map((r) => [r.country, r.tradeUsd, ...MEASURES.map((m) => r[m])]),
-    },
-  }
-}
-
-/** GET /api/top-items?country=&from=&to=&limit=&digits=2|4 — top HS chapters or headings. */
-export async function items(s: DashboardSources, url: URL): Promise<ApiResult> {
-  const db = need(s.db)
-  const { topItems } = await lazyDb()
-  const country = param(url, 'country', COUNTRY, 'US')
-  const digitsRaw = url.searchParams.get('digits') ?? '4'
-  const digits = decimalInt(digitsRaw)
-  if (digits !== 2 && digits !== 4)
-    throw new BadRequest(`digits: ${JSON.stringify(digitsRaw)}`, 'digits=2 (chapters) or digits=4 (headings)')
-  const { from, to } = await windowParams(db, url, s.clock.now())
-  const limit = limitParam(url, 10)
-  const rows = await topItems(db, { country, from, to, limit, hsDigits: digits })
-  const out = []
-  for (const r of rows) out.push({ ...r, ...(await hsNames(r.hsCode)) })
-  return {
-    json: { country: country ?? null, digits, from, to, items: out },
-    csv: {
-      filename: `top-items-${country ?? 'all'}-hs${digits}-${from}-${to}.csv`,
-      columns: ['hs', 'trade_usd', ...MEASURE_COLUMNS],
-      rows: rows.map((r) => [r.hsCode, r.tradeUsd, ...MEASURES.map((m) => r[m])]),
-    },
-  }
 }
 
 /** GET /api/revisions?limit=&days= — the latest changes re-fetches found, newest first. */

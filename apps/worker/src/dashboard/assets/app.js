@@ -1,5 +1,8 @@
 // kcs-trade dashboard: plain ES module, hand-drawn SVG charts, every request to this server only.
 
+import { parseHash, viewHash } from './selection.js'
+import { niceTicks } from './ticks.js'
+
 const I18N = {
   en: {
     title: 'Dashboard',
@@ -75,7 +78,8 @@ const I18N = {
     'trade.series': 'Monthly export, import and balance (USD)',
     'trade.partners': 'Top partners (export + import, USD)',
     'trade.items': 'Top items by HS heading (export + import, USD)',
-    'trade.chapters': 'Top items by HS chapter, all countries (export + import, USD)',
+    'trade.chapters': 'Top items by HS chapter (export + import, USD)',
+    'trade.codes': 'Top HS codes under {hs} (export + import, USD)',
     'trade.noResults': 'no match',
     'trade.selection': '{country} · HS {hs} · {from} – {to}',
     'trade.allHs': 'all',
@@ -176,7 +180,8 @@ const I18N = {
     'trade.series': '월별 수출·수입·무역수지 (미국 달러)',
     'trade.partners': '주요 교역국 (수출+수입, 달러)',
     'trade.items': '주요 품목, HS 4단위 (수출+수입, 달러)',
-    'trade.chapters': '주요 품목, HS 2단위 전체 국가 (수출+수입, 달러)',
+    'trade.chapters': '주요 품목, HS 2단위 (수출+수입, 달러)',
+    'trade.codes': 'HS {hs} 아래 주요 품목 코드 (수출+수입, 달러)',
     'trade.noResults': '결과 없음',
     'trade.selection': '{country} · HS {hs} · {from} – {to}',
     'trade.allHs': '전체',
@@ -290,13 +295,6 @@ function fit(text, px) {
   return text
 }
 
-function niceMax(v) {
-  if (v <= 0) return 1
-  const p = 10 ** Math.floor(Math.log10(v))
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p
-  return 10 * p
-}
-
 function dataTable(columns, rows) {
   return el(
     'details',
@@ -341,8 +339,10 @@ function lineChart(box, periods, series) {
     T = 12,
     B = 34
   const all = series.flatMap((s) => s.values)
-  const top = niceMax(Math.max(0, ...all))
-  const low = Math.min(0, ...all) < 0 ? -niceMax(-Math.min(...all)) : 0
+  // Round ticks (5B, 10B, 15B…), the axis from the first to the last.
+  const ticks = niceTicks(Math.min(0, ...all), Math.max(0, ...all))
+  const low = ticks[0]
+  const top = ticks[ticks.length - 1]
   const x = (i) => L + (periods.length === 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (periods.length - 1))
   const y = (v) => T + ((top - v) * (H - T - B)) / (top - low || 1)
   const svg = el('svg:svg', {
@@ -350,15 +350,15 @@ function lineChart(box, periods, series) {
     role: 'img',
     'aria-label': series.map((s) => s.label).join(', '),
   })
-  for (let k = 0; k <= 4; k++) {
-    const v = low + ((top - low) * k) / 4
+  for (const v of ticks) {
     svg.append(el('svg:line', { class: 'axis', x1: L, x2: W - R, y1: y(v), y2: y(v) }))
     svg.append(
       el('svg:text', {
-        class: 'tick',
+        class: 'tick y-tick',
         x: L - 6,
         y: y(v) + 4,
         'text-anchor': 'end',
+        'data-value': v,
         text: compact().format(v),
       }),
     )
@@ -710,11 +710,11 @@ function barColumns(box, minutes) {
     L = 40,
     B = 26,
     T = 8
-  const top = niceMax(Math.max(1, ...minutes.map((m) => m.calls)))
+  const ticks = niceTicks(0, Math.max(1, ...minutes.map((m) => m.calls)), 2, true)
+  const top = ticks[ticks.length - 1]
   const bw = (W - L) / minutes.length
   const svg = el('svg:svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' })
-  for (let k = 0; k <= 2; k++) {
-    const v = (top * k) / 2
+  for (const v of ticks) {
     const yy = T + ((top - v) * (H - T - B)) / top
     svg.append(
       el('svg:line', { class: 'axis', x1: L, x2: W, y1: yy, y2: yy }),
@@ -757,7 +757,20 @@ function barColumns(box, minutes) {
   box.append(svg)
 }
 
-const trade = { country: '', hs: '', from: '', to: '', ready: false }
+const trade = { country: '', hs: '', from: '', to: '', ready: false, defaults: { from: '', to: '' } }
+
+/** A new selection goes into the address (a history entry: the back button returns to the previous one). */
+function choose(change) {
+  const next = viewHash('trade', {
+    country: trade.country,
+    hs: trade.hs,
+    from: trade.from,
+    to: trade.to,
+    ...change,
+  })
+  if (location.hash === next) return loadTrade(parseHash(next).selection)
+  location.hash = next // hashchange → route → loadTrade
+}
 
 async function initTrade() {
   if (trade.ready) return
@@ -774,24 +787,16 @@ async function initTrade() {
   }
   fill()
   trade.fill = fill
-  trade.to = meta.latest ?? new Date().toISOString().slice(0, 7)
-  const [y, m] = trade.to.split('-').map(Number)
+  // Without a window in the address: the 12 months up to the latest mirrored month.
+  const to = meta.latest ?? new Date().toISOString().slice(0, 7)
+  const [y, m] = to.split('-').map(Number)
   const start = new Date(Date.UTC(y, m - 12, 1)).toISOString().slice(0, 7)
-  trade.from = meta.earliest && meta.earliest > start ? meta.earliest : start
-  $('from').value = trade.from
-  $('to').value = trade.to
-  select.addEventListener('change', () => {
-    trade.country = select.value
-    loadTrade()
-  })
-  $('hs').addEventListener('change', () => {
-    trade.hs = $('hs').value.replace(/\D/g, '').slice(0, 10)
-    loadTrade()
-  })
+  trade.defaults = { from: meta.earliest && meta.earliest > start ? meta.earliest : start, to }
+  select.addEventListener('change', () => choose({ country: select.value }))
+  $('hs').addEventListener('change', () => choose({ hs: $('hs').value.replace(/\D/g, '').slice(0, 10) }))
   for (const id of ['from', 'to'])
     $(id).addEventListener('change', () => {
-      if ($(id).value) trade[id] = $(id).value
-      loadTrade()
+      if ($(id).value) choose({ [id]: $(id).value })
     })
   $('trade-form').addEventListener('submit', (e) => e.preventDefault())
   let timer
@@ -819,11 +824,7 @@ async function runSearch() {
             type: 'button',
             class: 'hit hit-hs',
             'data-hs': h.code,
-            onclick: () => {
-              trade.hs = h.code
-              $('hs').value = h.code
-              loadTrade()
-            },
+            onclick: () => choose({ hs: h.code }),
           },
           el('b', { text: h.code }),
           lang === 'ko' && h.nameKo ? h.nameKo : h.nameEn,
@@ -840,11 +841,7 @@ async function runSearch() {
             type: 'button',
             class: 'hit hit-country',
             'data-country': c.code,
-            onclick: () => {
-              trade.country = c.code
-              $('country').value = c.code
-              loadTrade()
-            },
+            onclick: () => choose({ country: c.code }),
           },
           el('b', { text: c.code }),
           lang === 'ko' ? c.nameKo : c.nameEn,
@@ -861,8 +858,20 @@ function query(params) {
   return q.toString()
 }
 
-async function loadTrade() {
+/** Shows the selection (from the address; what it leaves out takes the defaults). */
+async function loadTrade(selection = parseHash(location.hash).selection) {
   await initTrade()
+  trade.country = selection.country ?? ''
+  trade.hs = selection.hs ?? ''
+  trade.from = selection.from ?? trade.defaults.from
+  trade.to = selection.to ?? trade.defaults.to
+  if (trade.from > trade.to) trade.from = trade.to
+  $('country').value = trade.country
+  $('hs').value = trade.hs
+  $('from').value = trade.from
+  $('to').value = trade.to
+  // The tab leads back to this selection.
+  document.querySelector('.tabs a[data-view="trade"]').href = viewHash('trade', selection)
   const { country, hs, from, to } = trade
   const countryLabel = country
     ? `${country} ${$('country').selectedOptions[0]?.textContent.slice(3) ?? ''}`
@@ -875,9 +884,9 @@ async function loadTrade() {
   })
   const seriesQ = query({ country, hs, from, to })
   const partnersQ = query({ hs, from, to, limit: 10 })
-  // Headings for one country; chapters for the whole market (a small part of the rollup either way).
-  const itemsQ = query({ country, from, to, limit: 10, digits: country ? 4 : 2 })
-  $('items-title').textContent = t(country ? 'trade.items' : 'trade.chapters')
+  // Under an HS prefix, the level below it (the server picks); else headings for one country, chapters for the
+  // whole market (a small part of the rollup either way).
+  const itemsQ = query({ country, hs, from, to, limit: 10, digits: hs ? '' : country ? 4 : 2 })
   $('csv-series').href = `/api/series?${seriesQ}&format=csv`
   $('csv-partners').href = `/api/top-partners?${partnersQ}&format=csv`
   $('csv-items').href = `/api/top-items?${itemsQ}&format=csv`
@@ -887,6 +896,10 @@ async function loadTrade() {
     getJson(`/api/top-items?${itemsQ}`),
   ])
   if (trade.country !== country || trade.hs !== hs || trade.from !== from || trade.to !== to) return
+  $('items-title').textContent = t(
+    i.digits === 10 ? 'trade.codes' : i.digits === 4 ? 'trade.items' : 'trade.chapters',
+    { hs },
+  )
   lineChart(
     $('chart-series'),
     s.points.map((x) => x.period),
@@ -962,7 +975,8 @@ const VIEWS = { coverage: loadCoverage, quota: loadQuota, trade: loadTrade, revi
 
 async function route() {
   const current = ++navigation
-  const name = VIEWS[location.hash.slice(1)] ? location.hash.slice(1) : 'coverage'
+  const { view } = parseHash(location.hash)
+  const name = VIEWS[view] ? view : 'coverage'
   for (const v of Object.keys(VIEWS)) $(`view-${v}`).hidden = v !== name
   for (const a of document.querySelectorAll('.tabs a'))
     a.toggleAttribute('aria-current', a.dataset.view === name)
