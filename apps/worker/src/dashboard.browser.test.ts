@@ -48,6 +48,21 @@ describe.skipIf(!dashboardTestable)('dashboard in Chromium', () => {
     await cell(failing, 2025).click()
     expect(await page.locator('#coverage-detail').textContent()).toMatch(/last error: .*30/)
     expect(await cell(failing, 2025).getAttribute('title')).toMatch(/last error/)
+    // Completeness against the published totals: the failed year is short, a synced one complete; the months
+    // that differ are listed with their figures.
+    expect(await cell(failing, 2025).getAttribute('data-verdict')).toBe('short')
+    // VN 2025 was re-fetched after KCS's revision: complete; AU was fetched before it: its revised months are stale.
+    expect(await cell(countries[0]!, 2025).getAttribute('data-verdict')).toBe('complete')
+    expect(await cell(countries[0]!, 2025).getAttribute('title')).toMatch(/Completeness.*: 01 complete/)
+    expect(await cell(countries[1]!, 2025).getAttribute('data-verdict')).toBe('stale')
+    await expect.poll(() => cell(countries[0]!, 2025).textContent()).toBe('12 ✓')
+    // Its 24 months of 2024–2025 were never fetched.
+    expect(
+      await page
+        .locator(`#completeness-differing tr[data-country="${failing}"][data-verdict="short"]`)
+        .count(),
+    ).toBe(24)
+    expect(await page.locator('#coverage-completeness').textContent()).toMatch(/complete \d+.*short \d+/)
     await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-coverage.png'), fullPage: true })
     expect(problems).toEqual([])
 

@@ -34,6 +34,7 @@ const I18N = {
       'No published totals in the mirror yet: run kcs-trade verify (it fetches them, one call per year) and reload.',
     'completeness.counts': 'country-months',
     'completeness.all': 'Every judged month equals the published totals.',
+    'completeness.differ': '{n} country-months differ (up to 200 listed)',
     'completeness.month': 'month',
     'completeness.verdict': 'verdict',
     'completeness.pubExp': 'published exports $',
@@ -136,6 +137,7 @@ const I18N = {
       '저장된 공표 합계가 아직 없습니다. kcs-trade verify를 실행한 뒤(연도마다 1회 호출) 다시 불러오세요.',
     'completeness.counts': '국가·월',
     'completeness.all': '비교한 모든 달이 공표 합계와 같습니다.',
+    'completeness.differ': '공표 합계와 다른 국가·월 {n}개 (최대 200개 표시)',
     'completeness.month': '월',
     'completeness.verdict': '판정',
     'completeness.pubExp': '공표 수출액($)',
@@ -558,6 +560,8 @@ async function loadCompleteness(grid, cells, describe) {
     const verdict = v?.years[td.dataset.year]
     if (!verdict) continue
     td.dataset.verdict = verdict
+    // Two overlapping loads (the first load and a hash navigation) may decorate the same grid: one mark only.
+    td.querySelector('.mark')?.remove()
     td.append(el('span', { class: `mark v-${verdict}`, text: ` ${VERDICT_MARK[verdict]}` }))
     const months = Object.entries(v.months)
       .filter(([m]) => m.startsWith(td.dataset.year))
@@ -587,8 +591,16 @@ async function loadCompleteness(grid, cells, describe) {
     rows.length === 0
       ? el('p', { class: 'note', text: t('completeness.all') })
       : el(
-          'div',
-          { class: 'scroll' },
+          'details',
+          // A long list starts folded: the counts above say how many.
+          rows.length <= 30 ? { open: '' } : {},
+          el('summary', {
+            text: t('completeness.differ', {
+              n: fmt().format(
+                VERDICTS.reduce((sum, v) => sum + (v === 'complete' ? 0 : (data.counts[v] ?? 0)), 0),
+              ),
+            }),
+          }),
           el(
             'table',
             { id: 'completeness-differing' },
