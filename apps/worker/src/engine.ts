@@ -21,7 +21,7 @@ import { planTotalsFromLedger } from './plan-totals.js'
 import type { EngineDeps, FetchSummary, SliceFetcher, SliceStore, SliceStream } from './processor.js'
 import type { Limits } from './runtime.js'
 import type { Slice, TotalsDataset } from './slices.js'
-import { createTotalsStore } from './store-totals.js'
+import { createTotalsStore, replaceResult } from './store-totals.js'
 import { type ConnectFailure, connectFailure } from './unreachable.js'
 
 export type { KcsDatabase } from '@kcs-trade/db'
@@ -239,14 +239,7 @@ export function createDbStore(db: KcsDatabase, serviceKey?: string): SliceStore 
         // A second layer behind the client's: a key echoed in a name is never stored.
         serviceKey ? { redact: [serviceKey] } : {},
       )
-      return {
-        added: result.added,
-        changed: result.changed,
-        withdrawn: result.withdrawn,
-        unchanged: result.unchanged,
-        firstFetch: result.firstFetch,
-        rowCount: result.rowCount,
-      }
+      return replaceResult(result)
     },
     async recordFailure(slice, info) {
       if (slice.dataset) return totals.recordFailure(slice, info)

@@ -1,11 +1,12 @@
 import {
   type KcsDatabase,
+  type ReplaceSummary,
   recordSliceFailure,
   replaceCountryTotals,
   replaceNationalTotals,
   type TotalsFetchMeta,
 } from '@kcs-trade/db'
-import type { FetchSummary, SliceStore } from './processor.js'
+import type { FetchSummary, ReplaceResult, SliceStore } from './processor.js'
 import type { Slice } from './slices.js'
 
 /** The db's window of a totals slice: `*` (every country) is no country. */
@@ -31,6 +32,18 @@ function metaOf(meta: () => FetchSummary | null): () => TotalsFetchMeta {
   }
 }
 
+/** What the engine keeps of a writer's summary. */
+export function replaceResult(r: ReplaceSummary): ReplaceResult {
+  return {
+    added: r.added,
+    changed: r.changed,
+    withdrawn: r.withdrawn,
+    unchanged: r.unchanged,
+    firstFetch: r.firstFetch,
+    rowCount: r.rowCount,
+  }
+}
+
 /**
  * The db's writers of the totals datasets as a {@link SliceStore}: `nationtrade` slices into the country totals,
  * `newtrade` slices into the national totals, each with the same ledger and revisions as the detail.
@@ -43,14 +56,7 @@ export function createTotalsStore(db: KcsDatabase, redact: readonly string[]): S
         slice.dataset === 'newtrade'
           ? await replaceNationalTotals(db, window, rows as AsyncIterable<never>, metaOf(meta))
           : await replaceCountryTotals(db, window, rows as AsyncIterable<never>, metaOf(meta))
-      return {
-        added: result.added,
-        changed: result.changed,
-        withdrawn: result.withdrawn,
-        unchanged: result.unchanged,
-        firstFetch: result.firstFetch,
-        rowCount: result.rowCount,
-      }
+      return replaceResult(result)
     },
     async recordFailure(slice, info) {
       if (!slice.dataset) throw new RangeError('the totals store records totals slices only')
