@@ -12,7 +12,7 @@ import { monthFromIndex, monthIndex } from './slices.js'
  * - `stale`: the mirror still holds exactly what the API answered, but the published totals differ now: KCS revised
  *   the month after it was fetched. A re-fetch brings it up to date.
  * - `pending`: the totals are out but the API had no detail for the month when it was fetched (KCS publishes the
- *   country totals about two weeks before the detail).
+ *   country totals first and the item detail later in the month).
  * - `partial`: the country is mirrored with HS-prefix slices there: by design it holds part of the trade.
  */
 export type Verdict = 'complete' | 'short' | 'over' | 'stale' | 'pending' | 'partial'
