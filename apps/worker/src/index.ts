@@ -1,9 +1,5 @@
-export {
-  type CliContext,
-  COMMANDS,
-  type CommandName,
-  runCli,
-} from './commands/index.js'
+export type { CliContext } from './cli/context.js'
+export { COMMANDS, type CommandName } from './cli/help.js'
 export {
   type Clock,
   kstDay,
@@ -27,7 +23,7 @@ export {
 } from './config/env.js'
 export { ConfigError, UsageError } from './config/errors.js'
 export { createLogger, type Logger, type LoggerOptions } from './config/logger.js'
-export { main } from './main.js'
+export { main, runCli } from './main.js'
 export {
   createClientFetcher,
   createDbStore,

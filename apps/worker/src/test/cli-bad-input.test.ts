@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect } from '@kcs-trade/db'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { COMMANDS } from '../commands/index.js'
+import { COMMANDS } from '../cli/help.js'
 import { runCliInProcess } from '../test-utils/cli.js'
 import {
   available,
