@@ -1,6 +1,5 @@
 import type { KcsDatabase } from '@kcs-trade/db'
 import type { Queue } from 'bullmq'
-import { lazy } from './commands/lazy.js'
 import { redactKey, type WorkerConfig } from './config/env.js'
 import type { MemoryQuota, RedisQuota } from './sync/limits.js'
 
@@ -29,7 +28,7 @@ export async function collectStatus(
   queue: Queue | undefined,
   quota: RedisQuota | MemoryQuota | undefined,
 ): Promise<StatusReport> {
-  const { coverage, ledger, redactUrl } = await lazy.db()
+  const { coverage, ledger, redactUrl } = await import('@kcs-trade/db')
   const notes: string[] = []
   // /api/status serves these notes over HTTP: no password of a database or Redis URL in them.
   const databaseUrl = redactUrl(cfg.databaseUrl)

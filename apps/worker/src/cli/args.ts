@@ -1,5 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util'
 import { printable, quoted, UsageError } from '../config/errors.js'
+import { decimalInt } from '../config/numbers.js'
 import { COUNTRY_RE, HS_RE, MONTH_RE } from '../sync/slices.js'
 
 type Options = Record<string, { type: 'string' | 'boolean'; short?: string }>
@@ -100,16 +101,6 @@ export function parseMonth(value: string | undefined, flag: string, command: str
       'months are YYYY-MM, e.g. 2025-01',
     )
   return v
-}
-
-/** Plain decimal digits: what every whole-number flag and variable takes (no sign, spaces, `0x`, exponent or `_`). */
-export const DECIMAL_RE = /^\d+$/
-
-/** The number a text of plain decimal digits stands for, or undefined for anything else (`0x10`, `1e2`, ` 100`, `+5`, `1_000`). */
-export function decimalInt(text: string): number | undefined {
-  if (!DECIMAL_RE.test(text)) return undefined
-  const n = Number(text)
-  return Number.isSafeInteger(n) ? n : undefined
 }
 
 /** A whole-number flag from 1 to `max`, written in plain decimal digits; `fallback` when absent. */

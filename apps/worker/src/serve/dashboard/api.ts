@@ -1,6 +1,6 @@
 import type { KcsDatabase } from '@kcs-trade/db'
-import { decimalInt } from '../../cli/args.js'
 import type { Clock } from '../../config/clock.js'
+import { decimalInt } from '../../config/numbers.js'
 import type { QuotaGate } from '../../sync/limits.js'
 import type { MetricsSink } from '../../sync/metrics.js'
 import { toCsv } from './csv.js'

@@ -1,5 +1,5 @@
-import { decimalInt } from '../../cli/args.js'
-import { NameResolver } from '../../export/names.js'
+import { decimalInt } from '../../config/numbers.js'
+import { NameResolver } from '../../sync/names.js'
 import {
   type ApiResult,
   BadRequest,
