@@ -7,9 +7,9 @@
 import { spawn } from 'node:child_process'
 import { createKcsClient } from '@kcs-trade/client'
 import { createEmulator } from '@kcs-trade/emulator'
-import { openDatabase, planBackfill } from '../src/engine.js'
-import { createQueue, enqueueSlices } from '../src/queue.js'
-import { createRedis } from '../src/runtime.js'
+import { openDatabase, planBackfill } from '../src/sync/engine.js'
+import { createQueue, enqueueSlices } from '../src/sync/queue.js'
+import { createRedis } from '../src/sync/runtime.js'
 import {
   available,
   createTestDatabase,

@@ -15,12 +15,12 @@ import { connect, type KcsDatabase, migrate, rebuildRollup } from '@kcs-trade/db
 import { createEmulator } from '@kcs-trade/emulator'
 import { countries } from '@kcs-trade/reference'
 import type { Queue } from 'bullmq'
-import { loadConfig } from '../src/config.js'
-import { createLogger } from '../src/logger.js'
-import { createPrometheusRegistry, RedisMetrics } from '../src/metrics.js'
-import { createQueue } from '../src/queue.js'
-import { createRedis } from '../src/runtime.js'
-import { createDashboardServer } from '../src/serve.js'
+import { loadConfig } from '../src/config/env.js'
+import { createLogger } from '../src/config/logger.js'
+import { createDashboardServer } from '../src/serve/server.js'
+import { createPrometheusRegistry, RedisMetrics } from '../src/sync/metrics.js'
+import { createQueue } from '../src/sync/queue.js'
+import { createRedis } from '../src/sync/runtime.js'
 import {
   available,
   dropPrefix,

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { connect, type KcsDatabase } from '@kcs-trade/db'
 import { hsk } from '@kcs-trade/reference'
-import { openDatabase } from '../src/engine.js'
+import { openDatabase } from '../src/sync/engine.js'
 
 const { values } = parseArgs({
   options: {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import type { ExportRow } from '../src/export-writers.js'
+import type { ExportRow } from '../src/export/writers.js'
 
 const CANDIDATES = [
   'csv-baseline',
@@ -71,7 +71,7 @@ async function* syntheticRows(n: number): AsyncGenerator<ExportRow> {
 
 async function writeWith(candidate: Candidate, out: string, n: number): Promise<void> {
   if (candidate === 'csv-baseline' || candidate === 'hyparquet-writer') {
-    const { createRowWriter, fileSink } = await import('../src/export-writers.js')
+    const { createRowWriter, fileSink } = await import('../src/export/writers.js')
     const { sink } = await fileSink(out)
     const w = createRowWriter(candidate === 'csv-baseline' ? 'csv' : 'parquet', sink)
     for await (const r of syntheticRows(n)) {

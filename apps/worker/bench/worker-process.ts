@@ -1,12 +1,12 @@
 // One benchmark worker process: the production BullMQ worker with the rate limit off (emulator only), reporting its
 // peak memory when told to stop. Not a CLI mode on purpose: the real worker never runs without the per-second limit.
 import { Writable } from 'node:stream'
-import { createClientFetcher, createDbStore, openDatabase } from '../src/engine.js'
-import { MemoryQuota, unlimitedRate } from '../src/limits.js'
-import { createLogger } from '../src/logger.js'
-import { MemoryMetrics } from '../src/metrics.js'
-import { createSyncWorker } from '../src/queue.js'
-import { createRedis } from '../src/runtime.js'
+import { createLogger } from '../src/config/logger.js'
+import { createClientFetcher, createDbStore, openDatabase } from '../src/sync/engine.js'
+import { MemoryQuota, unlimitedRate } from '../src/sync/limits.js'
+import { MemoryMetrics } from '../src/sync/metrics.js'
+import { createSyncWorker } from '../src/sync/queue.js'
+import { createRedis } from '../src/sync/runtime.js'
 
 const {
   KCS_SERVICE_KEY: key = '',

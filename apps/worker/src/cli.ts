@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { main } from './main.js'
 
-import { shutdownBackstopMs } from './shutdown.js'
+import { shutdownBackstopMs } from './config/shutdown.js'
+import { main } from './main.js'
 
 // The `kcs-trade` binary. The first SIGINT/SIGTERM asks the command to stop cleanly (slices in flight get
 // KCS_SHUTDOWN_TIMEOUT_MS, then are given back); a second one exits at once. Exit handlers remove temporary files.

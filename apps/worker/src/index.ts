@@ -1,3 +1,5 @@
+export type { CliContext } from './cli/context.js'
+export { COMMANDS, type CommandName } from './cli/help.js'
 export {
   type Clock,
   kstDay,
@@ -6,13 +8,7 @@ export {
   manualClock,
   nextKstMidnight,
   systemClock,
-} from './clock.js'
-export {
-  type CliContext,
-  COMMANDS,
-  type CommandName,
-  runCli,
-} from './commands.js'
+} from './config/clock.js'
 export {
   DEFAULT_BASE_URL,
   DEFAULT_DATABASE_URL,
@@ -24,7 +20,10 @@ export {
   redactKey,
   requireServiceKey,
   type WorkerConfig,
-} from './config.js'
+} from './config/env.js'
+export { ConfigError, UsageError } from './config/errors.js'
+export { createLogger, type Logger, type LoggerOptions } from './config/logger.js'
+export { main, runCli } from './main.js'
 export {
   createClientFetcher,
   createDbStore,
@@ -35,9 +34,8 @@ export {
   type PlanBackfillOptions,
   planBackfill,
   referenceCountryCodes,
-} from './engine.js'
-export { ConfigError, UsageError } from './errors.js'
-export { type InlineOptions, type InlineProgress, runInline, type SyncSummary } from './inline.js'
+} from './sync/engine.js'
+export { type InlineOptions, type InlineProgress, runInline, type SyncSummary } from './sync/inline.js'
 export {
   MemoryQuota,
   MemoryRateLimiter,
@@ -49,16 +47,14 @@ export {
   RedisQuota,
   RedisRateLimiter,
   unlimitedRate,
-} from './limits.js'
-export { createLogger, type Logger, type LoggerOptions } from './logger.js'
-export { main } from './main.js'
+} from './sync/limits.js'
 export {
   type CallOutcome,
   createPrometheusRegistry,
   MemoryMetrics,
   type MetricsSink,
   RedisMetrics,
-} from './metrics.js'
+} from './sync/metrics.js'
 export {
   ESTIMATED_ROWS_PER_COUNTRY_YEAR,
   estimateRows,
@@ -67,7 +63,7 @@ export {
   type PlanInput,
   type PlannedSlice,
   planFromLedger,
-} from './plan.js'
+} from './sync/plan.js'
 export {
   backoffDelay,
   classifyError,
@@ -79,7 +75,7 @@ export {
   type SliceOutcome,
   type SliceStore,
   type SliceStream,
-} from './processor.js'
+} from './sync/processor.js'
 export {
   createQueue,
   createSyncWorker,
@@ -93,7 +89,7 @@ export {
   sliceJobId,
   triggerFreshness,
   type WorkerOptions,
-} from './queue.js'
+} from './sync/queue.js'
 export {
   createRedis,
   type InlineLimits,
@@ -102,5 +98,5 @@ export {
   memoryLimits,
   pingRedis,
   redisLimits,
-} from './runtime.js'
-export { calendarYearWindows, type Slice, sliceKey, splitSlice } from './slices.js'
+} from './sync/runtime.js'
+export { calendarYearWindows, type Slice, sliceKey, splitSlice } from './sync/slices.js'

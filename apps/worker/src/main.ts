@@ -1,6 +1,9 @@
-import { type CliContext, runCli } from './commands.js'
-import { loadConfig, redactKey } from './config.js'
-import { clip, printable, UsageError } from './errors.js'
+import type { CliContext } from './cli/context.js'
+import { runCli } from './commands/index.js'
+import { loadConfig, redactKey } from './config/env.js'
+import { clip, printable, UsageError } from './config/errors.js'
+
+export { runCli }
 
 /**
  * Run one CLI invocation and report any error on stderr: usage errors (bad flags, bad config) exit 2 with a hint, other

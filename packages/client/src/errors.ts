@@ -1,4 +1,4 @@
-import { describeValue } from './guards.js'
+import { describeValue } from './describe.js'
 
 /**
  * Every failure the client reports is a `KcsError`. `retryable` says whether the same request may

@@ -2,6 +2,7 @@ import { type SQL, sql } from 'drizzle-orm'
 import type { KcsDatabase } from './connect.js'
 import { describeValue, InvalidQueryError } from './errors.js'
 import { assertDatabase, assertObject, optionsObject, positiveInteger } from './guards.js'
+import { hsPrefixCondition } from './hs-prefix.js'
 import {
   type IterateOptions,
   readTradePage,
@@ -9,7 +10,6 @@ import {
   toTradeRow,
   windowCondition,
 } from './read.js'
-import { hsPrefixCondition } from './replace.js'
 import { queryCountry, queryHsPrefix, queryWindow } from './slice.js'
 import { rowsOf, toSafeNumber } from './sql.js'
 import type { TradeRow, TradeTotals } from './types.js'

@@ -2,7 +2,7 @@ import { type SQL, sql } from 'drizzle-orm'
 import type { KcsDatabase } from './connect.js'
 import { describeValue, InvalidQueryError } from './errors.js'
 import { assertDatabase, assertObject, optionsObject, positiveInteger } from './guards.js'
-import { hsPrefixCondition } from './replace.js'
+import { hsPrefixCondition } from './hs-prefix.js'
 import { rollupDigitsFor } from './rollup.js'
 import {
   normalizePeriod,

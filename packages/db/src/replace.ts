@@ -11,17 +11,11 @@ import {
   RowValidationError,
 } from './errors.js'
 import { assertDatabase, assertObject, optionsObject, positiveInteger } from './guards.js'
+import { hsPrefixCondition, rawAlias } from './hs-prefix.js'
 import { SLICE_LOCK_SPACE, sliceLockId } from './locks.js'
 import { redactSecrets, secretsRedactor } from './redact.js'
 import { refreshRollup } from './rollup.js'
-import {
-  codeLengthOf,
-  monthIndex,
-  normalizePeriod,
-  normalizeSlice,
-  periodToDate,
-  prefixUpperBound,
-} from './slice.js'
+import { codeLengthOf, monthIndex, normalizePeriod, normalizeSlice, periodToDate } from './slice.js'
 import { rowsOf } from './sql.js'
 import { type Dataset, normalizeTotalsSlice, type TotalsSlice, totalsDataset } from './totals-slice.js'
 import type { FetchMeta, NormalizedSlice, Slice, TradeRow, TradeTotals } from './types.js'
@@ -307,20 +301,6 @@ const DIFFERS = sql.raw(
    (s.country_name, s.item_name, s.export_kg, s.export_usd, s.import_kg, s.import_usd, s.balance_usd)`,
 )
 
-/**
- * A table alias spliced into SQL text. Aliases are literals of this module ('t', 's'); the check makes
- * sure no caller can ever turn one into an injection.
- */
-function rawAlias(alias: string): SQL {
-  if (typeof alias !== 'string' || !/^[a-z_][a-z0-9_]{0,15}$/.test(alias))
-    throw new InvalidArgumentError(
-      'alias',
-      `not a plain SQL alias: ${describeValue(alias)}`,
-      "Use 't' or 's'.",
-    )
-  return sql.raw(alias)
-}
-
 function afterJson(alias: string): SQL {
   rawAlias(alias)
   return sql.raw(
@@ -344,17 +324,6 @@ export function scopeOf(s: NormalizedSlice, alias = 't'): SQL {
   if (s.country) parts.push(sql`${a}.country_code = ${s.country}`)
   if (s.hs) parts.push(hsPrefixCondition(s.hs, alias))
   return sql.join(parts, sql` and `)
-}
-
-/** An index-friendly prefix match: a range on hs_code (uses the btree) plus LIKE for exactness. */
-export function hsPrefixCondition(prefix: string, alias = 't'): SQL {
-  const a = rawAlias(alias)
-  const upper = prefixUpperBound(prefix)
-  const range =
-    upper === null
-      ? sql`${a}.hs_code >= ${prefix}`
-      : sql`${a}.hs_code >= ${prefix} and ${a}.hs_code < ${upper}`
-  return sql`(${range} and ${a}.hs_code like ${`${prefix}%`})`
 }
 
 /** The code length of a ledger row's slice, in SQL (see `sliceCodeLength`). */

@@ -13,11 +13,11 @@ import { connect, type KcsDatabase, tradeRows } from '@kcs-trade/db'
 import { createEmulator, type Emulator } from '@kcs-trade/emulator'
 import { QueueEvents } from 'bullmq'
 import { Redis } from 'ioredis'
-import { kstDay, nextKstMidnight } from '../../src/clock.js'
-import { keyFingerprint } from '../../src/config.js'
-import { openDatabase, planBackfill } from '../../src/engine.js'
-import { RedisQuota } from '../../src/limits.js'
-import { createQueue, enqueueSlices, QUEUE_NAME } from '../../src/queue.js'
+import { kstDay, nextKstMidnight } from '../../src/config/clock.js'
+import { keyFingerprint } from '../../src/config/env.js'
+import { openDatabase, planBackfill } from '../../src/sync/engine.js'
+import { RedisQuota } from '../../src/sync/limits.js'
+import { createQueue, enqueueSlices, QUEUE_NAME } from '../../src/sync/queue.js'
 import {
   installExitHandlers,
   makeRunDir,

@@ -10,10 +10,10 @@ import { parseArgs } from 'node:util'
 import { createEmulator } from '@kcs-trade/emulator'
 import { QueueEvents } from 'bullmq'
 import { Redis } from 'ioredis'
-import { MAX_RATE_PER_SECOND } from '../../src/config.js'
-import { openDatabase } from '../../src/engine.js'
-import { createQueue, enqueueSlices, QUEUE_NAME } from '../../src/queue.js'
-import type { Slice } from '../../src/slices.js'
+import { MAX_RATE_PER_SECOND } from '../../src/config/env.js'
+import { openDatabase } from '../../src/sync/engine.js'
+import { createQueue, enqueueSlices, QUEUE_NAME } from '../../src/sync/queue.js'
+import type { Slice } from '../../src/sync/slices.js'
 import {
   installExitHandlers,
   makeRunDir,

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { connect, type KcsDatabase, tradeRows } from '@kcs-trade/db'
 import type { Emulator } from '@kcs-trade/emulator'
 import { Redis } from 'ioredis'
-import { pingRedis } from '../runtime.js'
+import { pingRedis } from '../sync/runtime.js'
 
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test'
