@@ -329,7 +329,13 @@ describe('README: the sibling datasets section runs as written', () => {
     const commands = block
       .split('\n')
       .filter((l) => l.startsWith('kcs-trade '))
-      .map((l) => l.slice('kcs-trade '.length).replace(/\s+#.*$/, '').trim().split(/\s+/))
+      .map((l) =>
+        l
+          .slice('kcs-trade '.length)
+          .replace(/\s+#.*$/, '')
+          .trim()
+          .split(/\s+/),
+      )
     expect(commands.length).toBeGreaterThanOrEqual(7)
     const env = envFor('readme')
     for (const args of commands) {
