@@ -10,12 +10,18 @@ import { table } from '../export/format.js'
 import { collectStatus } from '../status.js'
 import { databaseExists } from '../sync/database.js'
 import type { RedisQuota } from '../sync/limits.js'
+import type { TotalsDataset } from '../sync/slices.js'
 import { lazy } from './lazy.js'
 
 async function withStatusSources<T>(
   cfg: WorkerConfig,
   ctx: CliContext,
-  fn: (db: KcsDatabase | undefined, queue: Queue | undefined, quota: RedisQuota | undefined) => Promise<T>,
+  fn: (
+    db: KcsDatabase | undefined,
+    queue: Queue | undefined,
+    quota: RedisQuota | undefined,
+    quotaFor: ((dataset: TotalsDataset) => RedisQuota) | undefined,
+  ) => Promise<T>,
 ): Promise<T> {
   const { openDatabase } = await lazy.engine()
   const { RedisQuota } = await lazy.limits()
@@ -35,8 +41,20 @@ async function withStatusSources<T>(
           ctx.clock ?? systemClock,
         )
       : undefined
+  // Each totals dataset's own counter, as the workers keep it (`<fingerprint>:<dataset>`).
+  const quotaFor =
+    redis && cfg.serviceKey
+      ? (dataset: TotalsDataset) =>
+          new RedisQuota(
+            redis,
+            cfg.queuePrefix,
+            `${keyFingerprint(cfg.serviceKey as string)}:${dataset}`,
+            cfg.dailyQuota,
+            ctx.clock ?? systemClock,
+          )
+      : undefined
   try {
-    return await fn(db, queue as Queue | undefined, quota)
+    return await fn(db, queue as Queue | undefined, quota, quotaFor)
   } finally {
     await queue?.close()
     redis?.disconnect()
@@ -49,7 +67,9 @@ export async function statusCommand(ctx: CliContext, argv: string[]): Promise<nu
   const { values } = parse('status', argv, { json: { type: 'boolean' } })
   if (values.help) return help(ctx, 'status')
   const cfg = config(ctx)
-  const report = await withStatusSources(cfg, ctx, (db, queue, quota) => collectStatus(cfg, db, queue, quota))
+  const report = await withStatusSources(cfg, ctx, (db, queue, quota, quotaFor) =>
+    collectStatus(cfg, db, queue, quota, quotaFor),
+  )
   if (values.json) {
     json(ctx, report)
     return 0
@@ -84,6 +104,8 @@ export async function statusCommand(ctx: CliContext, argv: string[]): Promise<nu
       ctx.stdout,
       `quota ${report.quota.day} (KST): ${report.quota.used}/${report.quota.limit} used, ${report.quota.remaining} left, resets ${report.quota.resetsAt}`,
     )
+  for (const [dataset, q] of Object.entries(report.datasetQuotas ?? {}))
+    if (q.used > 0) write(ctx.stdout, `quota ${dataset}: ${q.used}/${q.limit} used, ${q.remaining} left`)
   if (report.failures.length > 0) {
     write(ctx.stdout, '\nrecent failures:')
     for (const f of report.failures) write(ctx.stdout, `  ${f.slice} [${f.code ?? '?'}] ${f.error ?? ''}`)

@@ -4,6 +4,7 @@ import { createEmulator, type Emulator } from '@kcs-trade/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../config/env.js'
 import { createLogger } from '../config/logger.js'
+import { collectStatus } from '../status.js'
 import { createClientFetcher, createDbStore, openDatabase, planBackfill } from '../sync/engine.js'
 import type { EngineDeps } from '../sync/processor.js'
 import { createQueue, createSyncWorker, enqueueSlices } from '../sync/queue.js'
@@ -107,6 +108,10 @@ describe.skipIf(!available.redis || !available.postgres)('totals datasets on the
           expect((await limits.quotaFor('nationtrade').snapshot()).used).toBe(2)
           expect((await limits.quotaFor('newtrade').snapshot()).used).toBe(2)
           expect((await limits.quota.snapshot()).used).toBe(1)
+          // `status` reports each dataset's quota.
+          const report = await collectStatus(cfg, db, queue, limits.quota, limits.quotaFor)
+          expect(report.quota?.used).toBe(1)
+          expect(report.datasetQuotas).toMatchObject({ nationtrade: { used: 2 }, newtrade: { used: 2 } })
         } else {
           // 403/30 for the totals; the detail job goes through.
           expect(counts).toMatchObject({ completed: 1, failed: 4 })
@@ -115,6 +120,15 @@ describe.skipIf(!available.redis || !available.postgres)('totals datasets on the
           expect(failed[0]?.lastError).toMatch(/approv|30/i)
           expect(JSON.stringify(failed)).not.toContain(key)
           expect((await ledger(db)).map((e) => e.status)).toEqual(['ok'])
+          // `status` lists the refused totals slices among the recent failures, without the key.
+          const report = await collectStatus(cfg, db, queue, limits.quota, limits.quotaFor)
+          expect(report.failures.map((f) => f.slice.split(':')[0]).sort()).toEqual([
+            'nationtrade',
+            'nationtrade',
+            'newtrade',
+            'newtrade',
+          ])
+          expect(JSON.stringify(report)).not.toContain(key)
         }
       } finally {
         await worker.close()
