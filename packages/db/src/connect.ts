@@ -15,6 +15,7 @@ import {
   messageOf,
 } from './errors.js'
 import { optionsObject, positiveInteger } from './guards.js'
+import { noteConnectionLost } from './lost-connections.js'
 import { acquirePgliteLock, type PgliteLock } from './pglite-lock.js'
 import * as schema from './schema.js'
 
@@ -155,7 +156,7 @@ async function connectPostgres(url: string, safeUrl: string, options: ConnectOpt
   // an 'error' event without a listener would end the process.
   pool.on('error', () => {})
   pool.on('connect', (client) => {
-    client.on('error', () => {})
+    client.on('error', (error) => noteConnectionLost(client, error))
   })
   try {
     const client = await pool.connect()

@@ -18,11 +18,11 @@ import { refreshRollup } from './rollup.js'
 import { codeLengthOf, monthIndex, normalizePeriod, normalizeSlice, periodToDate } from './slice.js'
 import { rowsOf } from './sql.js'
 import { type Dataset, normalizeTotalsSlice, type TotalsSlice, totalsDataset } from './totals-slice.js'
+import { inTransaction, type Tx } from './transaction.js'
 import type { FetchMeta, NormalizedSlice, Slice, TradeRow, TradeTotals } from './types.js'
 
 export type Executor = Pick<KcsDatabase, 'execute'>
-/** A transaction of a KcsDatabase (what `db.transaction` hands its callback). */
-export type Tx = Parameters<Parameters<KcsDatabase['transaction']>[0]>[0]
+export type { Tx } from './transaction.js'
 
 /** What `replaceSlice` did. `added + changed + unchanged === rowCount`. */
 export interface ReplaceSummary {
@@ -145,7 +145,7 @@ export async function replaceSlice(
   const fetchedAt = early?.fetchedAt ?? new Date()
   const started = performance.now()
   try {
-    return await db.transaction(async (tx) => {
+    return await inTransaction(db, async (tx) => {
       const at = fetchedAt.toISOString()
       const scope = scopeOf(s)
       const state = async () => {

@@ -27,6 +27,7 @@ import {
   validateTotalsRow,
 } from './totals-rows.js'
 import { normalizeTotalsSlice, type TotalsDataset, type TotalsSlice } from './totals-slice.js'
+import { inTransaction } from './transaction.js'
 import type { NormalizedSlice } from './types.js'
 
 /** How one dataset's table is written: constant SQL text, never user input. */
@@ -147,7 +148,7 @@ async function replaceTotals<T extends CountryTotalsRow | NationalTotalsRow>(
   const at = fetchedAt.toISOString()
   const started = performance.now()
   try {
-    return await db.transaction(async (tx) => {
+    return await inTransaction(db, async (tx) => {
       await tx.execute(sql.raw(stageDefinition(target)))
       // The answer is staged before the lock: a slow download holds no lock.
       const rowCount = await stage(tx, target, s, rows, batchSize)
