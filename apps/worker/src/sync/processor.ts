@@ -438,22 +438,28 @@ export async function processSlice(
       // The database is restarting or unreachable. If the writer failed before asking for rows, no call was sent: the
       // call goes back and the slice waits without using an attempt (up to the outage budget). Once the answer was
       // being read the API has counted the call: the slice uses an attempt like any transient failure, so that a
-      // lasting outage cannot spend the quota forever.
+      // lasting outage cannot spend the quota forever. On the last attempt it waits instead (still within the
+      // budget): failing would throw away a slice for the database's fault, the failure could not even be recorded
+      // while the database is down, and the next try sends no call until the database answers again (the writer
+      // opens its transaction before it asks for the first row), so each such wait costs at most one call.
       transient = true
-      if (!pulled.yes) {
-        await giveBack()
+      const last = options.attempt >= options.maxAttempts
+      if (!pulled.yes || last) {
+        if (!pulled.yes) await giveBack()
         const next = outageWait()
         if (next) {
           log.warn(
             { err: message, delayMs: next.delayMs, waits: next.outage.waits },
-            'database unavailable: the slice waits, no attempt used',
+            pulled.yes
+              ? 'database unavailable during the last attempt: the slice waits for it'
+              : 'database unavailable: the slice waits, no attempt used',
           )
           return {
             status: 'wait',
             slice,
             reason: 'database_unavailable',
             until: clock.now() + next.delayMs,
-            called: false,
+            called: pulled.yes,
             outage: next.outage,
           }
         }

@@ -248,9 +248,26 @@ describe('quota reservations for calls never sent', () => {
     expect(databaseUnavailable(Object.assign(new Error('x'), { code: '08006' }))).toBe(true)
     expect(databaseUnavailable(Object.assign(new Error('x'), { code: '08P01' }))).toBe(false)
     expect(databaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(false)
-    // After the call, even on the last attempt, an outage fails the slice in the ledger instead of waiting forever.
+    // After the call, on the last attempt, the slice waits for the database (within the outage budget) instead of
+    // failing for the database's fault: the failure could not be recorded while it is down, and the next try sends
+    // no call until the database answers (issue 14 item 7: a chaos run lost a slice to a PostgreSQL restart this way).
     const last = await processSlice(year, during.deps, { attempt: 4, maxAttempts: 4 })
-    expect(last).toMatchObject({ status: 'failed' })
+    expect(last).toMatchObject({
+      status: 'wait',
+      reason: 'database_unavailable',
+      called: true,
+      outage: { waits: 1 },
+    })
+    expect(during.failures).toEqual([])
+    // Once the outage budget is spent it fails, so a lasting outage cannot spend the quota forever.
+    const spent = await processSlice(year, during.deps, {
+      attempt: 4,
+      maxAttempts: 4,
+      outageBudgetMs: 1_000,
+      outage: { waits: 5, since: Date.now() - 1_000 },
+    })
+    expect(spent).toMatchObject({ status: 'failed' })
+    expect((spent as { message: string }).message).toMatch(/outage lasted longer than/)
   })
 
   it("waits for the breaker's cool-down on the engine's clock, even when that clock is not the system clock", async () => {
