@@ -262,9 +262,37 @@ export function toKcsError(raw: unknown, c: FailureContext): KcsError {
   const message = c.redact(describeFailure(raw))
   const cause = new Error(message)
   cause.name = raw instanceof Error ? raw.name : 'Error'
+  const socketCode = socketCodeOf(raw)
+  if (socketCode !== undefined) (cause as { code?: string }).code = socketCode
   return new KcsNetworkError(status === undefined ? message : `the body broke off (${message})`, {
     url,
     cause,
+    // Before any response, a failed lookup or a refused connection means nothing was sent.
+    requestSent: status !== undefined || !NOT_SENT_CODES.has(socketCode ?? ''),
+    ...(socketCode === undefined ? {} : { socketCode }),
     ...(status === undefined ? {} : { status }),
   })
+}
+
+/** Socket codes of a connection that never opened: the request did not leave this machine. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+
+/**
+ * The socket error code of a failed fetch (undici puts the socket error in `cause`; when every address
+ * of a host refused, an AggregateError's `errors` carry one each, and their common code is the answer).
+ */
+export function socketCodeOf(error: unknown): string | undefined {
+  let e: unknown = error
+  for (let depth = 0; depth < 6 && e !== null && typeof e === 'object'; depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code
+    const errors = (e as { errors?: unknown }).errors
+    if (Array.isArray(errors) && errors.length > 0) {
+      const codes = new Set(errors.map((x) => socketCodeOf(x)))
+      const [only] = codes
+      if (codes.size === 1 && only !== undefined) return only
+    }
+    e = (e as { cause?: unknown }).cause
+  }
+  return undefined
 }

@@ -5,6 +5,9 @@ import { describeValue } from './describe.js'
  * succeed later without any change (network trouble, timeouts, 5xx, gateway 01/05/23); `hint` says
  * what to do about it. Messages never contain the service key: every text that reaches an error is
  * redacted before the error is built, so `message`, `stack` and `JSON.stringify(error)` are safe to log.
+ *
+ * Longer than most files on purpose: the whole hierarchy (twelve classes and the gateway's reason table)
+ * is one page to read for every failure the client can report.
  */
 
 export interface KcsErrorOptions {
@@ -17,6 +20,12 @@ export interface KcsErrorOptions {
   /** A redacted copy of the underlying error. */
   cause?: unknown
 }
+
+/**
+ * The brand every {@link KcsError} carries, registered globally (`Symbol.for`) so that {@link isKcsError}
+ * recognises an error made by another copy of this package (two installs, a bundle and its source).
+ */
+const KCS_ERROR_BRAND = Symbol.for('@kcs-trade/client/KcsError')
 
 /**
  * Base class of every error the client throws. `retryable` and `hint` come from the options; a
@@ -33,6 +42,10 @@ export class KcsError extends Error {
   /** How many attempts were made before giving up (set by the client). */
   declare attempts?: number
 
+  static {
+    Object.defineProperty(KcsError.prototype, KCS_ERROR_BRAND, { value: true })
+  }
+
   constructor(message: string, options: KcsErrorOptions = {}) {
     options ??= {}
     const hint = typeof options.hint === 'string' ? capText(options.hint) : ''
@@ -45,6 +58,15 @@ export class KcsError extends Error {
     this.hint = hint
     if (options.url !== undefined) this.url = options.url
     if (options.status !== undefined) this.status = options.status
+  }
+
+  /**
+   * What went wrong, without the hint: `message` is `detail` followed by ` Hint: <hint>` when there is a
+   * hint. Print `detail` and `hint` apart (as the CLI does) rather than cutting `message`.
+   */
+  get detail(): string {
+    const tail = this.hint ? ` Hint: ${this.hint}` : ''
+    return tail && this.message.endsWith(tail) ? this.message.slice(0, -tail.length) : this.message
   }
 
   /**
@@ -76,9 +98,17 @@ function capText(text: string): string {
     : text
 }
 
-/** True when `error` is a {@link KcsError} (any subclass), by `instanceof`. */
+/**
+ * True when `error` is a {@link KcsError} (any subclass). It checks a global brand rather than
+ * `instanceof`, so it also recognises errors made by another copy of this package (duplicate installs,
+ * a bundled copy); tell the subclasses apart by `name`.
+ */
 export function isKcsError(error: unknown): error is KcsError {
-  return error instanceof KcsError
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { [KCS_ERROR_BRAND]?: unknown })[KCS_ERROR_BRAND] === true
+  )
 }
 
 /** The query field or client option a {@link KcsValidationError} names; other strings are allowed. */
@@ -400,10 +430,15 @@ export class KcsHttpError extends KcsError {
   }
 }
 
-/** No complete answer within `timeoutMs` (headers and the whole body). */
+/**
+ * No complete answer within `timeoutMs` (headers and the whole body). `requestSent` is always true: the
+ * request may have reached the portal, which then counts it against the daily quota.
+ */
 export class KcsTimeoutError extends KcsError {
   override name = 'KcsTimeoutError'
   readonly timeoutMs: number
+  /** Whether the request may have reached the portal (and counted against the quota): always true for a timeout. */
+  readonly requestSent = true
   constructor(timeoutMs: number, options: KcsErrorOptions = {}) {
     super(`No complete response within ${timeoutMs} ms.`, {
       ...plainOptions(options),
@@ -416,15 +451,33 @@ export class KcsTimeoutError extends KcsError {
   }
 }
 
-/** The connection failed or broke off (DNS, refused, reset, body cut short). */
+/** Options of a {@link KcsNetworkError}: those of every error, and what is known about the connection. */
+export interface KcsNetworkErrorOptions extends KcsErrorOptions {
+  /** False when the request never left this machine (DNS failed, connection refused, no route). Default true. */
+  requestSent?: boolean
+  /** The socket error's code, e.g. `ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`. */
+  socketCode?: string
+}
+
+/**
+ * The connection failed or broke off (DNS, refused, reset, body cut short). `requestSent` is false only
+ * when the request certainly never reached the portal (so the portal did not count it against the quota).
+ */
 export class KcsNetworkError extends KcsError {
   override name = 'KcsNetworkError'
-  constructor(message: string, options: KcsErrorOptions = {}) {
+  /** Whether the request may have reached the portal; false for a failed DNS lookup, a refused connection, no route. */
+  readonly requestSent: boolean
+  /** The socket error's code (`ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`, …), when there was one. */
+  declare socketCode?: string
+  constructor(message: string, options: KcsNetworkErrorOptions = {}) {
     super(`Network error: ${message}`, {
       ...plainOptions(options),
       retryable: options.retryable ?? true,
       hint: options.hint ?? 'Connection failures to the portal come in bursts; retry later.',
     })
+    this.requestSent = plainOptions(options).requestSent !== false
+    const code = plainOptions(options).socketCode
+    if (typeof code === 'string' && code !== '') this.socketCode = code
   }
 }
 

@@ -114,6 +114,22 @@ export interface CircuitBreakerOptions {
   failureThreshold?: number
   /** How long the breaker stays open before letting one probe through. Default 30 000 ms. */
   cooldownMs?: number
+  /**
+   * Told of every change of state (for logs and metrics): `closed → open` when the threshold is reached,
+   * `open → half-open` when the cool-down ends, `half-open → open` when the probe failed, `… → closed`
+   * when a request got through. Called synchronously; an exception it throws is ignored.
+   */
+  onStateChange?: (change: CircuitStateChange) => void
+}
+
+/** A change of a {@link CircuitBreaker}'s state, as told to `onStateChange`. */
+export interface CircuitStateChange {
+  from: CircuitState
+  to: CircuitState
+  /** Consecutive connection failures counted when the change happened (0 once closed). */
+  failures: number
+  /** The breaker's cool-down. */
+  cooldownMs: number
 }
 
 /** The state of a {@link CircuitBreaker}: requests pass (`closed`), fail fast (`open`), or one probe passes (`half-open`). */
@@ -142,6 +158,7 @@ export class CircuitBreaker {
   #openedAt = 0
   #probeInFlight = false
   readonly #now: () => number
+  readonly #onStateChange: ((change: CircuitStateChange) => void) | undefined
 
   constructor(options: CircuitBreakerOptions = {}, now: () => number = Date.now) {
     options = optionsObject(
@@ -171,9 +188,28 @@ export class CircuitBreaker {
         'Use e.g. circuitBreaker: { failureThreshold: 5, cooldownMs: 30000 }, or false to disable it.',
       )
     }
+    const onStateChange = options.onStateChange
+    if (onStateChange !== undefined && typeof onStateChange !== 'function')
+      throw new KcsValidationError(
+        'circuitBreaker',
+        `onStateChange must be a function, got ${describeValue(onStateChange)}.`,
+        'Pass (change) => { … } or leave it out.',
+      )
     this.failureThreshold = threshold
     this.cooldownMs = cooldown
     this.#now = now
+    this.#onStateChange = onStateChange
+  }
+
+  #moveTo(to: CircuitState): void {
+    const from = this.#state
+    this.#state = to
+    if (from === to || this.#onStateChange === undefined) return
+    try {
+      this.#onStateChange({ from, to, failures: this.#failures, cooldownMs: this.cooldownMs })
+    } catch {
+      // An observer must not break the request it observes.
+    }
   }
 
   get state(): CircuitState {
@@ -191,7 +227,7 @@ export class CircuitBreaker {
     const retryAt = this.#openedAt + this.cooldownMs
     if (this.#state === 'open') {
       if (this.#now() < retryAt) throw new KcsCircuitOpenError(new Date(retryAt))
-      this.#state = 'half-open'
+      this.#moveTo('half-open')
       this.#probeInFlight = false
     }
     // half-open: one probe at a time
@@ -202,8 +238,8 @@ export class CircuitBreaker {
   /** Call after a request that reached the portal: resets the failure count and closes the breaker. */
   recordSuccess(): void {
     this.#failures = 0
-    this.#state = 'closed'
     this.#probeInFlight = false
+    this.#moveTo('closed')
   }
 
   /**
@@ -213,8 +249,10 @@ export class CircuitBreaker {
   recordFailure(): void {
     this.#failures++
     if (this.#state === 'half-open' || this.#failures >= this.failureThreshold) {
-      this.#state = 'open'
       this.#openedAt = this.#now()
+      this.#probeInFlight = false
+      this.#moveTo('open')
+      return
     }
     this.#probeInFlight = false
   }
