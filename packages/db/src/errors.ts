@@ -26,7 +26,8 @@ const DEFAULT_HINTS: Record<string, string> = {
 
 /**
  * Base class of every error this package throws on purpose; `code` is stable for programs and
- * `hint` says what to do about it (it is also appended to `message` as ` Hint: …`).
+ * `hint` says what to do about it (it is also appended to `message` as ` Hint: …`; `detail` is the message
+ * without it).
  */
 export class KcsDbError extends Error {
   readonly code: string
@@ -44,6 +45,12 @@ export class KcsDbError extends Error {
     this.name = new.target.name
     this.code = code
     this.hint = hint
+  }
+
+  /** What went wrong, without the hint (`message` is `detail` and ` Hint: <hint>`): print the two apart. */
+  get detail(): string {
+    const tail = this.hint ? ` Hint: ${this.hint}` : ''
+    return tail && this.message.endsWith(tail) ? this.message.slice(0, -tail.length) : this.message
   }
 }
 
@@ -323,13 +330,12 @@ function describeRow(row: unknown): string {
 }
 
 /**
- * The message of a cause, for a wrapping error's message. A cause's own ` Hint: …` tail (the client's
- * errors end that way) is left out: the wrapper adds the hint that applies to it.
+ * The message of a cause, for a wrapping error's message: its `detail` (the client's and this package's
+ * errors keep the message without its hint there), else its message. The wrapper adds the hint that
+ * applies to it.
  */
 export function messageOf(error: unknown): string {
   if (!(error instanceof Error)) return String(error)
-  const hint = (error as { hint?: unknown }).hint
-  if (typeof hint === 'string' && hint !== '' && error.message.endsWith(` Hint: ${hint}`))
-    return error.message.slice(0, -` Hint: ${hint}`.length)
-  return error.message
+  const detail = (error as { detail?: unknown }).detail
+  return typeof detail === 'string' ? detail : error.message
 }
