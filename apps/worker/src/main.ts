@@ -20,7 +20,7 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
   try {
     return await runCli(argv, ctx)
   } catch (error) {
-    const e = error as { message?: string; hint?: string; name?: string }
+    const e = error as { message?: string; detail?: unknown; hint?: string; name?: string }
     // The last line of defence: a message's own line breaks stay, every other control character is made visible.
     const show = (text: string) => clip(printable(redactKey(text, key), { keepNewlines: true }))
     if (error instanceof UsageError) {
@@ -29,9 +29,8 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
       return 2
     }
     const hint = typeof e.hint === 'string' && e.hint ? e.hint : undefined
-    let message = e.message ?? String(error)
-    // The client's errors end their message with ` Hint: …`; the hint gets its own line here.
-    if (hint && message.endsWith(` Hint: ${hint}`)) message = message.slice(0, -` Hint: ${hint}`.length)
+    // The client's and the db's errors keep the message without its hint in `detail`: the hint gets its own line.
+    const message = typeof e.detail === 'string' ? e.detail : (e.message ?? String(error))
     ctx.stderr.write(`kcs-trade: ${show(`${e.name ?? 'Error'}: ${message}`)}\n`)
     if (hint) ctx.stderr.write(`hint: ${show(hint)}\n`)
     return 1

@@ -50,9 +50,9 @@ export function failureText(error: unknown): { message: string; hint: string | u
   }
   let hint: string | undefined
   for (const e of causes(error)) hint = withHint(e) ?? hint
-  let message = errorMessage(error)
-  const own = withHint(error)
-  if (own && message.endsWith(` Hint: ${own}`)) message = message.slice(0, -` Hint: ${own}`.length)
+  // The client's and the db's errors keep their message without the hint in `detail`.
+  const detail = (error as { detail?: unknown } | null)?.detail
+  const message = typeof detail === 'string' ? detail : errorMessage(error)
   return { message: hint ? `${message} Hint: ${hint}` : message, hint }
 }
 

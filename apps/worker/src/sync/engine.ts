@@ -1,5 +1,9 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
-import { CircuitBreaker, type CircuitBreakerOptions, createKcsClient } from '@kcs-trade/client'
+import {
+  type CircuitBreakerOptions,
+  type CircuitStateChange,
+  createKcsClient,
+  isKcsError,
+} from '@kcs-trade/client'
 import {
   connect,
   type KcsDatabase,
@@ -49,28 +53,6 @@ export interface CircuitEvent {
   cooldownMs: number
 }
 
-/** The client's circuit breaker, reporting its transitions (so that logs and the chaos suite can count them). */
-export class ObservedCircuitBreaker extends CircuitBreaker {
-  constructor(
-    options: CircuitBreakerOptions,
-    private readonly onChange: (event: CircuitEvent) => void,
-  ) {
-    super(options)
-  }
-  override recordFailure(): void {
-    const before = this.state
-    const failures = this.failures + 1
-    super.recordFailure()
-    if (this.state === 'open' && before !== 'open')
-      this.onChange({ event: 'opened', failures, cooldownMs: this.cooldownMs })
-  }
-  override recordSuccess(): void {
-    const before = this.state
-    super.recordSuccess()
-    if (before !== 'closed') this.onChange({ event: 'closed', failures: 0, cooldownMs: this.cooldownMs })
-  }
-}
-
 type ClientMeta = {
   limit?: number | null
   remaining?: number | null
@@ -88,51 +70,58 @@ type ClientMeta = {
 export function createClientFetcher(options: FetcherOptions): SliceFetcher {
   const baseFetch = options.fetch ?? globalThis.fetch
   const rate = options.rate
-  // Which slice's call a fetch belongs to, so that a refused connection can be told to that slice's stream.
-  const calls = new AsyncLocalStorage<CallState>()
   const fetch: typeof globalThis.fetch = async (input, init) => {
     if (rate) {
       // ky hands over a Request that carries the abort signal; a plain fetch(url, init) carries it in init.
       const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined)
       await rate.acquire(signal ?? undefined)
     }
-    try {
-      return await baseFetch(input, init)
-    } catch (error) {
-      const state = calls.getStore()
-      if (state && neverSent(error)) {
-        state.notSent = true
-        state.failure = connectFailure(error)
-      }
-      throw error
-    }
+    return baseFetch(input, init)
   }
+  const onCircuit = options.onCircuit
+  const breaker = onCircuit
+    ? {
+        circuitBreaker: {
+          ...options.circuitBreaker,
+          onStateChange: ({ to, failures, cooldownMs }: CircuitStateChange) => {
+            if (to === 'open') onCircuit({ event: 'opened', failures, cooldownMs })
+            else if (to === 'closed') onCircuit({ event: 'closed', failures: 0, cooldownMs })
+          },
+        },
+      }
+    : options.circuitBreaker
+      ? { circuitBreaker: options.circuitBreaker }
+      : {}
   const kcs = createKcsClient({
     serviceKey: options.serviceKey,
     baseUrl: options.baseUrl,
     timeoutMs: options.timeoutMs ?? 120_000,
     retry: 0,
     fetch,
-    ...(options.onCircuit
-      ? { circuitBreaker: new ObservedCircuitBreaker(options.circuitBreaker ?? {}, options.onCircuit) }
-      : options.circuitBreaker
-        ? { circuitBreaker: options.circuitBreaker }
-        : {}),
+    ...breaker,
   })
   return {
     limitsRate: rate !== undefined,
     stream(slice: Slice, signal?: AbortSignal): SliceStream {
       // The signal (shutdown) aborts the call in flight.
       const stream = openStream(kcs, slice, signal)
-      const state: CallState = { notSent: false }
+      // What the client said about a call that failed: whether it was sent, and how the connection failed.
+      const state: { notSent: boolean; failure?: ConnectFailure | undefined } = { notSent: false }
+      const noted = <T>(step: Promise<T>): Promise<T> =>
+        step.catch((error: unknown) => {
+          if (neverSent(error)) {
+            state.notSent = true
+            state.failure = connectFailure(error)
+          }
+          throw error
+        })
       return {
         [Symbol.asyncIterator]: () => {
           const it = stream[Symbol.asyncIterator]()
-          // Every step runs inside this call's context, where the fetch above finds `state`.
           return {
-            next: () => calls.run(state, () => it.next()),
+            next: () => noted(it.next()),
             return: (value?: unknown) =>
-              calls.run(state, () => it.return?.(value) ?? Promise.resolve({ done: true as const, value })),
+              noted(Promise.resolve(it.return?.(value) ?? { done: true as const, value })),
             [Symbol.asyncIterator]() {
               return this
             },
@@ -159,11 +148,6 @@ export function createClientFetcher(options: FetcherOptions): SliceFetcher {
   }
 }
 
-interface CallState {
-  notSent: boolean
-  failure?: ConnectFailure | undefined
-}
-
 /** The client's stream for a slice: the detail (nitemtrade), or a totals dataset's rows; `signal` aborts the call. */
 function openStream(
   kcs: ReturnType<typeof createKcsClient>,
@@ -187,8 +171,15 @@ function openStream(
 /** Errors of the connect phase: nothing was written to a socket, so the request cannot have reached the API. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
 
-/** Did fetch fail before sending anything (undici reports the socket error as the `cause`)? */
+/**
+ * Did the request fail before anything was sent? The client says so (`requestSent` on its network error); an error
+ * from elsewhere (a plain fetch) is read by its socket code (undici reports the socket error as the `cause`).
+ */
 export function neverSent(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    if (isKcsError(e)) return (e as { requestSent?: unknown }).requestSent === false
+    e = (e as { cause?: unknown }).cause
+  }
   let e: unknown = error
   for (let depth = 0; depth < 5 && e && typeof e === 'object'; depth++) {
     const code = (e as { code?: unknown }).code

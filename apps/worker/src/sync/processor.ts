@@ -1,3 +1,4 @@
+import { isKcsError } from '@kcs-trade/client'
 import type { Clock } from '../config/clock.js'
 import { systemClock } from '../config/clock.js'
 import { redactKey } from '../config/env.js'
@@ -112,28 +113,13 @@ type ErrorLike = {
   code?: string
 }
 
-const CLIENT_ERRORS = new Set([
-  'KcsError',
-  'KcsValidationError',
-  'KcsServiceError',
-  'KcsGatewayError',
-  'KcsAuthError',
-  'KcsQuotaExceededError',
-  'KcsRateLimitError',
-  'KcsHttpError',
-  'KcsTimeoutError',
-  'KcsNetworkError',
-  'KcsResponseFormatError',
-  'KcsCircuitOpenError',
-])
-
 /**
- * Classify a client or database error by its name and fields (no instanceof, so bundling twice cannot break it). The
- * db wraps a failing row source (the client's stream) in its own error: the client's error in the `cause` chain decides.
+ * Classify a client or database error by its fields. The db wraps a failing row source (the client's stream) in its own
+ * error: the client's error in the `cause` chain decides (recognised by the client's brand, which survives a second
+ * copy of the package; its subclasses by `name`).
  */
 export function classifyError(error: unknown): ClassifiedError {
-  for (const e of causes(error))
-    if (CLIENT_ERRORS.has((e as { name?: string }).name ?? '')) return classifyOne(e)
+  for (const e of causes(error)) if (isKcsError(e)) return classifyOne(e)
   return classifyOne(error)
 }
 
