@@ -24,6 +24,15 @@ export {
 export { ConfigError, UsageError } from './config/errors.js'
 export { createLogger, type Logger, type LoggerOptions } from './config/logger.js'
 export { main, runCli } from './main.js'
+export { backoffDelay, classifyError } from './sync/classify.js'
+export type {
+  EngineDeps,
+  FetchSummary,
+  ReplaceResult,
+  SliceFetcher,
+  SliceStore,
+  SliceStream,
+} from './sync/deps.js'
 export {
   createClientFetcher,
   createDbStore,
@@ -64,18 +73,7 @@ export {
   type PlannedSlice,
   planFromLedger,
 } from './sync/plan.js'
-export {
-  backoffDelay,
-  classifyError,
-  type EngineDeps,
-  type FetchSummary,
-  processSlice,
-  type ReplaceResult,
-  type SliceFetcher,
-  type SliceOutcome,
-  type SliceStore,
-  type SliceStream,
-} from './sync/processor.js'
+export { processSlice, type SliceOutcome } from './sync/processor.js'
 export {
   createQueue,
   createSyncWorker,

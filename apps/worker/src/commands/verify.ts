@@ -7,7 +7,7 @@ import { UsageError } from '../config/errors.js'
 import { createLogger } from '../config/logger.js'
 import { formatNumber, table } from '../export/format.js'
 import { createProgress } from '../export/progress.js'
-import type { EngineDeps } from '../sync/processor.js'
+import type { EngineDeps } from '../sync/deps.js'
 import { describeSlice, monthIndex, type Slice } from '../sync/slices.js'
 import { fixSlices, VERDICTS, type VerifyReport } from '../sync/verify.js'
 

@@ -1,13 +1,7 @@
 import { sleep, systemClock } from '../config/clock.js'
 import { DEFAULT_SHUTDOWN_GRACE_MS, graceSignal } from '../config/shutdown.js'
-import {
-  type EngineDeps,
-  type OutageState,
-  processSlice,
-  type ReplaceResult,
-  type SliceOutcome,
-  type SliceTiming,
-} from './processor.js'
+import type { EngineDeps, ReplaceResult } from './deps.js'
+import { type OutageState, processSlice, type SliceOutcome, type SliceTiming } from './processor.js'
 import { type Slice, sliceKey } from './slices.js'
 
 export interface InlineOptions {

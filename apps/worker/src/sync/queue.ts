@@ -3,14 +3,9 @@ import type { Redis } from 'ioredis'
 import { type Clock, kstDay, systemClock } from '../config/clock.js'
 import { redactKey } from '../config/env.js'
 import { errorMessage } from '../config/errors.js'
-import {
-  backoffDelay,
-  type EngineDeps,
-  type OutageState,
-  processSlice,
-  type ReplaceResult,
-  type SliceTiming,
-} from './processor.js'
+import { backoffDelay } from './classify.js'
+import type { EngineDeps, ReplaceResult } from './deps.js'
+import { type OutageState, processSlice, type SliceTiming } from './processor.js'
 import { describeSlice, type Slice, sliceKey } from './slices.js'
 
 /** The BullMQ queue every slice job and the freshness scheduler live on (under `KCS_QUEUE_PREFIX`). */

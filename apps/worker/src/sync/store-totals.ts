@@ -6,7 +6,7 @@ import {
   replaceNationalTotals,
   type TotalsFetchMeta,
 } from '@kcs-trade/db'
-import type { FetchSummary, ReplaceResult, SliceStore } from './processor.js'
+import type { FetchSummary, ReplaceResult, SliceStore } from './deps.js'
 import type { Slice } from './slices.js'
 
 /** The db's window of a totals slice: `*` (every country) is no country. */

@@ -14,9 +14,9 @@ import { runCli } from '../commands/index.js'
 import { manualClock } from '../config/clock.js'
 import { loadConfig } from '../config/env.js'
 import { createLogger } from '../config/logger.js'
+import type { EngineDeps } from '../sync/deps.js'
 import { createClientFetcher, createDbStore, type KcsDatabase, openDatabase } from '../sync/engine.js'
 import { runInline } from '../sync/inline.js'
-import type { EngineDeps } from '../sync/processor.js'
 import { createRedis, memoryLimits, redisLimits } from '../sync/runtime.js'
 import {
   available,

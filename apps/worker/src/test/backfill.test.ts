@@ -4,6 +4,7 @@ import { createEmulator, type Emulator } from '@kcs-trade/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../config/env.js'
 import { createLogger } from '../config/logger.js'
+import type { EngineDeps } from '../sync/deps.js'
 import {
   createClientFetcher,
   createDbStore,
@@ -12,7 +13,6 @@ import {
   planBackfill,
 } from '../sync/engine.js'
 import { runInline } from '../sync/inline.js'
-import type { EngineDeps } from '../sync/processor.js'
 import { createQueue, createSyncWorker, enqueueSlices } from '../sync/queue.js'
 import { createRedis, memoryLimits, redisLimits } from '../sync/runtime.js'
 import {

@@ -2,18 +2,12 @@ import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { manualClock } from '../config/clock.js'
 import { createLogger } from '../config/logger.js'
+import { backoffDelay, classifyError, databaseUnavailable } from '../sync/classify.js'
+import type { EngineDeps, FailureInfo, SliceStream } from '../sync/deps.js'
 import { runInline } from '../sync/inline.js'
 import { MemoryQuota, unlimitedRate } from '../sync/limits.js'
 import { MemoryMetrics } from '../sync/metrics.js'
-import {
-  backoffDelay,
-  classifyError,
-  databaseUnavailable,
-  type EngineDeps,
-  type FailureInfo,
-  processSlice,
-  type SliceStream,
-} from '../sync/processor.js'
+import { processSlice } from '../sync/processor.js'
 import { type Slice, sliceKey } from '../sync/slices.js'
 
 // Unit tests of the processor's decisions with fakes for the fetcher and store (pure logic; the integration tests use

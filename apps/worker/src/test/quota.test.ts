@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { manualClock } from '../config/clock.js'
 import { loadConfig } from '../config/env.js'
 import { createLogger } from '../config/logger.js'
+import type { EngineDeps } from '../sync/deps.js'
 import {
   createClientFetcher,
   createDbStore,
@@ -15,7 +16,6 @@ import {
   planBackfill,
 } from '../sync/engine.js'
 import { runInline } from '../sync/inline.js'
-import type { EngineDeps } from '../sync/processor.js'
 import { createQueue, createSyncWorker, DEFAULT_ATTEMPTS, enqueueSlices } from '../sync/queue.js'
 import { createRedis, memoryLimits, redisLimits } from '../sync/runtime.js'
 import {
