@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { createRedactor } from '@kcs-trade/client'
 import { z } from 'zod'
 import { ConfigError, quoted } from './errors.js'
 
@@ -273,67 +274,18 @@ export function keyFingerprint(serviceKey: string): string {
   return createHash('sha256').update(serviceKey).digest('hex').slice(0, 16)
 }
 
-function decodeOnce(text: string): string {
-  try {
-    return decodeURIComponent(text)
-  } catch {
-    return text // not percent-encoded
-  }
-}
-
-const formEncode = (text: string) => new URLSearchParams({ k: text }).toString().slice(2)
-
-/** Upper-cases the hex digits of every percent-escape; lengths and positions stay the same. */
-const foldEscapes = (text: string) =>
-  text.includes('%') ? text.replace(/%[0-9a-f]{2}/gi, (m) => m.toUpperCase()) : text
+let cached: { key: string; redact: (text: string) => string } | undefined
 
 /**
- * Every spelling of the key that could leak into text: as given, percent-decoded, and each of
- * those percent-encoded once and twice and form-encoded once and twice (escapes in upper case;
- * {@link redactKey} matches either case). Longest first; spellings under 4 characters are left out.
- */
-export function secretVariants(serviceKey: string | undefined): string[] {
-  if (!serviceKey) return []
-  const variants = new Set<string>()
-  for (const v of [serviceKey, decodeOnce(serviceKey)]) {
-    for (const s of [v, encodeURIComponent(v), encodeURIComponent(encodeURIComponent(v))]) variants.add(s)
-    for (const s of [formEncode(v), formEncode(formEncode(v))]) variants.add(s)
-  }
-  return [...new Set([...variants].map(foldEscapes))]
-    .filter((v) => v.length >= 4)
-    .sort((a, b) => b.length - a.length)
-}
-
-let cachedVariants: { key: string; variants: string[] } | undefined
-
-/**
- * Replace every spelling of the key in `text` with `[redacted]`, percent-escapes in either hex case.
- * Plain string search: no regular expression is built from the key, so a key of any length works.
+ * Replace every spelling of the key in `text` with `[redacted]`: the client's redactor (raw, percent- and
+ * form-encoded once or twice, escapes in either hex case; no regular expression built from the key, so a key of any
+ * length works). A key shorter than 4 characters is not redacted: it would blank out ordinary text.
  */
 export function redactKey(text: string, serviceKey: string | undefined): string {
-  if (!serviceKey) return text
-  if (cachedVariants?.key !== serviceKey)
-    cachedVariants = { key: serviceKey, variants: secretVariants(serviceKey) }
-  let out = text
-  for (const variant of cachedVariants.variants) {
-    if (out.length < variant.length) continue
-    if (!variant.includes('%')) {
-      if (out.includes(variant)) out = out.split(variant).join('[redacted]')
-      continue
-    }
-    // Search the escape-folded text; its positions are the original's.
-    const folded = foldEscapes(out)
-    let at = folded.indexOf(variant)
-    if (at < 0) continue
-    let next = ''
-    let from = 0
-    for (; at >= 0; at = folded.indexOf(variant, from)) {
-      next += `${out.slice(from, at)}[redacted]`
-      from = at + variant.length
-    }
-    out = next + out.slice(from)
-  }
-  return out
+  if (!serviceKey || serviceKey.length < 4) return text
+  if (cached?.key !== serviceKey)
+    cached = { key: serviceKey, redact: createRedactor([serviceKey], '[redacted]') }
+  return cached.redact(text)
 }
 
 /** Is the URL's host a loopback address (127.0.0.0/8, ::1, localhost)? */

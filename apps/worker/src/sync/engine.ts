@@ -16,7 +16,6 @@ import {
 import { countries } from '@kcs-trade/reference'
 import type { Clock } from '../config/clock.js'
 import { systemClock } from '../config/clock.js'
-import { secretVariants } from '../config/env.js'
 import type { Logger } from '../config/logger.js'
 import type { EngineDeps, FetchSummary, SliceFetcher, SliceStore, SliceStream } from './deps.js'
 import type { RateLimiter } from './limits.js'
@@ -204,7 +203,7 @@ export async function warmUpHttp(): Promise<void> {
 
 /** The db package as a {@link SliceStore}. */
 export function createDbStore(db: KcsDatabase, serviceKey?: string): SliceStore {
-  const redact = secretVariants(serviceKey)
+  const redact = serviceKey ? [serviceKey] : []
   const totals = createTotalsStore(db, redact)
   return {
     async replace(slice, rows, meta) {
