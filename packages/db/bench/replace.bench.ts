@@ -14,6 +14,7 @@ import type { PGlite } from '@electric-sql/pglite'
 import { sql } from 'drizzle-orm'
 import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
+import { CopyEncoder } from '../src/copy-binary.js'
 import {
   connect,
   coverage,
@@ -74,6 +75,20 @@ function csvOf(rows: TradeRow[]): string {
   return out
 }
 
+/** The same rows in binary COPY format (what replaceSlice sends), without fetched_at. */
+function binaryOf(rows: TradeRow[]): Buffer {
+  const encoder = new CopyEncoder(null)
+  const chunks: Buffer[] = []
+  for (const row of rows) {
+    const full = encoder.push(row)
+    if (full) chunks.push(full)
+  }
+  chunks.push(encoder.end())
+  return Buffer.concat(chunks)
+}
+
+const formatOf = (data: string | Buffer) => (typeof data === 'string' ? 'format csv' : 'format binary')
+
 const meta = { total: null, bodySha256: 'bench', durationMs: 0, attempts: 1 }
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 
@@ -91,7 +106,8 @@ async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
 interface Engine {
   name: string
   db: KcsDatabase
-  copy(table: string, csv: string): Promise<void>
+  /** COPY a prepared payload: CSV text, or binary COPY bytes (a Buffer). */
+  copy(table: string, data: string | Buffer): Promise<void>
   exec(text: string): Promise<void>
 }
 
@@ -102,10 +118,12 @@ async function writeBench(e: Engine): Promise<void> {
   // beforehand too (what `\copy` of a file does), so only the database's work is timed for them.
   const sets = countries.map((c) => makeRows(c, SLICE_ROWS))
   const csvs = sets.map((rows) => csvOf(rows))
+  const binaries = sets.map((rows) => binaryOf(rows))
   // Baselines: trade_rows' columns bare, and with its constraints and indexes (the goal's baseline).
   await e.exec(`create table bench_copy_bare (like trade_rows including defaults)`)
   await e.exec(`create table bench_copy_keyed (like trade_rows including all)`)
   const copyBare: number[] = []
+  const copyBinary: number[] = []
   const copyKeyed: number[] = []
   const first: number[] = []
   const changed: number[] = []
@@ -117,6 +135,8 @@ async function writeBench(e: Engine): Promise<void> {
     await e.exec('truncate bench_copy_bare, bench_copy_keyed')
     copyKeyed.push((await time(() => e.copy('bench_copy_keyed', csv)))[0])
     copyBare.push((await time(() => e.copy('bench_copy_bare', csv)))[0])
+    await e.exec('truncate bench_copy_keyed')
+    copyBinary.push((await time(() => e.copy('bench_copy_keyed', binaries[i] as Buffer)))[0])
     const slice = { country: countries[i], from: '2025-01', to: '2025-12' }
     const [t1, s1] = await time(() => replaceSlice(e.db, slice, rows, meta))
     if (s1.added !== rows.length) throw new Error(`first write added ${s1.added}`)
@@ -142,6 +162,7 @@ async function writeBench(e: Engine): Promise<void> {
   console.log('| operation | times (rounds) | best rate | vs COPY (keyed) |\n|---|---|---|---|')
   line('COPY into an empty keyed table (baseline)', copyKeyed)
   line('COPY into an empty bare table', copyBare)
+  line('COPY (binary) into an empty keyed table', copyBinary)
   line('replaceSlice, first write (rollup included)', first)
   line('replaceSlice, unchanged re-write', unchanged)
   line('replaceSlice, re-write with 1 % changed', changed)
@@ -292,12 +313,12 @@ async function postgres(): Promise<void> {
       exec: async (text) => {
         await pool.query(text)
       },
-      copy: async (table, csv) => {
+      copy: async (table, data) => {
         const client = await pool.connect()
         try {
           await pipeline(
-            Readable.from([csv]),
-            client.query(copyFrom(`copy ${table} (${COLUMNS}) from stdin (format csv)`)),
+            Readable.from([data]),
+            client.query(copyFrom(`copy ${table} (${COLUMNS}) from stdin (${formatOf(data)})`)),
           )
         } finally {
           client.release()
@@ -324,9 +345,9 @@ async function pglite(): Promise<void> {
       exec: async (text) => {
         await client.exec(text)
       },
-      copy: async (table, csv) => {
-        await client.query(`copy ${table} (${COLUMNS}) from '/dev/blob' (format csv)`, [], {
-          blob: new Blob([csv]),
+      copy: async (table, data) => {
+        await client.query(`copy ${table} (${COLUMNS}) from '/dev/blob' (${formatOf(data)})`, [], {
+          blob: new Blob([data]),
         })
       },
     }
