@@ -14,6 +14,10 @@ import { inTransaction } from './transaction.js'
 import type { FetchMeta, Slice, TradeRow } from './types.js'
 
 export type Executor = Pick<KcsDatabase, 'execute'>
+
+/** work_mem of a replaceSlice transaction on PostgreSQL (sorts and hashes of one slice fit in it). */
+const WORK_MEM = '64MB'
+
 export { redactSecrets } from './redact.js'
 export { scopeOf } from './replace-ledger.js'
 export { guardSource } from './replace-rows.js'
@@ -133,6 +137,9 @@ export async function replaceSlice(
     return await inTransaction(db, async (tx) => {
       const at = fetchedAt.toISOString()
       const scope = scopeOf(s)
+      // A US year is 77,606 rows: with the default 4 MB the rollup's sort and the diff's hash spill
+      // to disk (EXPLAIN showed an external merge and a two-batch hash join). For this transaction only.
+      if (db.driver === 'postgres') await tx.execute(sql.raw(`set local work_mem = '${WORK_MEM}'`))
       const state = async () => {
         const r = rowsOf<{ fetched: boolean | null; has_rows: boolean }>(
           await tx.execute(sql`
