@@ -4,6 +4,7 @@ import { from as copyFrom } from 'pg-copy-streams'
 import { CopyEncoder } from './copy-binary.js'
 import { DuplicateRowError } from './errors.js'
 import { guardSource, validateRow } from './replace-rows.js'
+import type { StagedGroups } from './rollup-staged.js'
 import { monthIndex } from './slice.js'
 import type { Tx } from './transaction.js'
 import type { NormalizedSlice, TradeRow } from './types.js'
@@ -19,6 +20,8 @@ export interface CopyOptions {
   /** PGlite: rows per COPY statement (the answer is buffered that far). PostgreSQL streams one COPY. */
   batchSize: number
   redact: (text: string) => string
+  /** Sums the rows' 4-digit rollup groups on the way (a first write). */
+  groups?: StagedGroups | undefined
 }
 
 /** A chunk of a binary COPY stream; `last` closes one COPY statement. */
@@ -42,7 +45,7 @@ export async function copyRows(
   const statement = `copy ${target.table} (${ROW_COLUMNS}${fetchedAt ? ', fetched_at' : ''}) from stdin (format binary)`
   const client = (tx as unknown as { session?: { client?: unknown } }).session?.client
   const produce = (sink: Sink, rowsPerCopy: number) =>
-    encodeRows(s, rows, new CopyEncoder(fetchedAt), rowsPerCopy, options.redact, sink)
+    encodeRows(s, rows, new CopyEncoder(fetchedAt), rowsPerCopy, options, sink)
   if (client instanceof pg.Client) return copyToPostgres(client, statement, produce)
   return copyToPglite(client as PgliteQuery, statement.replace('from stdin', "from '/dev/blob'"), (sink) =>
     produce(sink, options.batchSize),
@@ -55,7 +58,7 @@ async function encodeRows(
   rows: Iterable<TradeRow> | AsyncIterable<TradeRow>,
   encoder: CopyEncoder,
   rowsPerCopy: number,
-  redact: (text: string) => string,
+  { redact, groups }: CopyOptions,
   sink: Sink,
 ): Promise<number> {
   const fromIndex = monthIndex(s.from)
@@ -70,11 +73,23 @@ async function encodeRows(
       throw new DuplicateRowError(index, { period, countryCode: row.countryCode, hsCode: row.hsCode })
     }
     seen.add(key)
+    const countryName = redact(row.countryName)
+    groups?.add(
+      period,
+      row.countryCode,
+      row.hsCode,
+      countryName,
+      row.exportKg,
+      row.exportUsd,
+      row.importKg,
+      row.importUsd,
+      row.balanceUsd,
+    )
     const full = encoder.push({
       period,
       countryCode: row.countryCode,
       hsCode: row.hsCode,
-      countryName: redact(row.countryName),
+      countryName,
       itemName: redact(row.itemName),
       exportKg: row.exportKg,
       exportUsd: row.exportUsd,

@@ -7,7 +7,8 @@ import { copyRows, ROW_COLUMNS } from './replace-copy.js'
 import { applyDiff, CREATE_STAGE, type DiffOutcome } from './replace-diff.js'
 import { assertOneCodeLength, lockSlice, scopeOf, writeLedgerSuccess } from './replace-ledger.js'
 import { validateMeta } from './replace-rows.js'
-import { refreshRollup } from './rollup.js'
+import { refreshRollup, refreshRollupFrom } from './rollup.js'
+import { StagedGroups } from './rollup-staged.js'
 import { normalizeSlice } from './slice.js'
 import { rowsOf } from './sql.js'
 import { inTransaction } from './transaction.js'
@@ -163,16 +164,18 @@ export async function replaceSlice(
         direct = sure.firstFetch && !sure.scopeHasRows
       }
       if (direct) {
+        // The rollup's 4-digit groups are summed while the rows stream (no second pass over them).
+        const groups = new StagedGroups()
         const rowCount = await copyRows(
           tx,
           s,
           rows,
           { table: 'trade_rows', fetchedAt },
-          { batchSize, redact },
+          { batchSize, redact, groups },
         )
         const meta = resolveMeta(rowCount)
         const change = { added: rowCount, changed: 0, withdrawn: 0 }
-        if (rowCount > 0) await refreshRollup(tx, s)
+        if (rowCount > 0) await refreshRollupFrom(tx, s, groups)
         await writeLedgerSuccess(tx, s, meta, at, rowCount, change)
         return {
           sliceKey: s.key,
