@@ -17,15 +17,10 @@ export interface DiffOutcome {
 /**
  * Compares the staged answer (`kcs_stage`) with the slice's rows in trade_rows in one pass, keeps only
  * the differences, applies them (delete withdrawn, update changed, insert added, each with
- * `fetched_at = at`) and, when `record`, writes them to `revisions`. An unchanged or slightly revised
+ * `fetched_at = at`) and writes them to `revisions`. An unchanged or slightly revised
  * answer costs one join and a few small statements.
  */
-export async function applyDiff(
-  tx: Tx,
-  s: NormalizedSlice,
-  at: string,
-  record: boolean,
-): Promise<DiffOutcome> {
+export async function applyDiff(tx: Tx, s: NormalizedSlice, at: string): Promise<DiffOutcome> {
   const scope = scopeOf(s)
   await tx.execute(sql`
     create temp table kcs_diff on commit drop as
@@ -71,7 +66,7 @@ export async function applyDiff(
       insert into trade_rows (${sql.raw(ROW_COLUMNS)}, fetched_at)
       select ${sql.raw(ROW_COLUMNS)}, ${at}::timestamptz from kcs_diff where kind = 'added'`)
   }
-  if (record && added + changed + withdrawn > 0) {
+  if (added + changed + withdrawn > 0) {
     revisionsRecorded = counts(
       await tx.execute(sql`
         with r as (

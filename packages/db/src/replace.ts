@@ -48,7 +48,10 @@ export interface ReplaceSummary {
 
 /** Tuning and safety options of `replaceSlice`. */
 export interface ReplaceOptions {
-  /** Rows sent to the database per statement while staging (default 10,000). */
+  /**
+   * PGlite: rows per `COPY … FROM '/dev/blob'` statement (default 10,000; the batch is held in memory).
+   * PostgreSQL streams the whole answer through one `COPY … FROM STDIN` and ignores it.
+   */
   batchSize?: number
   /**
    * Secrets (the service key) removed from the rows' text (country and item names) before they are
@@ -203,7 +206,7 @@ export async function replaceSlice(
           select ${sql.raw(ROW_COLUMNS)}, ${at}::timestamptz from kcs_stage`)
         change = { added: rowCount, changed: 0, withdrawn: 0, revisionsRecorded: 0 }
       } else {
-        change = await applyDiff(tx, s, at, true)
+        change = await applyDiff(tx, s, at)
       }
       const { added, changed, withdrawn, revisionsRecorded } = change
       // Keep trade_monthly equal to trade_rows: the groups this slice touches are recomputed.
