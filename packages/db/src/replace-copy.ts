@@ -149,8 +149,18 @@ async function copyToPostgres(
     count = await produce(sink, Number.POSITIVE_INFINITY)
   } catch (error) {
     // A refused row or a failing source: CopyFail, wait for the server to confirm, keep our error.
-    if (!stream.destroyed) stream.destroy(new Error('the rows were refused before the COPY ended'))
-    await done.catch(() => {})
+    // When the COPY failed already (the server refused it, or the connection is gone), there is
+    // nothing to cancel: the server's error is `error` itself.
+    let settles = true
+    if (!failed && !stream.destroyed) {
+      try {
+        stream.destroy(new Error('the rows were refused before the COPY ended'))
+      } catch {
+        // The connection went away while cancelling: no answer will come; the rollback reports it.
+        settles = false
+      }
+    }
+    if (settles) await done.catch(() => {})
     throw error
   }
   stream.end()
