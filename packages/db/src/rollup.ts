@@ -3,6 +3,7 @@ import type { KcsDatabase } from './connect.js'
 import { describeValue, InvalidArgumentError, InvalidSliceError } from './errors.js'
 import { assertDatabase } from './guards.js'
 import { hsPrefixCondition } from './hs-prefix.js'
+import type { StagedGroups } from './rollup-staged.js'
 import { normalizeSlice, periodToDate } from './slice.js'
 import { rowsOf } from './sql.js'
 import type { NormalizedSlice } from './types.js'
@@ -26,6 +27,19 @@ const COLUMNS = sql.raw(
  * outside the slice but in the same group).
  */
 export async function refreshRollup(tx: Pick<KcsDatabase, 'execute'>, slice: NormalizedSlice): Promise<void> {
+  return refreshRollupFrom(tx, slice, null)
+}
+
+/**
+ * Internal: `refreshRollup`, with the 4-digit groups already summed from the rows just written when
+ * `staged` is given (a first write whose 4-digit groups lie wholly inside the slice, see
+ * `StagedGroups.covers`), so trade_rows is not read back; else as `refreshRollup`.
+ */
+export async function refreshRollupFrom(
+  tx: Pick<KcsDatabase, 'execute'>,
+  slice: NormalizedSlice,
+  staged: StagedGroups | null,
+): Promise<void> {
   const t = tx as { execute?: unknown } | null
   if (t === null || typeof t !== 'object' || typeof t.execute !== 'function')
     throw new InvalidArgumentError(
@@ -62,11 +76,15 @@ export async function refreshRollup(tx: Pick<KcsDatabase, 'execute'>, slice: Nor
       delete from trade_monthly m
       where ${and([sql`m.digits = ${digits}::int2`, window('m'), ...country('m'), ...groups(digits, 'm')])}`)
   }
-  await tx.execute(sql`
-    insert into trade_monthly (${COLUMNS})
-    select 4, t.country_code, t.period, left(t.hs_code, 4), ${SUMS}
-    from trade_rows t where ${and([window('t'), ...country('t'), ...rowsOfGroups(4)])}
-    group by t.country_code, t.period, left(t.hs_code, 4)`)
+  if (staged?.exact && staged.covers(s)) {
+    await staged.insert(tx)
+  } else {
+    await tx.execute(sql`
+      insert into trade_monthly (${COLUMNS})
+      select 4, t.country_code, t.period, left(t.hs_code, 4), ${SUMS}
+      from trade_rows t where ${and([window('t'), ...country('t'), ...rowsOfGroups(4)])}
+      group by t.country_code, t.period, left(t.hs_code, 4)`)
+  }
   const hs2 = s.hs ? [sql`m.hs_prefix like ${`${s.hs.slice(0, 2)}%`}`] : []
   await tx.execute(sql`
     insert into trade_monthly (${COLUMNS})
