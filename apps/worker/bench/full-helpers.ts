@@ -211,11 +211,16 @@ export function run(command: string, args: string[]): Promise<void> {
 }
 
 /** VmHWM (peak resident set) of a live process, in MB, from /proc/<pid>/status; 0 when unreadable. */
-export async function vmHwmMb(pid: number | undefined): Promise<number> {
+export function vmHwmMb(pid: number | undefined): Promise<number> {
+  return procStatusMb(pid, 'VmHWM')
+}
+
+/** A `Vm…` line of /proc/<pid>/status (VmRSS: resident now, VmHWM: peak), in MB; 0 when unreadable. */
+export async function procStatusMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): Promise<number> {
   if (pid === undefined) return 0
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8')
-    const kb = Number(/VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1] ?? 0)
+    const kb = Number(new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(status)?.[1] ?? 0)
     return Math.round(kb / 1024)
   } catch {
     return 0
@@ -232,4 +237,32 @@ export function load(): string {
 /** `1,234,567` */
 export function n(x: number): string {
   return Math.round(x).toLocaleString('en-US')
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; 0 when unreadable. */
+export async function cpuSeconds(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return 0
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(rest[11]) + Number(rest[12])) / 100
+  } catch {
+    return 0
+  }
+}
+
+/** CPU seconds used by the PostgreSQL backends connected to one database right now (they live as long as the pools). */
+export async function backendCpuSeconds(dbName: string): Promise<number> {
+  const admin = await connect(TEST_DATABASE_URL, { poolSize: 1 })
+  try {
+    const pids = await query<{ pid: number }>(
+      admin,
+      `select pid from pg_stat_activity where datname = '${dbName}' and pid <> pg_backend_pid()`,
+    )
+    const each = await Promise.all(pids.map((p) => cpuSeconds(p.pid)))
+    return each.reduce((a, b) => a + b, 0)
+  } finally {
+    await admin.close()
+  }
 }

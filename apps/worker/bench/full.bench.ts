@@ -17,6 +17,9 @@
 //   BENCH_FULL_WORKERS      worker process counts, default `1,2,4`
 //   BENCH_FULL_CONCURRENCY  jobs at once per worker process (BullMQ concurrency), default 2
 //   BENCH_FULL_NODE_OPTIONS extra node flags for the worker processes and the inline sync, e.g. `--max-old-space-size=160`
+//   BENCH_FULL_RUNTIME      `dist` (default): workers and the inline sync run the built code with plain node, as in
+//                           production (the bench runs the turbo build first); `tsx`: the sources through tsx, as
+//                           `pnpm bench` does (adds ~80 MB RSS a process: tsx's loader thread and caches)
 //   BENCH_FULL_INLINE       `0` skips the inline-sync part
 //   BENCH_FULL_KEEP_CSV     keep the baseline's CSV file (its path is printed)
 import { spawn } from 'node:child_process'
@@ -31,13 +34,17 @@ import { createQueue, enqueueSlices } from '../src/sync/queue.js'
 import { createRedis } from '../src/sync/runtime.js'
 import { available, dropPrefix, REDIS_URL, waitFor } from '../src/test-utils/services.js'
 import {
+  backendCpuSeconds,
   benchDatabase,
   compareFigures,
   copyBaseline,
+  cpuSeconds,
   type Figures,
   load,
   mirrorFigures,
   n,
+  procStatusMb,
+  run,
   truthFigures,
   vmHwmMb,
 } from './full-helpers.js'
@@ -48,7 +55,9 @@ const workerCounts = (env.BENCH_FULL_WORKERS ?? '1,2,4').split(',').map(Number)
 const CONCURRENCY = Number(env.BENCH_FULL_CONCURRENCY ?? 2)
 const nodeFlags = (env.BENCH_FULL_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean)
 const inline = env.BENCH_FULL_INLINE !== '0'
-const tsxNode = ['--conditions=@kcs-trade/source', '--import', 'tsx']
+const runtime = env.BENCH_FULL_RUNTIME ?? 'dist'
+if (runtime !== 'dist' && runtime !== 'tsx') throw new Error('BENCH_FULL_RUNTIME: dist or tsx')
+const tsxNode = runtime === 'tsx' ? ['--conditions=@kcs-trade/source', '--import', 'tsx'] : []
 
 if (!available.redis || !available.postgres) {
   console.error('bench:full needs Redis and PostgreSQL (REDIS_URL, TEST_DATABASE_URL)')
@@ -89,12 +98,19 @@ console.log(
   `bench:full — ${countries.length} countries × ${from}..${to} (${subset ? 'a SUBSET' : 'the whole history'}), ${plan.calls} calls planned (one per country-year)`,
 )
 console.log(
-  `node ${process.version}, ${cpus().length} cores, load ${load()}; each worker process runs ${CONCURRENCY} jobs at once${nodeFlags.length ? `, worker flags ${nodeFlags.join(' ')}` : ''}`,
+  `node ${process.version}, ${cpus().length} cores, load ${load()}; each worker process runs ${CONCURRENCY} jobs at once, ${runtime === 'dist' ? 'built code (dist/, plain node)' : 'sources through tsx'}${nodeFlags.length ? `, worker flags ${nodeFlags.join(' ')}` : ''}`,
 )
+
+let t = 0
+if (runtime === 'dist') {
+  t = performance.now()
+  await run('pnpm', ['turbo', 'run', 'build', '--filter=@kcs-trade/worker...', '--output-logs=errors-only'])
+  console.log(`built dist/ for the worker processes in ${((performance.now() - t) / 1000).toFixed(1)} s`)
+}
 
 // The truth, and the same rows as CSV for the COPY baseline (generated once, before anything is timed).
 const csvPath = join(tmpdir(), `kcs-bench-full-${randomBytes(4).toString('hex')}.csv`)
-let t = performance.now()
+t = performance.now()
 const truth = await truthFigures(emu, plan.slices, csvPath)
 console.log(
   `truth: ${n(truth.rows)} rows in ${plan.calls} country-years; CSV for COPY ${n(truth.bytes / 1048576)} MB, written in ${((performance.now() - t) / 1000).toFixed(1)} s`,
@@ -114,6 +130,9 @@ interface Result {
   minimum: number
   peakRssMb: number[]
   vmHwmMb: number[]
+  idleRssMb: number[]
+  /** CPU seconds during the run: the worker processes, PostgreSQL's backends of the bench database, this process. */
+  cpu: { workers: number; postgres: number; bench: number }
   fetchS: number
   parseS: number
   writeS: number
@@ -121,7 +140,9 @@ interface Result {
   problems: string[]
 }
 const results: Result[] = []
-const workerScript = fileURLToPath(new URL('./worker-process.ts', import.meta.url))
+const workerScript = fileURLToPath(
+  new URL(runtime === 'dist' ? './worker-process-dist.mjs' : './worker-process.ts', import.meta.url),
+)
 for (const workers of workerCounts) {
   const pg = await benchDatabase()
   const prefix = `kcs-bench-full-${workers}-${randomBytes(4).toString('hex')}`
@@ -149,7 +170,10 @@ for (const workers of workerCounts) {
   const queue = createQueue(redis, prefix)
   try {
     await waitFor(() => children.every((c) => c.out().includes('ready')), 60_000, 'workers ready')
+    const idle = await Promise.all(children.map((c) => procStatusMb(c.child.pid, 'VmRSS')))
     const callsBefore = emu.stats.total
+    const workerCpu0 = await Promise.all(children.map((c) => cpuSeconds(c.child.pid)))
+    const benchCpu0 = process.cpuUsage()
     const t0 = performance.now()
     await enqueueSlices(queue, plan.slices)
     let failed = 0
@@ -169,6 +193,12 @@ for (const workers of workerCounts) {
       throw new Error(`${failed} job(s) failed, e.g. ${jobs.map((j) => j.failedReason).join('; ')}`)
     }
     const hwm = await Promise.all(children.map((c) => vmHwmMb(c.child.pid)))
+    const workerCpu = (await Promise.all(children.map((c) => cpuSeconds(c.child.pid)))).reduce(
+      (a, b, i) => a + b - (workerCpu0[i] ?? 0),
+      0,
+    )
+    const bench = process.cpuUsage(benchCpu0)
+    const pgCpu = await backendCpuSeconds(pg.name)
     const done = (await queue.getJobs(['completed'], 0, plan.calls + 10)).map(
       (j) =>
         j.returnvalue as {
@@ -192,6 +222,8 @@ for (const workers of workerCounts) {
       minimum: plan.calls,
       peakRssMb,
       vmHwmMb: hwm,
+      idleRssMb: idle,
+      cpu: { workers: workerCpu, postgres: pgCpu, bench: (bench.user + bench.system) / 1e6 },
       fetchS: done.reduce((s, d) => s + d.timing.fetchMs, 0) / 1000,
       parseS: done.reduce((s, d) => s + d.timing.parseMs, 0) / 1000,
       writeS: done.reduce((s, d) => s + d.timing.writeMs, 0) / 1000,
@@ -200,7 +232,7 @@ for (const workers of workerCounts) {
     }
     results.push(r)
     console.log(
-      `${workers} worker(s): ${n(r.rows)} rows in ${seconds.toFixed(1)} s = ${n(r.rows / seconds)} rows/s = ${(r.rows / seconds / baseline.rowsPerSecond).toFixed(2)}× COPY; calls ${r.calls}/${r.minimum}; VmHWM ${hwm.join(', ')} MB; mirror ${problems.length === 0 ? 'equals the truth' : `DIFFERS (${problems.length})`}; load ${loadAfter}`,
+      `${workers} worker(s): ${n(r.rows)} rows in ${seconds.toFixed(1)} s = ${n(r.rows / seconds)} rows/s = ${(r.rows / seconds / baseline.rowsPerSecond).toFixed(2)}× COPY; calls ${r.calls}/${r.minimum}; VmHWM ${hwm.join(', ')} MB (idle after start ${idle.join(', ')}); mirror ${problems.length === 0 ? 'equals the truth' : `DIFFERS (${problems.length})`}; load ${loadAfter}`,
     )
   } finally {
     for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL')
@@ -217,15 +249,15 @@ console.log(
   `\nCOPY-only baseline (same run): ${n(truth.rows)} rows, \\copy into trade_rows (primary key + 2 indexes maintained) ${baseline.copyS.toFixed(1)} s + trade_monthly rebuilt ${baseline.rollupS.toFixed(1)} s = ${n(baseline.rowsPerSecond)} rows/s`,
 )
 console.log(
-  '\n| workers | wall s | rows/s | vs COPY-only | calls / minimum | peak RSS per worker, VmHWM (MB) | fetch / parse / write (s, summed over jobs) | load after | mirror = truth |',
+  '\n| workers | wall s | rows/s | vs COPY-only | calls / minimum | peak RSS per worker, VmHWM (MB) | RSS idle after start (MB) | fetch / parse / write (s, summed over jobs) | CPU s: workers / PostgreSQL / emulator+bench (of cores × wall) | load after | mirror = truth |',
 )
-console.log('|---|---|---|---|---|---|---|---|---|')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|')
 for (const r of results) {
   const rps = r.rows / r.seconds
   const total = r.fetchS + r.parseS + r.writeS
   const pct = (x: number) => `${Math.round((100 * x) / total)}%`
   console.log(
-    `| ${r.workers} | ${r.seconds.toFixed(1)} | ${n(rps)} | ${(rps / baseline.rowsPerSecond).toFixed(2)}× | ${r.calls} / ${r.minimum} | ${r.vmHwmMb.join(', ')} | ${r.fetchS.toFixed(1)} / ${r.parseS.toFixed(1)} / ${r.writeS.toFixed(1)} (${pct(r.fetchS)} / ${pct(r.parseS)} / ${pct(r.writeS)}) | ${r.load} | ${r.problems.length === 0 ? 'yes' : 'NO'} |`,
+    `| ${r.workers} | ${r.seconds.toFixed(1)} | ${n(rps)} | ${(rps / baseline.rowsPerSecond).toFixed(2)}× | ${r.calls} / ${r.minimum} | ${r.vmHwmMb.join(', ')} | ${r.idleRssMb.join(', ')} | ${r.fetchS.toFixed(1)} / ${r.parseS.toFixed(1)} / ${r.writeS.toFixed(1)} (${pct(r.fetchS)} / ${pct(r.parseS)} / ${pct(r.writeS)}) | ${r.cpu.workers.toFixed(0)} / ${r.cpu.postgres.toFixed(0)} / ${r.cpu.bench.toFixed(0)} (of ${(cpus().length * r.seconds).toFixed(0)}) | ${r.load} | ${r.problems.length === 0 ? 'yes' : 'NO'} |`,
   )
 }
 
@@ -273,7 +305,9 @@ async function inlineSync(): Promise<void> {
   const pg = await benchDatabase()
   const prefix = `kcs-bench-full-inline-${randomBytes(4).toString('hex')}`
   try {
-    const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
+    const cli = fileURLToPath(
+      new URL(runtime === 'dist' ? '../dist/cli.js' : '../src/cli.ts', import.meta.url),
+    )
     const callsBefore = emu.stats.total
     const t0 = performance.now()
     const child = spawn(
