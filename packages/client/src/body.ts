@@ -1,3 +1,7 @@
+/**
+ * The response body parser: bytes in, rows or a typed error out. One class whose three modes (sniff,
+ * stream, buffer) share its state, so it reads best whole; `body-options.ts` holds its options and checks.
+ */
 import {
   assertEndpointLayout,
   type BodyParserOptions,

@@ -7,7 +7,8 @@
  */
 import { describeInput, ReferenceInputError } from './errors.js'
 import { type CodeLevel, levelOf, readCode } from './internal/codes.js'
-import { type DataFile, loadData } from './internal/data.js'
+import { type ConversionTarget, correlationMap } from './internal/correlation.js'
+import { loadData } from './internal/data.js'
 import {
   EDITIONS,
   type EditionTable,
@@ -21,6 +22,7 @@ import {
 import { type Hit, type MatchKind, type SearchDoc, SearchIndex, type SearchLang } from './internal/search.js'
 
 export { ReferenceInputError } from './errors.js'
+export type { ConversionTarget, Relationship } from './internal/correlation.js'
 export type { CodeLevel, HsEdition, HsEntry, HsNameKoSource, HsSection, MatchKind, SearchLang }
 
 /** Selects the HS edition a lookup reads; every `hs` function that takes options accepts it. */
@@ -44,27 +46,6 @@ export type HsSearchResult = HsEntry & {
   /** Higher is better; comparable within one search only. */
   readonly score: number
   readonly match: MatchKind
-}
-
-/**
- * UNSD correlation type between a source and a target code: `1:1` same scope, `1:n` the source
- * splits into several targets, `n:1` several sources merge into the target, `n:n` both.
- */
-export type Relationship = '1:1' | '1:n' | 'n:1' | 'n:n'
-
-/** One subheading a code corresponds to in the target edition of `hs.convert`. */
-export interface ConversionTarget {
-  /** Six-digit code in the target edition. */
-  readonly code: string
-  /** UNSD relationship between the source and target codes, read from the source side. */
-  readonly relationship: Relationship
-  /**
-   * `true` on the single target the UNSD conversion table assigns. UNSD publishes conversion
-   * tables only from a newer edition to an older one, so the flag appears only in that direction.
-   */
-  readonly primary?: true
-  /** `true` where UNSD marks the correspondence "ex" (only part of the code). HS2017↔HS2012 only. */
-  readonly partial?: true
 }
 
 /** Source and target editions of `hs.convert`; both are required and must be `'2022'`, `'2017'` or `'2012'`. */
@@ -297,66 +278,6 @@ export function search(text: string, options: HsSearchOptions = {}): HsSearchRes
     accept: levels ? (i) => levels.has((t.list[i] as HsEntry).level) : undefined,
   })
   return hits.map((h) => ({ ...(t.list[h.index] as HsEntry), score: h.score, match: h.match }))
-}
-
-// --- conversion ----------------------------------------------------------------------------------
-
-const REL: Record<string, Relationship> = { a: '1:1', b: '1:n', c: 'n:1', d: 'n:n' }
-const FLIP: Record<Relationship, Relationship> = { '1:1': '1:1', '1:n': 'n:1', 'n:1': '1:n', 'n:n': 'n:n' }
-const CORRELATION: Record<string, DataFile> = {
-  '2022>2017': 'correlation-2022-2017',
-  '2022>2012': 'correlation-2022-2012',
-  '2017>2012': 'correlation-2017-2012',
-}
-const correlations = new Map<string, Map<string, ConversionTarget[]>>()
-
-function correlationMap(from: HsEdition, to: HsEdition): Map<string, ConversionTarget[]> {
-  const key = `${from}>${to}`
-  const cached = correlations.get(key)
-  if (cached) return cached
-  const forward = CORRELATION[key]
-  let map: Map<string, ConversionTarget[]>
-  if (forward) {
-    map = new Map()
-    for (const line of loadData(forward).split('\n')) {
-      const src = line.slice(0, 6)
-      let rel: Relationship = '1:1'
-      const targets: ConversionTarget[] = []
-      for (const item of line.slice(7).split(',')) {
-        const code = item.startsWith('=') ? src : item.slice(0, 6)
-        let rest = item.slice(item.startsWith('=') ? 1 : 6)
-        const relChar = rest[0]
-        if (relChar && relChar in REL) {
-          rel = REL[relChar] as Relationship
-          rest = rest.slice(1)
-        }
-        targets.push({
-          code,
-          relationship: rel,
-          ...(rest.includes('*') ? { primary: true as const } : {}),
-          ...(rest.includes('!') ? { partial: true as const } : {}),
-        })
-      }
-      map.set(src, targets)
-    }
-  } else {
-    // The reverse of a published table: same pairs, relationship read from the other side.
-    map = new Map()
-    for (const [src, targets] of correlationMap(to, from)) {
-      for (const t of targets) {
-        const list = map.get(t.code) ?? []
-        list.push({
-          code: src,
-          relationship: FLIP[t.relationship],
-          ...(t.partial ? { partial: true as const } : {}),
-        })
-        map.set(t.code, list)
-      }
-    }
-    for (const list of map.values()) list.sort((a, b) => (a.code < b.code ? -1 : 1))
-  }
-  correlations.set(key, map)
-  return map
 }
 
 /**

@@ -1,3 +1,7 @@
+/**
+ * The XML scanner of KCS answers. Long because it is one state machine over one buffer: its states
+ * and transitions are read together, so it stays in one file.
+ */
 import { KcsResponseFormatError } from '../errors.js'
 import { decodeXmlEntities } from './entities.js'
 

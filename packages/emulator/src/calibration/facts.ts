@@ -1,7 +1,8 @@
 /**
  * The facts the emulator is calibrated to (data/calibration/FACTS.md, with sources), each with the
  * emulator's figure for it and a tolerance. `pnpm calibrate` prints them; the conformance tests
- * assert them.
+ * assert them. Long because it is one table, a fact per entry in FACTS.md's order; split, it would
+ * no longer read against FACTS.md.
  */
 import { COUNTRY_ROWS_2025_01, MONTHLY_EXPORTS, MONTHLY_IMPORTS } from '../generated/calibration.js'
 import { ANNUAL_TOTALS } from '../model/targets.js'

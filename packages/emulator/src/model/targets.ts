@@ -7,6 +7,8 @@
  *
  * The machine-read half (rows per country, 2025 exports per HS-6 line, monthly totals, HS 8542 by
  * partner) is generated from the real data files into src/generated/calibration.ts.
+ *
+ * Long because it is data: tables of figures with their sources, and no logic to split along.
  */
 
 /** Korea's exports and imports in US$ bn by year. */
