@@ -105,6 +105,8 @@ export async function fileSink(path: string): Promise<{ sink: ByteSink; stream: 
 /** Rows in, bytes out. `finish` writes what is buffered (and the Parquet footer). */
 export interface RowWriter {
   write(row: ExportRow): Promise<void> | undefined
+  /** Text formats only: whole lines already in the format (what `write` would have made of their rows). */
+  writeText?(lines: string): Promise<void> | undefined
   finish(): Promise<void>
 }
 
@@ -113,14 +115,16 @@ const CHUNK = 256 * 1024
 /** A text format: rows become strings gathered into ~256 KB chunks. */
 function textWriter(sink: ByteSink, header: string, line: (row: ExportRow) => string): RowWriter {
   let buffer = header
+  const add = (text: string) => {
+    buffer += text
+    if (buffer.length < CHUNK) return undefined
+    const chunk = buffer
+    buffer = ''
+    return sink.write(chunk)
+  }
   return {
-    write(row) {
-      buffer += line(row)
-      if (buffer.length < CHUNK) return undefined
-      const chunk = buffer
-      buffer = ''
-      return sink.write(chunk)
-    },
+    write: (row) => add(line(row)),
+    writeText: add,
     async finish() {
       if (buffer.length > 0) await sink.write(buffer)
       buffer = ''
