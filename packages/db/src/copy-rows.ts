@@ -8,13 +8,13 @@ import { periodToDate, prefixUpperBound, queryCountry, queryHsPrefix, queryWindo
 import { rowsOf } from './sql.js'
 
 /** How `copyTradeRowsText` gives a row's five measures (export kg, export USD, import kg, import USD, balance USD). */
-export type CopyMeasures = 'tsv' | 'csv' | 'json'
+export type CopyMeasures = 'tsv' | 'csv'
 
 /** Options of `copyTradeRowsText`. */
 export interface CopyTradeRowsOptions {
   /**
-   * The measures' field(s): `'tsv'` (default) five fields; `'csv'` one field `1,2,3,4,5`; `'json'` one
-   * field `"export_kg":1,"export_usd":2,"import_kg":3,"import_usd":4,"balance_usd":5`.
+   * The measures' field(s): `'tsv'` (default) five fields; `'csv'` one field `1,2,3,4,5` (built by
+   * PostgreSQL with `concat_ws`).
    */
   measures?: CopyMeasures | undefined
   /**
@@ -44,8 +44,6 @@ function arrayLiteral(values: readonly string[]): string {
 const MEASURES: Record<CopyMeasures, string> = {
   tsv: 't.export_kg, t.export_usd, t.import_kg, t.import_usd, t.balance_usd',
   csv: "concat_ws(',', t.export_kg, t.export_usd, t.import_kg, t.import_usd, t.balance_usd)",
-  json: `'"export_kg":' || t.export_kg || ',"export_usd":' || t.export_usd || ',"import_kg":' || t.import_kg
-    || ',"import_usd":' || t.import_usd || ',"balance_usd":' || t.balance_usd`,
 }
 
 /** Every distinct HS code of the mirror longer than 6 digits: a loose scan of the (hs_code, period) index. */
@@ -93,10 +91,7 @@ async function copyStatement(
   }
   const measures = options.measures ?? 'tsv'
   if (!Object.hasOwn(MEASURES, measures))
-    throw new InvalidArgumentError(
-      'options.measures',
-      `must be 'tsv', 'csv' or 'json', got ${String(measures)}`,
-    )
+    throw new InvalidArgumentError('options.measures', `must be 'tsv' or 'csv', got ${String(measures)}`)
   let item = 'null::text'
   if (options.itemNameFor !== undefined) {
     const wanted = options.itemNameFor

@@ -14,8 +14,8 @@ export type CopyOutput = 'csv' | 'json' | 'rows'
 
 /** One chunk of output: the text of whole lines (csv, json) or rows, and how many rows it holds. */
 export type CopyChunk =
-  | { rows: number; text: string; list?: undefined }
-  | { rows: number; text?: undefined; list: ExportRow[] }
+  | { rows: number; bytes: Buffer[]; list?: undefined }
+  | { rows: number; bytes?: undefined; list: ExportRow[] }
 
 type Edition = 0 | 1 | 2
 
@@ -99,7 +99,10 @@ class LineFormatter {
   }
 
   /** Whole lines of `text`; returns the output, the rows and where the unfinished line starts. */
-  lines(text: string): { out: string; rows: number; rest: number } {
+  lines(text: string): { bytes: Buffer[]; rows: number; rest: number } {
+    // Encoded every ~32 K characters: a longer string, once flattened, would be allocated in V8's old
+    // generation and live until a full collection (peak RSS 250–275 MB for 5 M rows, against less now).
+    const bytes: Buffer[] = []
     let out = ''
     let rows = 0
     let pos = 0
@@ -120,13 +123,23 @@ class LineFormatter {
         countryFrag = this.country(cc)
       }
       const hsFrag = this.hs(text.slice(b + 1, c), period, text.slice(d + 1, nl))
-      out += json
-        ? `{"period":"${period}","country_code":${countryFrag},"hs_code":${hsFrag},${text.slice(c + 1, d)}}\n`
-        : `${period},${countryFrag},${hsFrag},${text.slice(c + 1, d)}\n`
+      if (json) {
+        // The measures field is `1,2,3,4,5`: building the JSON members here costs less than in SQL.
+        const m1 = text.indexOf(',', c + 1)
+        const m2 = text.indexOf(',', m1 + 1)
+        const m3 = text.indexOf(',', m2 + 1)
+        const m4 = text.indexOf(',', m3 + 1)
+        out += `{"period":"${period}","country_code":${countryFrag},"hs_code":${hsFrag},"export_kg":${text.slice(c + 1, m1)},"export_usd":${text.slice(m1 + 1, m2)},"import_kg":${text.slice(m2 + 1, m3)},"import_usd":${text.slice(m3 + 1, m4)},"balance_usd":${text.slice(m4 + 1, d)}}\n`
+      } else out += `${period},${countryFrag},${hsFrag},${text.slice(c + 1, d)}\n`
       rows++
       pos = nl + 1
+      if (out.length > 32_768) {
+        bytes.push(Buffer.from(out, 'utf8'))
+        out = ''
+      }
     }
-    return { out, rows, rest: pos }
+    if (out.length > 0) bytes.push(Buffer.from(out, 'utf8'))
+    return { bytes, rows, rest: pos }
   }
 
   private rowNames(code: string, period: string, item: string): Names {
@@ -207,7 +220,7 @@ export async function* copyExportChunks(
   const mirror = await mirrorCountryNames(db, selection, (c) => reference.countries.get(c) !== undefined)
   const formatter = new LineFormatter(output, names, mirror)
   const chunks = copyTradeRowsText(db, every ? { ...selection, countries: [] } : selection, {
-    measures: output === 'rows' ? 'tsv' : output,
+    measures: output === 'rows' ? 'tsv' : 'csv',
     // The rows of a line the HSK table lacks are named with the mirror's item name, as NameResolver.hs does.
     itemNameFor: (code) => {
       try {
@@ -228,7 +241,7 @@ export async function* copyExportChunks(
     } else {
       const r = formatter.lines(text)
       rest = text.slice(r.rest)
-      if (r.rows > 0) yield { rows: r.rows, text: r.out }
+      if (r.rows > 0) yield { rows: r.rows, bytes: r.bytes }
     }
   }
   if (rest.length > 0 || decoder.decode().length > 0) throw new Error('export: COPY ended inside a row')

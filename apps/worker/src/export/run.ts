@@ -250,9 +250,11 @@ export async function runExport(
       )
       for await (const chunk of chunks) {
         read += chunk.rows
-        if (chunk.text !== undefined && writer.writeText) {
-          const pending = writer.writeText(chunk.text)
-          if (pending) await pending
+        if (chunk.bytes !== undefined && writer.writeBytes) {
+          for (const bytes of chunk.bytes) {
+            const pending = writer.writeBytes(bytes)
+            if (pending) await pending
+          }
           written += chunk.rows
         } else {
           for (const row of chunk.list ?? []) {

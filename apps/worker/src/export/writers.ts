@@ -105,8 +105,8 @@ export async function fileSink(path: string): Promise<{ sink: ByteSink; stream: 
 /** Rows in, bytes out. `finish` writes what is buffered (and the Parquet footer). */
 export interface RowWriter {
   write(row: ExportRow): Promise<void> | undefined
-  /** Text formats only: whole lines already in the format (what `write` would have made of their rows). */
-  writeText?(lines: string): Promise<void> | undefined
+  /** Text formats only: whole lines already in the format and encoded (the bytes `write` would make of their rows). */
+  writeBytes?(lines: Uint8Array): Promise<void> | undefined
   finish(): Promise<void>
 }
 
@@ -124,12 +124,11 @@ function textWriter(sink: ByteSink, header: string, line: (row: ExportRow) => st
   }
   return {
     write: (row) => add(line(row)),
-    writeText(lines) {
-      // Encoded once here: `add` would grow a string of strings that the sink flattens twice (its byte
-      // length, then its bytes), which took most of the CPU of a COPY export.
-      const text = buffer + lines
+    writeBytes(lines) {
+      if (buffer.length === 0) return sink.write(lines)
+      const header = buffer
       buffer = ''
-      return sink.write(Buffer.from(text, 'utf8'))
+      return sink.write(header).then(() => sink.write(lines))
     },
     async finish() {
       if (buffer.length > 0) await sink.write(buffer)
