@@ -12,10 +12,10 @@ import type { ExportRow } from './writers.js'
 /** What the fast path makes of the rows: text of a format, or rows for a writer. */
 export type CopyOutput = 'csv' | 'json' | 'rows'
 
-/** One chunk of output: the text of whole lines (csv, json) or rows, and how many rows it holds. */
+/** One chunk of output: whole encoded lines (csv, json), or rows given to `write` and what to wait for. */
 export type CopyChunk =
-  | { rows: number; bytes: Buffer[]; list?: undefined }
-  | { rows: number; bytes?: undefined; list: ExportRow[] }
+  | { rows: number; bytes: Buffer[]; pending?: undefined }
+  | { rows: number; bytes?: undefined; pending: Array<Promise<void>> }
 
 type Edition = 0 | 1 | 2
 
@@ -153,34 +153,68 @@ class LineFormatter {
     return n
   }
 
-  /** Whole lines of `text` as export rows (measures as five tab-separated fields). */
-  rowList(text: string): { list: ExportRow[]; rest: number } {
-    const list: ExportRow[] = []
+  /**
+   * Whole lines of `text` (measures as five tab-separated fields) handed to `write` as export rows,
+   * one reused object: `write` must copy what it keeps (the Parquet writer does). Returns the rows,
+   * where the unfinished line starts, and what `write` asked to wait for (a row group being written).
+   */
+  rowsInto(
+    text: string,
+    write: (row: ExportRow) => Promise<void> | undefined,
+  ): { rows: number; rest: number; pending: Array<Promise<void>> } {
+    const pending: Array<Promise<void>> = []
+    const row = this.row
+    let rows = 0
     let pos = 0
     for (;;) {
       const nl = text.indexOf('\n', pos)
       if (nl < 0) break
-      const f = text.slice(pos, nl).split('\t')
-      const [period = '', cc = '', hs = '', ek = '', eu = '', ik = '', iu = '', bu = '', item = '\\N'] = f
+      const t1 = text.indexOf('\t', pos)
+      const t2 = text.indexOf('\t', t1 + 1)
+      const t3 = text.indexOf('\t', t2 + 1)
+      const t4 = text.indexOf('\t', t3 + 1)
+      const t5 = text.indexOf('\t', t4 + 1)
+      const t6 = text.indexOf('\t', t5 + 1)
+      const t7 = text.indexOf('\t', t6 + 1)
+      const t8 = text.indexOf('\t', t7 + 1)
+      const period = text.slice(pos, t1)
+      const cc = text.slice(t1 + 1, t2)
+      const hs = text.slice(t2 + 1, t3)
       const c = this.names.country(cc, this.mirrorCountryNames.get(cc) ?? '')
-      const h = this.rowNames(hs, period, item)
-      list.push({
-        period,
-        country_code: cc,
-        country_name_en: c.en,
-        country_name_ko: c.ko,
-        hs_code: decodeCopyText(hs),
-        hs_name_en: h.en,
-        hs_name_ko: h.ko,
-        export_kg: safeNumber('export_kg', ek),
-        export_usd: safeNumber('export_usd', eu),
-        import_kg: safeNumber('import_kg', ik),
-        import_usd: safeNumber('import_usd', iu),
-        balance_usd: safeNumber('balance_usd', bu),
-      })
+      const h = this.rowNames(hs, period, text.slice(t8 + 1, nl))
+      row.period = period
+      row.country_code = cc
+      row.country_name_en = c.en
+      row.country_name_ko = c.ko
+      row.hs_code = hs.includes('\\') ? decodeCopyText(hs) : hs
+      row.hs_name_en = h.en
+      row.hs_name_ko = h.ko
+      row.export_kg = safeNumber('export_kg', text.slice(t3 + 1, t4))
+      row.export_usd = safeNumber('export_usd', text.slice(t4 + 1, t5))
+      row.import_kg = safeNumber('import_kg', text.slice(t5 + 1, t6))
+      row.import_usd = safeNumber('import_usd', text.slice(t6 + 1, t7))
+      row.balance_usd = safeNumber('balance_usd', text.slice(t7 + 1, t8))
+      const p = write(row)
+      if (p) pending.push(p)
+      rows++
       pos = nl + 1
     }
-    return { list, rest: pos }
+    return { rows, rest: pos, pending }
+  }
+
+  private readonly row: ExportRow = {
+    period: '',
+    country_code: '',
+    country_name_en: null,
+    country_name_ko: null,
+    hs_code: '',
+    hs_name_en: null,
+    hs_name_ko: null,
+    export_kg: 0,
+    export_usd: 0,
+    import_kg: 0,
+    import_usd: 0,
+    balance_usd: 0,
   }
 }
 
@@ -204,8 +238,8 @@ async function mirrorCountryNames(
 }
 
 /**
- * The selection's rows through COPY, formatted: chunks of CSV or JSON Lines text (no header), or of
- * export rows. `selection.countries` lists the countries that have rows; `every` reads them all without
+ * The selection's rows through COPY, formatted: chunks of CSV or JSON Lines bytes (no header), or
+ * (output `rows`) rows handed to `write`. `selection.countries` lists the countries that have rows; `every` reads them all without
  * naming them in the query.
  */
 export async function* copyExportChunks(
@@ -215,6 +249,7 @@ export async function* copyExportChunks(
   output: CopyOutput,
   names: NameResolver,
   reference: { countries: { get(code: string): unknown }; hsk: { get(code: string): unknown } },
+  write: (row: ExportRow) => Promise<void> | undefined = () => undefined,
 ): AsyncGenerator<CopyChunk> {
   const { copyTradeRowsText } = await import('@kcs-trade/db')
   const mirror = await mirrorCountryNames(db, selection, (c) => reference.countries.get(c) !== undefined)
@@ -235,9 +270,9 @@ export async function* copyExportChunks(
   for await (const chunk of chunks) {
     const text = rest + decoder.decode(chunk, { stream: true })
     if (output === 'rows') {
-      const r = formatter.rowList(text)
+      const r = formatter.rowsInto(text, write)
       rest = text.slice(r.rest)
-      if (r.list.length > 0) yield { rows: r.list.length, list: r.list }
+      if (r.rows > 0) yield { rows: r.rows, pending: r.pending }
     } else {
       const r = formatter.lines(text)
       rest = text.slice(r.rest)

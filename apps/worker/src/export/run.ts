@@ -247,6 +247,7 @@ export async function runExport(
         output,
         names,
         reference,
+        (row) => writer.write(row),
       )
       for await (const chunk of chunks) {
         read += chunk.rows
@@ -255,14 +256,8 @@ export async function runExport(
             const pending = writer.writeBytes(bytes)
             if (pending) await pending
           }
-          written += chunk.rows
-        } else {
-          for (const row of chunk.list ?? []) {
-            const pending = writer.write(row)
-            if (pending) await pending
-            written++
-          }
-        }
+        } else if (chunk.pending) await Promise.all(chunk.pending)
+        written += chunk.rows
         if (ctx.shutdown.aborted) throw new Interrupted('export interrupted')
         progress?.tick(read)
       }
