@@ -2,7 +2,7 @@ import type pg from 'pg'
 import { to as copyTo } from 'pg-copy-streams'
 import type { TradeSelection } from './aggregate.js'
 import type { KcsDatabase } from './connect.js'
-import { InvalidArgumentError, InvalidQueryError } from './errors.js'
+import { describeValue, InvalidArgumentError, InvalidQueryError } from './errors.js'
 import { assertDatabase, assertObject, optionsObject } from './guards.js'
 import { periodToDate, prefixUpperBound, queryCountry, queryHsPrefix, queryWindow } from './slice.js'
 import { rowsOf } from './sql.js'
@@ -27,12 +27,13 @@ export interface CopyTradeRowsOptions {
 
 /** `true` when `copyTradeRowsText` can read `db`: a PostgreSQL database opened with `connect` (not PGlite). */
 export function canCopyTradeRows(db: KcsDatabase): boolean {
-  return (db as { driver?: unknown }).driver === 'postgres'
+  return db !== null && typeof db === 'object' && (db as { driver?: unknown }).driver === 'postgres'
 }
 
 /** A value as an SQL string literal (standard_conforming_strings on, as on every supported server). */
 function literal(value: string): string {
-  if (value.includes('\u0000')) throw new InvalidQueryError('a value of the query holds a NUL character')
+  if (value.includes('\u0000'))
+    throw new InvalidQueryError('a value of the query holds a NUL character', 'Remove the NUL character.')
   return `'${value.replace(/'/g, "''")}'`
 }
 
@@ -69,14 +70,14 @@ async function longCodes(pool: pg.Pool, prefix: string | null): Promise<string[]
  * country_code, period, hs_code)` does; ordered by the date it walks the primary key instead, which
  * took 24–27 s against 18–24 s for 5 M rows on a 2-core machine (see the worker's BENCHMARKS.md).
  */
-async function copyStatement(
-  pool: pg.Pool,
-  query: TradeSelection,
-  options: CopyTradeRowsOptions,
-): Promise<string> {
+function copyStatement(query: TradeSelection, options: CopyTradeRowsOptions): (item: string) => string {
   const { from, to } = queryWindow(query)
   const list = query.countries ?? []
-  if (!Array.isArray(list)) throw new InvalidQueryError('countries must be an array of country codes')
+  if (!Array.isArray(list))
+    throw new InvalidQueryError(
+      'countries must be an array of country codes',
+      'Pass countries: ["US", "CN"], or leave it out for every country.',
+    )
   const countries = [...new Set(list.map((c) => queryCountry(c)).filter((c) => c !== null))].sort()
   const prefix = queryHsPrefix(query.hsPrefix)
   const where = [
@@ -89,22 +90,20 @@ async function copyStatement(
     if (upper !== null) where.push(`t.hs_code < ${literal(upper)}`)
     where.push(`t.hs_code like ${literal(`${prefix}%`)}`)
   }
-  const measures = options.measures ?? 'tsv'
+  const measures = options.measures === undefined ? 'tsv' : options.measures
   if (!Object.hasOwn(MEASURES, measures))
-    throw new InvalidArgumentError('options.measures', `must be 'tsv' or 'csv', got ${String(measures)}`)
-  let item = 'null::text'
-  if (options.itemNameFor !== undefined) {
-    const wanted = options.itemNameFor
-    if (typeof wanted !== 'function')
-      throw new InvalidArgumentError(
-        'options.itemNameFor',
-        'must be a function of an HS code',
-        'Leave it out.',
-      )
-    const codes = (await longCodes(pool, prefix)).filter((c) => wanted(c))
-    if (codes.length > 0) item = `case when t.hs_code = any(${arrayLiteral(codes)}) then t.item_name end`
-  }
-  return `copy (
+    throw new InvalidArgumentError(
+      'options.measures',
+      `must be 'tsv' or 'csv', got ${describeValue(measures)}`,
+      "Pass 'tsv' (five fields) or 'csv' (one field), or leave it out.",
+    )
+  if (options.itemNameFor !== undefined && typeof options.itemNameFor !== 'function')
+    throw new InvalidArgumentError(
+      'options.itemNameFor',
+      `must be a function of an HS code, got ${describeValue(options.itemNameFor)}`,
+      'Pass (hsCode) => boolean, or leave it out for no item names.',
+    )
+  return (item) => `copy (
     select to_char(t.period, 'YYYY-MM') as month, t.country_code, t.hs_code, ${MEASURES[measures]}, ${item}
     from trade_rows t where ${where.join(' and ')}
     order by t.country_code, month, t.hs_code
@@ -135,6 +134,7 @@ export async function* copyTradeRowsText(
     'Pass { from: "2025-01", to: "2025-12", countries?: ["US"], hsPrefix?: "85" }.',
   )
   options = optionsObject(options, 'options', "Pass { measures: 'csv' } or nothing.")
+  const statement = copyStatement(query, options)
   if (!canCopyTradeRows(db))
     throw new InvalidArgumentError(
       'db',
@@ -142,11 +142,16 @@ export async function* copyTradeRowsText(
       'Check canCopyTradeRows(db) first and read PGlite with iterateTradeRowPages.',
     )
   const pool = db.$client as pg.Pool
-  const statement = await copyStatement(pool, query, options)
+  let item = 'null::text'
+  const wanted = options.itemNameFor
+  if (wanted) {
+    const codes = (await longCodes(pool, queryHsPrefix(query.hsPrefix))).filter((c) => wanted(c))
+    if (codes.length > 0) item = `case when t.hs_code = any(${arrayLiteral(codes)}) then t.item_name end`
+  }
   const client = await pool.connect()
   let done = false
   let failure: unknown
-  const stream = client.query(copyTo(statement))
+  const stream = client.query(copyTo(statement(item)))
   try {
     for await (const chunk of stream) yield chunk as Buffer
     done = true
