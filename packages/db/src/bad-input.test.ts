@@ -462,6 +462,40 @@ const TABLE: Record<string, Case[]> = {
       expect: 'error',
     },
   ],
+  copyTradeRowsText: [
+    ...dbCases((d) => drain(pkg.copyTradeRowsText(d as Any, WINDOW))),
+    ...selectionCases((q) => drain(pkg.copyTradeRowsText(db(), q as Any))),
+    ...each('options', NOT_AN_OBJECT, (o) => drain(pkg.copyTradeRowsText(db(), WINDOW, o as Any))),
+    ...each(
+      'options.measures',
+      [...WRONG_TYPES.slice(1), ['"json"', 'json'], ['"toString"', 'toString']],
+      (v) => drain(pkg.copyTradeRowsText(db(), WINDOW, { measures: v as Any })),
+    ),
+    ...each(
+      'options.itemNameFor',
+      [
+        ['string', 'x'],
+        ['number', 1],
+        ['object', {}],
+      ],
+      (v) => drain(pkg.copyTradeRowsText(db(), WINDOW, { itemNameFor: v as Any })),
+    ),
+    { name: 'a PGlite database', call: () => drain(pkg.copyTradeRowsText(db(), WINDOW)), expect: 'error' },
+  ],
+  canCopyTradeRows: [
+    ...NOT_A_DB.map(
+      ([name, d]): Case => ({
+        name: `db: ${name}`,
+        call: () => pkg.canCopyTradeRows(d as Any),
+        expect: (v) => expect(v).toBe(false),
+      }),
+    ),
+    {
+      name: 'a PGlite database',
+      call: () => pkg.canCopyTradeRows(db()),
+      expect: (v) => expect(v).toBe(false),
+    },
+  ],
   countTradeRows: [
     ...dbCases((d) => pkg.countTradeRows(d as Any, WINDOW)),
     ...selectionCases((q) => pkg.countTradeRows(db(), q as Any)),

@@ -16,6 +16,12 @@ export {
   type Schema,
 } from './connect.js'
 export {
+  type CopyMeasures,
+  type CopyTradeRowsOptions,
+  canCopyTradeRows,
+  copyTradeRowsText,
+} from './copy-rows.js'
+export {
   DatabaseConnectionError,
   DatabaseLockedError,
   DuplicateRowError,

@@ -11,6 +11,7 @@ import type { HsLevel, KcsDatabase, TradeRow, TradeSelection } from '@kcs-trade/
 import { printable, UsageError } from '../config/errors.js'
 import { NameResolver } from '../sync/names.js'
 import { monthIndex } from '../sync/slices.js'
+import { copyExportChunks } from './copy-rows.js'
 import { removeStaleParts } from './parts.js'
 import { createRowProgress } from './row-progress.js'
 import { checkExportTarget } from './target.js'
@@ -235,17 +236,44 @@ export async function runExport(
   let written = 0
   try {
     const writer = createRowWriter(req.format, sink)
-    const batches = exportBatches(db, req, { ...selection, countries: withRows }, names, (n) => {
-      read += n
-    })
-    for await (const batch of batches) {
-      for (const row of batch) {
-        const pending = writer.write(row)
-        if (pending) await pending
-        written++
+    const { canCopyTradeRows } = await import('@kcs-trade/db')
+    if (req.level === undefined && canCopyTradeRows(db)) {
+      // PostgreSQL: the rows as COPY text, names spliced in per line (copy-rows.ts).
+      const output = req.format === 'parquet' ? 'rows' : req.format
+      const chunks = copyExportChunks(
+        db,
+        { ...selection, countries: withRows },
+        req.countries.length === 0,
+        output,
+        names,
+        reference,
+        (row) => writer.write(row),
+      )
+      for await (const chunk of chunks) {
+        read += chunk.rows
+        if (chunk.bytes !== undefined && writer.writeBytes) {
+          for (const bytes of chunk.bytes) {
+            const pending = writer.writeBytes(bytes)
+            if (pending) await pending
+          }
+        } else if (chunk.pending) await Promise.all(chunk.pending)
+        written += chunk.rows
+        if (ctx.shutdown.aborted) throw new Interrupted('export interrupted')
+        progress?.tick(read)
       }
-      if (ctx.shutdown.aborted) throw new Interrupted('export interrupted')
-      progress?.tick(read)
+    } else {
+      const batches = exportBatches(db, req, { ...selection, countries: withRows }, names, (n) => {
+        read += n
+      })
+      for await (const batch of batches) {
+        for (const row of batch) {
+          const pending = writer.write(row)
+          if (pending) await pending
+          written++
+        }
+        if (ctx.shutdown.aborted) throw new Interrupted('export interrupted')
+        progress?.tick(read)
+      }
     }
     if (ctx.shutdown.aborted) throw new Interrupted('export interrupted')
     await writer.finish()

@@ -105,6 +105,8 @@ export async function fileSink(path: string): Promise<{ sink: ByteSink; stream: 
 /** Rows in, bytes out. `finish` writes what is buffered (and the Parquet footer). */
 export interface RowWriter {
   write(row: ExportRow): Promise<void> | undefined
+  /** Text formats only: whole lines already in the format and encoded (the bytes `write` would make of their rows). */
+  writeBytes?(lines: Uint8Array): Promise<void> | undefined
   finish(): Promise<void>
 }
 
@@ -113,13 +115,20 @@ const CHUNK = 256 * 1024
 /** A text format: rows become strings gathered into ~256 KB chunks. */
 function textWriter(sink: ByteSink, header: string, line: (row: ExportRow) => string): RowWriter {
   let buffer = header
+  const add = (text: string) => {
+    buffer += text
+    if (buffer.length < CHUNK) return undefined
+    const chunk = buffer
+    buffer = ''
+    return sink.write(chunk)
+  }
   return {
-    write(row) {
-      buffer += line(row)
-      if (buffer.length < CHUNK) return undefined
-      const chunk = buffer
+    write: (row) => add(line(row)),
+    writeBytes(lines) {
+      if (buffer.length === 0) return sink.write(lines)
+      const header = buffer
       buffer = ''
-      return sink.write(chunk)
+      return sink.write(header).then(() => sink.write(lines))
     },
     async finish() {
       if (buffer.length > 0) await sink.write(buffer)
