@@ -290,7 +290,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   const siblings = new Siblings(dataset, () => revision, currentToday)
   const faults = new FaultController(settings.seed, options.faults ?? {}, options.faultsByKey ?? {})
   const stats = new EmulatorStats()
-  const quotaUsed = new Map<string, { day: number; used: number }>()
+  const quotaUsed = new Map<string, { day: string; used: number }>()
   const secondCounts = new Map<string, { second: number; count: number }>()
   let providerBodyTurn = 0
   const bufferPool = new BufferPool()
