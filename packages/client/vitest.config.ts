@@ -1,11 +1,3 @@
-import { defineProject } from 'vitest/config'
+import { kcsProject } from '../../vitest.shared.js'
 
-export default defineProject({
-  // Resolve workspace packages to their TypeScript sources, so tests never run against a stale dist.
-  resolve: { conditions: ['@kcs-trade/source'] },
-  ssr: { resolve: { conditions: ['@kcs-trade/source'] } },
-  test: {
-    name: 'client',
-    include: ['src/**/*.test.ts'],
-  },
-})
+export default kcsProject('client')

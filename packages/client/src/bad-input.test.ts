@@ -569,6 +569,21 @@ const TABLE: Record<string, Case[]> = {
       ['invalid Date', new Date(Number.NaN)],
     ]),
   ],
+  kstDay: [
+    ...wrongTypes('at', (v) => pkg.kstDay(v as Any), [
+      ...NOT_A_STRING.filter(([l]) => l !== 'undefined' && l !== 'number'),
+      ['string', '2025-01-01'],
+      ['invalid Date', new Date(Number.NaN)],
+      ['out of range', 8.64e15],
+    ]),
+  ],
+  kstMonth: [
+    ...wrongTypes('at', (v) => pkg.kstMonth(v as Any), [
+      ...NOT_A_STRING.filter(([l]) => l !== 'undefined' && l !== 'number'),
+      ['string', '2025-01'],
+      ['invalid Date', new Date(Number.NaN)],
+    ]),
+  ],
   sha256Hex: [
     ...wrongTypes('data', (v) => pkg.sha256Hex(v as Any), [...NOT_A_STRING, ['array of numbers', [1, 2]]]),
     {

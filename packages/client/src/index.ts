@@ -5,6 +5,7 @@ export {
   parseResponseBody,
   ResponseBodyParser,
 } from './body.js'
+export { kstDay, kstMonth } from './calendar.js'
 export {
   type CallOptions,
   createKcsClient,

@@ -1,3 +1,8 @@
+import { nextKstMidnight as clientNextKstMidnight, kstDay } from '@kcs-trade/client/calendar'
+
+/** The calendar day in Korea (`YYYY-MM-DD`) of an instant: the day the daily quota counts by. */
+export { kstDay }
+
 /** Months are handled as integers: months since 0000-01 (year * 12 + month - 1). */
 
 const PERIOD = /^(\d{4})-(\d{2})$/
@@ -58,21 +63,15 @@ export function formatDate(date: CalendarDate): string {
   return `${date.year}-${String(date.month).padStart(2, '0')}-${String(date.day).padStart(2, '0')}`
 }
 
-const KST_OFFSET_MS = 9 * 60 * 60 * 1000
-const DAY_MS = 24 * 60 * 60 * 1000
+// Korea time is the client's calendar (the quota day the live API counts by): one definition for
+// the client, the worker and the emulator.
 
-/** The day number in Korea (KST = UTC+9, no daylight saving) of an epoch-ms instant. */
-export function kstDay(epochMs: number): number {
-  return Math.floor((epochMs + KST_OFFSET_MS) / DAY_MS)
-}
-
-/** The calendar date in Korea of an epoch-ms instant. */
+/** The calendar date in Korea (KST = UTC+9, no daylight saving) of an epoch-ms instant. */
 export function kstDate(epochMs: number): CalendarDate {
-  const d = new Date(epochMs + KST_OFFSET_MS)
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() }
+  return parseDate(kstDay(epochMs)) as CalendarDate
 }
 
 /** The next midnight in Korea after an instant, as epoch ms. */
 export function nextKstMidnight(epochMs: number): number {
-  return (kstDay(epochMs) + 1) * DAY_MS - KST_OFFSET_MS
+  return clientNextKstMidnight(new Date(epochMs)).getTime()
 }

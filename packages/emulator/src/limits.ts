@@ -17,7 +17,7 @@ export interface QuotaState {
 
 /** Counts calls per key for the per-second limit and per key and dataset for the daily quota. */
 export class Limits {
-  private readonly quotaUsed = new Map<string, { day: number; used: number }>()
+  private readonly quotaUsed = new Map<string, { day: string; used: number }>()
   private readonly secondCounts = new Map<string, { second: number; count: number }>()
 
   /** Counts a request at `at` (epoch ms); true when it is over `ratePerSecond` in its clock second. */

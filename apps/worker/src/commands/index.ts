@@ -1,11 +1,9 @@
 import { type CliContext, write } from '../cli/context.js'
 import { COMMANDS, type CommandName, HELP, help } from '../cli/help.js'
 import { quoted, UsageError } from '../config/errors.js'
-import { databaseExists } from '../sync/database.js'
 import { demoCommand } from './demo.js'
 import { emulatorCommand } from './emulator.js'
 import { fetchCommand } from './fetch.js'
-import { lazy } from './lazy.js'
 import { lookupCommand } from './lookup.js'
 import { planCommand } from './plan.js'
 import { scheduleCommand } from './schedule.js'
@@ -27,11 +25,7 @@ export const HANDLERS: Record<CommandName, (ctx: CliContext, argv: string[]) => 
   // The HTTP server, the dashboard and the export writers load only for their commands.
   serve: (ctx, argv) => import('./serve.js').then((m) => m.serveCommand(ctx, argv)),
   export: (ctx, argv) => import('./export.js').then((m) => m.exportCommand(ctx, argv)),
-  verify: async (ctx, argv) => {
-    const { openDatabase } = await lazy.engine()
-    const { verifyCommand } = await import('./verify.js')
-    return verifyCommand(ctx, argv, openDatabase, databaseExists)
-  },
+  verify: (ctx, argv) => import('./verify.js').then((m) => m.verifyCommand(ctx, argv)),
 }
 
 /** Run one CLI invocation; returns the exit code. Usage errors print the problem and a hint, exit 2. */

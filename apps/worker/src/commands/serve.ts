@@ -1,12 +1,12 @@
 import { redactUrl } from '@kcs-trade/db'
 import type { Queue } from 'bullmq'
 import { parse } from '../cli/args.js'
-import { type CliContext, write } from '../cli/context.js'
+import { type CliContext, logger, write } from '../cli/context.js'
 import { HELP } from '../cli/help.js'
 import { systemClock } from '../config/clock.js'
 import { keyFingerprint, loadConfig } from '../config/env.js'
 import { printable, quoted, UsageError } from '../config/errors.js'
-import { createLogger } from '../config/logger.js'
+import { untilAborted } from '../config/shutdown.js'
 import { isLoopbackHost } from '../serve/auth.js'
 import { checkHost, listenError } from '../serve/listen.js'
 import { createDashboardServer, readyWithin, redisAnswers } from '../serve/server.js'
@@ -52,11 +52,7 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
       'e.g. KCS_SERVE_TOKEN=$(openssl rand -hex 24)',
     )
   const cfg = loadConfig(ctx.env)
-  const log = createLogger({
-    level: cfg.logLevel,
-    serviceKey: cfg.serviceKey,
-    ...(ctx.logDestination ? { destination: ctx.logDestination, pretty: false } : {}),
-  })
+  const log = logger(ctx, cfg)
   if (!isLoopbackHost(host) && token === undefined)
     write(
       ctx.stderr,
@@ -149,10 +145,7 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
     const actual = typeof address === 'object' && address ? address.port : port
     log.info({ url: `http://${host}:${actual}/` }, 'serving /healthz /readyz /metrics and the dashboard')
     write(ctx.stderr, `kcs-trade serve: http://${host}:${actual}/ (dashboard), /metrics, /healthz, /readyz`)
-    await new Promise<void>((resolve) => {
-      if (ctx.shutdown.aborted) resolve()
-      ctx.shutdown.addEventListener('abort', () => resolve(), { once: true })
-    })
+    await untilAborted(ctx.shutdown)
     await new Promise<void>((resolve) => {
       server.close(() => resolve())
       server.closeAllConnections?.()

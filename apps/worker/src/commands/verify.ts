@@ -1,36 +1,20 @@
-import type { KcsDatabase } from '@kcs-trade/db'
 import { parse, parseCountries, parseMonth, parsePositiveInt } from '../cli/args.js'
+import { type CliContext, logger, write } from '../cli/context.js'
 import { VERIFY_HELP } from '../cli/verify-help.js'
-import { type Clock, systemClock } from '../config/clock.js'
+import { systemClock } from '../config/clock.js'
 import { loadConfig, requireServiceKey, type WorkerConfig } from '../config/env.js'
 import { UsageError } from '../config/errors.js'
-import { createLogger } from '../config/logger.js'
+import type { Logger } from '../config/logger.js'
 import { formatNumber, table } from '../export/format.js'
 import { createProgress } from '../export/progress.js'
+import { databaseExists } from '../sync/database.js'
 import type { EngineDeps } from '../sync/deps.js'
 import { describeSlice, monthIndex, type Slice } from '../sync/slices.js'
 import { fixSlices, VERDICTS, type VerifyReport } from '../sync/verify.js'
-
-/** What `verify` needs of the CLI (the same context every command gets). */
-export interface VerifyContext {
-  env: Record<string, string | undefined>
-  stdout: NodeJS.WritableStream
-  stderr: NodeJS.WriteStream
-  clock?: Clock
-  shutdown: AbortSignal
-  logDestination?: NodeJS.WritableStream
-}
-
-const write = (stream: NodeJS.WritableStream, text: string) =>
-  stream.write(text.endsWith('\n') ? text : `${text}\n`)
+import { lazy } from './lazy.js'
 
 /** `kcs-trade verify`. */
-export async function verifyCommand(
-  ctx: VerifyContext,
-  argv: string[],
-  openDatabase: (url: string) => Promise<KcsDatabase>,
-  databaseExists: (url: string) => boolean,
-): Promise<number> {
+export async function verifyCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const { values } = parse('verify', argv, {
     from: { type: 'string' },
     to: { type: 'string' },
@@ -80,6 +64,7 @@ export async function verifyCommand(
       "sync first ('kcs-trade sync --inline …'), or point DATABASE_URL at the mirror",
     )
   const { mirroredDetail, verifyFromMirror } = await import('../sync/verify-load.js')
+  const { openDatabase } = await lazy.engine()
   const db = await openDatabase(cfg.databaseUrl)
   let closeLimits: (() => Promise<void>) | undefined
   try {
@@ -104,11 +89,7 @@ export async function verifyCommand(
         'sync a country first, or pass --country US,CN or all',
       )
 
-    const log = createLogger({
-      level: ctx.env.LOG_LEVEL ? cfg.logLevel : 'warn',
-      serviceKey: cfg.serviceKey,
-      ...(ctx.logDestination ? { destination: ctx.logDestination, pretty: false } : {}),
-    })
+    const log = logger(ctx, cfg, true)
     const clock = ctx.clock ?? systemClock
     let deps: EngineDeps | undefined
     const engineDeps = async (): Promise<EngineDeps> => {
@@ -210,7 +191,7 @@ export async function verifyCommand(
 }
 
 async function runSlices(
-  ctx: VerifyContext,
+  ctx: CliContext,
   slices: Slice[],
   deps: EngineDeps,
   quiet: boolean,
@@ -231,7 +212,7 @@ async function runSlices(
   return summary
 }
 
-async function enqueue(cfg: WorkerConfig, slices: Slice[], log: ReturnType<typeof createLogger>) {
+async function enqueue(cfg: WorkerConfig, slices: Slice[], log: Logger) {
   const { createRedis, requireRedis } = await import('../sync/runtime.js')
   const { createQueue, enqueueSlices } = await import('../sync/queue.js')
   await requireRedis(cfg.redisUrl, log)
@@ -248,7 +229,7 @@ async function enqueue(cfg: WorkerConfig, slices: Slice[], log: ReturnType<typeo
 const usd = (n: number) => formatNumber(n)
 
 function printReport(
-  ctx: VerifyContext,
+  ctx: CliContext,
   report: VerifyReport,
   fetched: { calls: number; failed: Array<{ slice: string; message: string }> },
   limit: number,

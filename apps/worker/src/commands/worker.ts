@@ -12,7 +12,7 @@ import {
 } from '../config/env.js'
 import { UsageError } from '../config/errors.js'
 import type { Logger } from '../config/logger.js'
-import { graceSignal } from '../config/shutdown.js'
+import { graceSignal, untilAborted } from '../config/shutdown.js'
 import { lazy } from './lazy.js'
 
 /** The system clock, or — only when the test-only `KCS_TEST_CLOCK_FILE` is set — a clock offset by that file's value. */
@@ -99,10 +99,7 @@ export async function workerCommand(ctx: CliContext, argv: string[]): Promise<nu
     },
     'worker started',
   )
-  await new Promise<void>((resolve) => {
-    if (ctx.shutdown.aborted) resolve()
-    ctx.shutdown.addEventListener('abort', () => resolve(), { once: true })
-  })
+  await untilAborted(ctx.shutdown)
   log.info(
     { timeoutMs: cfg.shutdownTimeoutMs },
     'shutting down: no new jobs; in-flight jobs may finish, then they go back to the queue',

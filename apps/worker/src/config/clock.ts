@@ -1,3 +1,5 @@
+import { nextKstMidnight as clientNextKstMidnight } from '@kcs-trade/client/calendar'
+
 /** Time source for everything that depends on the calendar (quota day, freshness window). Injectable so tests can cross midnight KST. */
 export interface Clock {
   now(): number
@@ -24,24 +26,13 @@ export function manualClock(start: number | Date): ManualClock {
   }
 }
 
-/** Korea has no daylight saving time: KST is UTC+9 all year. */
-const KST_OFFSET_MS = 9 * 3_600_000
-const DAY_MS = 86_400_000
+// The Korea-time calendar is the client's (the API's quota day and period), from its light
+// `calendar` entry: the client itself loads only for the commands that call the API.
+export { kstDay, kstMonth } from '@kcs-trade/client/calendar'
 
-/** The Korean calendar day (`YYYY-MM-DD`) at `ms`; the API's daily quota is counted per such day. */
-export function kstDay(ms: number): string {
-  return new Date(ms + KST_OFFSET_MS).toISOString().slice(0, 10)
-}
-
-/** The Korean calendar month (`YYYY-MM`) at `ms`. */
-export function kstMonth(ms: number): string {
-  return new Date(ms + KST_OFFSET_MS).toISOString().slice(0, 7)
-}
-
-/** The instant of the next midnight KST after `ms` (when the daily quota resets). */
+/** The instant (epoch ms) of the next midnight KST after `ms` (when the daily quota resets). */
 export function nextKstMidnight(ms: number): number {
-  const shifted = ms + KST_OFFSET_MS
-  return Math.floor(shifted / DAY_MS) * DAY_MS + DAY_MS - KST_OFFSET_MS
+  return clientNextKstMidnight(new Date(ms)).getTime()
 }
 
 /** Wait `ms` of real time; resolves early (without error) when `signal` aborts. */

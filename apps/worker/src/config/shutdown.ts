@@ -81,3 +81,11 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason instanceof Error ? signal.reason : new ShutdownAbortError()
 }
+
+/** Resolves when `signal` aborts (at once if it already has): a long-running command's wait for SIGINT/SIGTERM. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) resolve()
+    signal.addEventListener('abort', () => resolve(), { once: true })
+  })
+}

@@ -1,7 +1,7 @@
 import { type KcsDatabase, replaceSlice } from '@kcs-trade/db'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { systemClock } from '../config/clock.js'
-import { BadRequest, type DashboardSources } from '../serve/dashboard/api.js'
+import { BadRequest, type DashboardSources, windowParams } from '../serve/dashboard/api.js'
 import { parseHash, viewHash } from '../serve/dashboard/assets/selection.js'
 import { niceStep, niceTicks } from '../serve/dashboard/assets/ticks.js'
 import { itemDigits, items } from '../serve/dashboard/trade.js'
@@ -126,5 +126,24 @@ describe('/api/top-items honours the HS prefix', () => {
     expect(itemDigits(null, '8517')).toBe(10)
     expect(itemDigits('4', '85')).toBe(4)
     expect(() => itemDigits('4', '85171')).toThrow(BadRequest)
+  })
+})
+
+describe('the default window of the Trade view', () => {
+  it('ends at the current month in Korea on an empty mirror, not the month in UTC', async () => {
+    const db = await openDatabase('memory://')
+    try {
+      // 20:00 UTC on 30 November 2026 is 05:00 on 1 December in Korea.
+      const now = Date.parse('2026-11-30T20:00:00Z')
+      const url = new URL('http://127.0.0.1/api/series')
+      expect(await windowParams(db, url, now)).toEqual({ from: '2026-01', to: '2026-12' })
+      // An hour before midnight in Korea it is still November there.
+      expect(await windowParams(db, url, Date.parse('2026-11-30T14:00:00Z'))).toEqual({
+        from: '2025-12',
+        to: '2026-11',
+      })
+    } finally {
+      await db.close()
+    }
   })
 })

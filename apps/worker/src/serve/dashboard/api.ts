@@ -1,5 +1,5 @@
 import type { KcsDatabase } from '@kcs-trade/db'
-import type { Clock } from '../../config/clock.js'
+import { type Clock, kstMonth } from '../../config/clock.js'
 import { decimalInt } from '../../config/numbers.js'
 import type { QuotaGate } from '../../sync/limits.js'
 import type { MetricsSink } from '../../sync/metrics.js'
@@ -104,16 +104,12 @@ export async function windowParams(
   let to = param(url, 'to', MONTH, '2025-12')
   if (!from || !to) {
     const range = await mirrorRange(db)
-    const end = to ?? range.latest ?? monthOf(now)
+    const end = to ?? range.latest ?? kstMonth(now)
     to = end
     from = from ?? addMonths(end, -11)
   }
   if (from > to) throw new BadRequest(`from ${from} is after to ${to}`, 'swap them')
   return { from, to }
-}
-
-function monthOf(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 7)
 }
 
 function addMonths(month: string, n: number): string {
