@@ -109,9 +109,9 @@ for (const workers of workerCounts) {
         '--conditions=@kcs-trade/source',
         '--import',
         'tsx',
-        new URL('./worker-process.ts', import.meta.url).pathname,
+        new URL('./worker-process.mjs', import.meta.url).pathname,
       ],
-      { env, stdio: ['ignore', 'pipe', 'inherit'] },
+      { env: { ...env, BENCH_WORKER_CODE: 'src' }, stdio: ['ignore', 'pipe', 'inherit'] },
     )
     let out = ''
     child.stdout.on('data', (d) => {

@@ -1,6 +1,6 @@
 // The whole history, end to end: every KCS country code × 2012..the emulator's last published month, one call per
 // country-year (the plan's minimum), from the calibrated emulator (rate limit off) through Redis/BullMQ and 1, 2 and 4
-// real worker processes (bench/worker-process.ts) into a fresh PostgreSQL database each. Per worker count: wall time,
+// real worker processes (bench/worker-process.mjs) into a fresh PostgreSQL database each. Per worker count: wall time,
 // rows/s, calls against the plan's minimum, peak RSS per worker (VmHWM), and the ratio to a COPY-only load of the same
 // rows measured in the same run (see copyBaseline in full-helpers.ts for what it includes). Afterwards the mirror must
 // equal the emulator's truth (row count and the five sums per country-year, and the rollup's row counts); any
@@ -140,14 +140,13 @@ interface Result {
   problems: string[]
 }
 const results: Result[] = []
-const workerScript = fileURLToPath(
-  new URL(runtime === 'dist' ? './worker-process-dist.mjs' : './worker-process.ts', import.meta.url),
-)
+const workerScript = fileURLToPath(new URL('./worker-process.mjs', import.meta.url))
 for (const workers of workerCounts) {
   const pg = await benchDatabase()
   const prefix = `kcs-bench-full-${workers}-${randomBytes(4).toString('hex')}`
   const childEnv = {
     ...process.env,
+    BENCH_WORKER_CODE: runtime,
     KCS_SERVICE_KEY: KEY,
     KCS_BASE_URL: emu.url,
     DATABASE_URL: pg.url,

@@ -1,12 +1,18 @@
 // One benchmark worker process: the production BullMQ worker with the rate limit off (emulator only), reporting its
 // peak memory when told to stop. Not a CLI mode on purpose: the real worker never runs without the per-second limit.
+// BENCH_WORKER_CODE=dist (default) runs the built code with plain node, as `kcs-trade worker` runs in production (build
+// first); =src runs the sources, started with `node --conditions=@kcs-trade/source --import tsx` (tsx's loader thread
+// and transform caches add ~80 MB of RSS that production does not have).
 import { Writable } from 'node:stream'
-import { createLogger } from '../src/config/logger.js'
-import { createClientFetcher, createDbStore, openDatabase } from '../src/sync/engine.js'
-import { MemoryQuota, unlimitedRate } from '../src/sync/limits.js'
-import { MemoryMetrics } from '../src/sync/metrics.js'
-import { createSyncWorker } from '../src/sync/queue.js'
-import { createRedis } from '../src/sync/runtime.js'
+
+const root = process.env.BENCH_WORKER_CODE === 'src' ? '../src' : '../dist'
+const load = (path) => import(new URL(`${root}/${path}`, import.meta.url).href)
+const { createLogger } = await load('config/logger.js')
+const { createClientFetcher, createDbStore, openDatabase } = await load('sync/engine.js')
+const { MemoryQuota, unlimitedRate } = await load('sync/limits.js')
+const { MemoryMetrics } = await load('sync/metrics.js')
+const { createSyncWorker } = await load('sync/queue.js')
+const { createRedis } = await load('sync/runtime.js')
 
 const {
   KCS_SERVICE_KEY: key = '',
