@@ -1,4 +1,3 @@
-import { redactUrl } from '@kcs-trade/db'
 import type { Queue } from 'bullmq'
 import { parse } from '../cli/args.js'
 import { type CliContext, logger, write } from '../cli/context.js'
@@ -11,6 +10,7 @@ import { isLoopbackHost } from '../serve/auth.js'
 import { checkHost, listenError } from '../serve/listen.js'
 import { createDashboardServer, readyWithin, redisAnswers } from '../serve/server.js'
 import { databaseExists } from '../sync/database.js'
+import { redactRedisUrl } from '../sync/runtime.js'
 
 /** `kcs-trade serve`: parses flags, opens Redis and the database, listens until shutdown. */
 export async function serveCommand(ctx: CliContext, argv: string[]): Promise<number> {
@@ -73,10 +73,10 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
     redis = undefined
   }
   if (!redis) {
-    log.debug({ redis: redactUrl(cfg.redisUrl) }, 'redis unreachable: serving the mirror views only')
+    log.debug({ redis: redactRedisUrl(cfg.redisUrl) }, 'redis unreachable: serving the mirror views only')
     write(
       ctx.stderr,
-      `kcs-trade serve: Redis not reachable at ${redactUrl(cfg.redisUrl)}: queue, quota and rate views are empty (the mirror views work; restart serve once Redis is up)`,
+      `kcs-trade serve: Redis not reachable at ${redactRedisUrl(cfg.redisUrl)}: queue, quota and rate views are empty (the mirror views work; restart serve once Redis is up)`,
     )
   } else {
     let lost = false
@@ -85,14 +85,14 @@ export async function serveCommand(ctx: CliContext, argv: string[]): Promise<num
       if (lost || ctx.shutdown.aborted || closing) return
       lost = true
       log.warn(
-        { redis: redactUrl(cfg.redisUrl) },
+        { redis: redactRedisUrl(cfg.redisUrl) },
         'Redis connection lost: the queue and quota views are empty until it is back (reconnecting)',
       )
     })
     redis.on('ready', () => {
       if (!lost) return
       lost = false
-      log.info({ redis: redactUrl(cfg.redisUrl) }, 'Redis is back')
+      log.info({ redis: redactRedisUrl(cfg.redisUrl) }, 'Redis is back')
     })
   }
   const queue = redis ? (createQueue(redis, cfg.queuePrefix) as unknown as Queue) : undefined

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type KcsDatabase, redactUrl } from '@kcs-trade/db'
+import type { KcsDatabase } from '@kcs-trade/db'
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { type Clock, systemClock } from '../config/clock.js'
@@ -15,6 +15,7 @@ import type { Logger } from '../config/logger.js'
 import { collectStatus, type StatusReport } from '../status.js'
 import type { RedisQuota } from '../sync/limits.js'
 import type { RedisMetrics } from '../sync/metrics.js'
+import { redactRedisUrl } from '../sync/runtime.js'
 import { describeSlice } from '../sync/slices.js'
 import { loopbackHostHeader, SessionStore, tokenCheck } from './auth.js'
 import {
@@ -171,12 +172,12 @@ function loadAssets(): Map<string, { type: string; body: Buffer }> {
 
 /** What the quota view, /api/quota and /api/status say when Redis stopped answering after serve started. */
 export function redisLostNote(url: string): string {
-  return `Redis at ${redactUrl(url)} is not answering: no queue, quota or call-rate data until it is back (serve reconnects by itself)`
+  return `Redis at ${redactRedisUrl(url)} is not answering: no queue, quota or call-rate data until it is back (serve reconnects by itself)`
 }
 
 /** What the quota view and /api/quota say when serve started without Redis. */
 export function redisUnreachableNote(url: string): string {
-  return `Redis not reachable at ${redactUrl(url)}: no queue, quota or call-rate data (start Redis, then restart kcs-trade serve)`
+  return `Redis not reachable at ${redactRedisUrl(url)}: no queue, quota or call-rate data (start Redis, then restart kcs-trade serve)`
 }
 
 /** The HTTP server of `kcs-trade serve` (not listening yet). */

@@ -1,4 +1,3 @@
-import { redactUrl } from '@kcs-trade/db'
 import { Redis } from 'ioredis'
 import type { Clock } from '../config/clock.js'
 import { systemClock } from '../config/clock.js'
@@ -131,7 +130,7 @@ export async function inlineLimits(
 ): Promise<InlineLimits> {
   if (!(await pingRedis(config.redisUrl))) {
     log?.warn(
-      { redis: redactUrl(config.redisUrl) },
+      { redis: redactRedisUrl(config.redisUrl) },
       'Redis is unreachable: this run counts its quota and rate limit in this process only (status and workers on the same key do not see its calls)',
     )
     return { ...memoryLimits(config, clock), shared: 'memory', close: async () => {} }
@@ -148,12 +147,17 @@ export async function inlineLimits(
   }
 }
 
+/** A Redis URL fit to print: no user name or password. */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@')
+}
+
 /** Fail with a clear message when Redis cannot be reached. */
 export async function requireRedis(url: string, log?: Logger): Promise<void> {
   if (await pingRedis(url)) return
-  log?.debug({ redis: redactUrl(url) }, 'redis unreachable')
+  log?.debug({ redis: redactRedisUrl(url) }, 'redis unreachable')
   throw new UsageError(
-    `Redis is not reachable at ${redactUrl(url)}`,
+    `Redis is not reachable at ${redactRedisUrl(url)}`,
     "start it (redis-server --daemonize yes --port 6379), set REDIS_URL, or run 'kcs-trade sync --inline' to sync in this process without Redis",
   )
 }
