@@ -15,7 +15,7 @@ import {
 } from '@kcs-trade/db'
 import { countries } from '@kcs-trade/reference'
 import type { Clock } from '../config/clock.js'
-import { systemClock } from '../config/clock.js'
+import { kstMonth, systemClock } from '../config/clock.js'
 import type { Logger } from '../config/logger.js'
 import type { EngineDeps, FetchSummary, SliceFetcher, SliceStore, SliceStream } from './deps.js'
 import type { RateLimiter } from './limits.js'
@@ -305,10 +305,9 @@ export async function planBackfill(input: PlanInput, options: PlanBackfillOption
 
 /** The freshness window: the last 13 months (the current KST month and the 12 before), re-fetched on a schedule. */
 export function freshnessWindow(clock: Clock = systemClock, months = 13): { from: string; to: string } {
-  const now = new Date(clock.now() + 9 * 3_600_000)
-  const y = now.getUTCFullYear()
-  const m = now.getUTCMonth()
-  const to = `${y}-${String(m + 1).padStart(2, '0')}`
+  const to = kstMonth(clock.now())
+  const y = Number(to.slice(0, 4))
+  const m = Number(to.slice(5, 7)) - 1
   const start = new Date(Date.UTC(y, m - (months - 1), 1))
   const from = `${start.getUTCFullYear()}-${String(start.getUTCMonth() + 1).padStart(2, '0')}`
   return { from, to }

@@ -4,6 +4,7 @@ import { kstDay, kstMonth, manualClock, nextKstMidnight } from '../config/clock.
 import { keyFingerprint, loadConfig, redactKey, requireServiceKey } from '../config/env.js'
 import { ConfigError, UsageError } from '../config/errors.js'
 import { createLogger } from '../config/logger.js'
+import { freshnessWindow } from '../sync/engine.js'
 import { MemoryQuota, MemoryRateLimiter } from '../sync/limits.js'
 import { estimateRows, planFromLedger } from '../sync/plan.js'
 import { calendarYearWindows, parseSliceKey, sliceKey, splitSlice } from '../sync/slices.js'
@@ -16,6 +17,17 @@ describe('KST calendar', () => {
     expect(nextKstMidnight(t)).toBe(Date.UTC(2026, 10, 24, 15, 0, 0))
     expect(nextKstMidnight(Date.UTC(2026, 10, 24, 15, 0, 0))).toBe(Date.UTC(2026, 10, 25, 15, 0, 0))
     expect(kstMonth(Date.UTC(2026, 11, 31, 16))).toBe('2027-01')
+  })
+  it('the freshness window ends in the current month in Korea, whatever the month in UTC', () => {
+    // 2026-11-30 20:00 UTC is 1 December, 05:00 in Korea.
+    expect(freshnessWindow(manualClock(Date.UTC(2026, 10, 30, 20)))).toEqual({
+      from: '2025-12',
+      to: '2026-12',
+    })
+    expect(freshnessWindow(manualClock(Date.UTC(2026, 10, 30, 14)), 3)).toEqual({
+      from: '2026-09',
+      to: '2026-11',
+    })
   })
 })
 
