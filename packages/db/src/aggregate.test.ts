@@ -7,7 +7,7 @@ import {
   type TradeAggregate,
 } from './aggregate.js'
 import { InvalidQueryError } from './errors.js'
-import { tradeRows } from './read.js'
+import { tradeRows } from './read-rows.js'
 import { replaceSlice } from './replace.js'
 import { backends, META, row, useTestDb } from './test-utils/backends.js'
 import type { TradeRow } from './types.js'

@@ -3,13 +3,8 @@ import type { KcsDatabase } from './connect.js'
 import { describeValue, InvalidQueryError } from './errors.js'
 import { assertDatabase, assertObject, optionsObject, positiveInteger } from './guards.js'
 import { hsPrefixCondition } from './hs-prefix.js'
-import {
-  type IterateOptions,
-  readTradePage,
-  type TradeRowRecord,
-  toTradeRow,
-  windowCondition,
-} from './read.js'
+import { windowCondition } from './read.js'
+import { type IterateOptions, readTradePage, type TradeRowRecord, toTradeRow } from './read-rows.js'
 import { queryCountry, queryHsPrefix, queryWindow } from './slice.js'
 import { rowsOf, toSafeNumber } from './sql.js'
 import type { TradeRow, TradeTotals } from './types.js'

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { connect, redactUrl } from './connect.js'
 import { DatabaseConnectionError, InvalidDatabaseUrlError } from './errors.js'
 import { migrate } from './migrate.js'
-import { ledger, tradeRows } from './read.js'
+import { ledger } from './read-ledger.js'
+import { tradeRows } from './read-rows.js'
 import { replaceSlice } from './replace.js'
 import {
   createTestDatabase,

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { MixedGranularityError } from './errors.js'
-import { ledger, revisions } from './read.js'
+import { ledger } from './read-ledger.js'
+import { revisions } from './read-revisions.js'
 import { recordSliceFailure, replaceSlice } from './replace.js'
 import { sliceCodeLength, slicesOverlap } from './slice.js'
 import { backends, META, row, useTestDb } from './test-utils/backends.js'

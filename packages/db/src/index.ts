@@ -42,32 +42,27 @@ export {
 export { type MigrateOptions, type MigrateResult, migrate, migrationsFolder } from './migrate.js'
 export { PGLITE_LOCK_FILE } from './pglite-lock.js'
 export {
-  type CoverageEntry,
-  coverage,
   type ItemTotal,
-  type IterateOptions,
-  iterateTradeRows,
-  type LedgerEntry,
-  type LedgerFilter,
-  ledger,
   type MonthlyPoint,
-  mirroredCountries,
   monthlySeries,
   type PartnerTotal,
-  periodRange,
   type RankBy,
-  type Revision,
-  type RevisionsQuery,
-  type RevisionValues,
-  revisions,
   type SeriesQuery,
   type TopItemsQuery,
   type TopPartnersQuery,
-  type TradeRowsQuery,
   topItems,
   topPartners,
-  tradeRows,
 } from './read.js'
+export { type CoverageEntry, coverage, type LedgerEntry, type LedgerFilter, ledger } from './read-ledger.js'
+export { type Revision, type RevisionsQuery, type RevisionValues, revisions } from './read-revisions.js'
+export {
+  type IterateOptions,
+  iterateTradeRows,
+  mirroredCountries,
+  periodRange,
+  type TradeRowsQuery,
+  tradeRows,
+} from './read-rows.js'
 export {
   type ReplaceOptions,
   type ReplaceSummary,

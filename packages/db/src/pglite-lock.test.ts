@@ -8,7 +8,7 @@ import { connect } from './connect.js'
 import { DatabaseLockedError } from './errors.js'
 import { migrate } from './migrate.js'
 import { PGLITE_LOCK_FILE } from './pglite-lock.js'
-import { tradeRows } from './read.js'
+import { tradeRows } from './read-rows.js'
 
 const CHILD = fileURLToPath(new URL('./test-utils/pglite-child.ts', import.meta.url))
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url))

@@ -1,16 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { InvalidQueryError } from './errors.js'
-import {
-  coverage,
-  iterateTradeRows,
-  ledger,
-  mirroredCountries,
-  monthlySeries,
-  revisions,
-  topItems,
-  topPartners,
-  tradeRows,
-} from './read.js'
+import { monthlySeries, topItems, topPartners } from './read.js'
+import { coverage, ledger } from './read-ledger.js'
+import { revisions } from './read-revisions.js'
+import { iterateTradeRows, mirroredCountries, tradeRows } from './read-rows.js'
 import { recordSliceFailure, replaceSlice } from './replace.js'
 import { backends, META, row, useTestDb } from './test-utils/backends.js'
 import type { TradeRow } from './types.js'

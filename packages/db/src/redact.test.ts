@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { InvalidArgumentError } from './errors.js'
-import { revisions } from './read.js'
+import { revisions } from './read-revisions.js'
 import { redactSecrets } from './redact.js'
 import { recordSliceFailure, replaceSlice } from './replace.js'
 import { rowsOf } from './sql.js'

@@ -11,7 +11,10 @@ import {
   RowValidationError,
   UnsafeIntegerError,
 } from './errors.js'
-import { ledger, monthlySeries, revisions, topItems, topPartners, tradeRows } from './read.js'
+import { monthlySeries, topItems, topPartners } from './read.js'
+import { ledger } from './read-ledger.js'
+import { revisions } from './read-revisions.js'
+import { tradeRows } from './read-rows.js'
 import { RowCountMismatchError, recordSliceFailure, replaceSlice } from './replace.js'
 import { asAsync, backends, META, row, rows, useTestDb } from './test-utils/backends.js'
 import type { Slice, TradeRow } from './types.js'

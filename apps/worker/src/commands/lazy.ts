@@ -7,6 +7,7 @@ export const lazy = {
   emulator: () => import('@kcs-trade/emulator'),
   reference: () => import('@kcs-trade/reference'),
   engine: () => import('../sync/engine.js'),
+  freshness: () => import('../sync/freshness.js'),
   inline: () => import('../sync/inline.js'),
   limits: () => import('../sync/limits.js'),
   metrics: () => import('../sync/metrics.js'),

@@ -44,7 +44,8 @@ function workerClock(cfg: WorkerConfig, log: Logger): Clock {
 export async function workerCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const { values } = parse('worker', argv, { concurrency: { type: 'string' } })
   if (values.help) return help(ctx, 'worker')
-  const { createEngineDeps, freshnessSlices, openDatabase, warmUpHttp } = await lazy.engine()
+  const { createEngineDeps, openDatabase, warmUpHttp } = await lazy.engine()
+  const { freshnessSlices } = await lazy.freshness()
   const { createSyncWorker } = await lazy.queue()
   const { createRedis, redisLimits, requireRedis } = await lazy.runtime()
   const concurrency = parsePositiveInt(values.concurrency, 'concurrency', 'worker', 2, 64)

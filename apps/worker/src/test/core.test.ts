@@ -4,7 +4,7 @@ import { kstDay, kstMonth, manualClock, nextKstMidnight } from '../config/clock.
 import { keyFingerprint, loadConfig, redactKey, requireServiceKey } from '../config/env.js'
 import { ConfigError, UsageError } from '../config/errors.js'
 import { createLogger } from '../config/logger.js'
-import { freshnessWindow } from '../sync/engine.js'
+import { freshnessWindow } from '../sync/freshness.js'
 import { MemoryQuota, MemoryRateLimiter } from '../sync/limits.js'
 import { estimateRows, planFromLedger } from '../sync/plan.js'
 import { calendarYearWindows, parseSliceKey, sliceKey, splitSlice } from '../sync/slices.js'

@@ -9,12 +9,11 @@ import type { EngineDeps } from '../sync/deps.js'
 import {
   createClientFetcher,
   createDbStore,
-  freshnessSlices,
-  freshnessWindow,
   type KcsDatabase,
   openDatabase,
   planBackfill,
 } from '../sync/engine.js'
+import { freshnessSlices, freshnessWindow } from '../sync/freshness.js'
 import { runInline } from '../sync/inline.js'
 import { createQueue, createSyncWorker, installFreshnessScheduler, triggerFreshness } from '../sync/queue.js'
 import { createRedis, memoryLimits, redisLimits } from '../sync/runtime.js'

@@ -160,7 +160,7 @@ export type CellStatus = 'synced' | 'stale' | 'failed' | 'never'
 export async function coverageGrid(s: DashboardSources): Promise<ApiResult> {
   const db = need(s.db)
   const { coverage } = await lazyDb()
-  const { freshnessWindow } = await import('../../sync/engine.js')
+  const { freshnessWindow } = await import('../../sync/freshness.js')
   const entries = await coverage(db)
   const now = s.clock.now()
   const window = freshnessWindow(s.clock)
