@@ -4,6 +4,7 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { ByteWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer'
+import { collectGarbageAbove } from '../config/memory.js'
 import { csvCell } from './format.js'
 
 /** The export's columns, in file order. Names are snake_case so that SQL and pandas take them as they are. */
@@ -181,6 +182,15 @@ const STRING_COLUMNS = new Set<string>([
   'hs_name_ko',
 ])
 const NULLABLE = new Set<string>(['country_name_en', 'country_name_ko', 'hs_name_en', 'hs_name_ko'])
+/**
+ * Columns written without min/max statistics: item names follow the HS code, not the file's order
+ * (country, period, code), so their bounds span nearly the whole alphabet in every group and prune
+ * nothing, while computing them is a measurable share of the writer's time. Codes, periods and
+ * country names keep theirs.
+ */
+const NO_STATISTICS = new Set<string>(['hs_name_en', 'hs_name_ko'])
+/** Heap plus array buffers (bytes) above which the Parquet writer collects garbage after a row group. */
+const GC_THRESHOLD = 96 * 2 ** 20
 
 /** Rows per Parquet row group: the unit of memory of the Parquet writer (about 20 MB of column buffers). */
 export const PARQUET_ROW_GROUP = 100_000
@@ -211,13 +221,23 @@ export function parquetWriter(sink: ByteSink, rowGroupSize = PARQUET_ROW_GROUP):
     n = 0
   }
   reset()
-  const flushGroup = async () => {
-    if (n === 0) return
+  const writeGroup = () => {
     const data: unknown[] = [...strings, ...ints.map((a) => (n === rowGroupSize ? a : a.subarray(0, n)))]
-    const columns = columnData.map((c, i) => ({ name: c.name, data: data[i] as never }))
+    const columns = columnData.map((c, i) => ({
+      name: c.name,
+      data: data[i] as never,
+      statistics: !NO_STATISTICS.has(c.name),
+    }))
     const r = writer.write({ columnData: columns, rowGroupSize: n })
     reset()
-    await r
+    return r
+  }
+  const flushGroup = async () => {
+    if (n === 0) return
+    await writeGroup()
+    // Encoding a group leaves tens of megabytes of garbage: collected past GC_THRESHOLD, the export stays
+    // near its live size (about 30 MB of heap; peak RSS 300 → 230 MB for 1 M rows, ~6 % more time).
+    collectGarbageAbove(GC_THRESHOLD)
   }
   return {
     write(r) {

@@ -1,7 +1,14 @@
 import { sleep, systemClock } from '../config/clock.js'
+import { governMemory } from '../config/memory.js'
 import { DEFAULT_SHUTDOWN_GRACE_MS, graceSignal } from '../config/shutdown.js'
 import type { EngineDeps, ReplaceResult } from './deps.js'
-import { type OutageState, processSlice, type SliceOutcome, type SliceTiming } from './processor.js'
+import {
+  type OutageState,
+  processSlice,
+  SLICE_GARBAGE_BYTES,
+  type SliceOutcome,
+  type SliceTiming,
+} from './processor.js'
 import { type Slice, sliceKey } from './slices.js'
 
 export interface InlineOptions {
@@ -193,9 +200,11 @@ export async function runInline(
     }
   }
 
+  const memory = governMemory(SLICE_GARBAGE_BYTES)
   try {
     await Promise.all(Array.from({ length: concurrency }, () => lane()))
   } finally {
+    memory.stop()
     inFlight.dispose()
     options.signal?.removeEventListener('abort', onSignal)
   }

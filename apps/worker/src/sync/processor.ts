@@ -92,6 +92,14 @@ export const DEFAULT_OUTAGE_BUDGET_MS = 3_600_000
 const answered = new WeakSet<SliceFetcher>()
 
 /**
+ * Heap plus array buffers (bytes) above which a process running slices collects garbage (checked four
+ * times a second, see `config/memory.ts`): a worker then peaks near its live size plus a quarter-second of
+ * garbage, without a `--max-old-space-size` cap, which only a launch flag can set and which crashes a
+ * process that needs more.
+ */
+export const SLICE_GARBAGE_BYTES = 112 * 2 ** 20
+
+/**
  * Fetch one slice and write it: take a call from the daily quota, wait for the per-second limiter, stream the answer
  * into `replaceSlice`. Never throws: the outcome says what the runner (inline or BullMQ) does next.
  */

@@ -3,9 +3,10 @@ import type { Redis } from 'ioredis'
 import { type Clock, kstDay, systemClock } from '../config/clock.js'
 import { redactKey } from '../config/env.js'
 import { errorMessage } from '../config/errors.js'
+import { governMemory } from '../config/memory.js'
 import { backoffDelay } from './classify.js'
 import type { EngineDeps, ReplaceResult } from './deps.js'
-import { type OutageState, processSlice, type SliceTiming } from './processor.js'
+import { type OutageState, processSlice, SLICE_GARBAGE_BYTES, type SliceTiming } from './processor.js'
 import { describeSlice, type Slice, sliceKey } from './slices.js'
 
 /** The BullMQ queue every slice job and the freshness scheduler live on (under `KCS_QUEUE_PREFIX`). */
@@ -217,7 +218,9 @@ export function createSyncWorker(
       },
     },
   )
+  const memory = governMemory(SLICE_GARBAGE_BYTES)
   worker.on('closed', () => {
+    memory.stop()
     void queue.close()
   })
   return worker

@@ -1,7 +1,7 @@
 import { type KcsDatabase, replaceSlice } from '@kcs-trade/db'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { systemClock } from '../config/clock.js'
-import { BadRequest, type DashboardSources, windowParams } from '../serve/dashboard/api.js'
+import { manualClock, systemClock } from '../config/clock.js'
+import { BadRequest, type DashboardSources, meta, windowParams } from '../serve/dashboard/api.js'
 import { parseHash, viewHash } from '../serve/dashboard/assets/selection.js'
 import { niceStep, niceTicks } from '../serve/dashboard/assets/ticks.js'
 import { itemDigits, items } from '../serve/dashboard/trade.js'
@@ -142,6 +142,27 @@ describe('the default window of the Trade view', () => {
         from: '2025-12',
         to: '2026-11',
       })
+    } finally {
+      await db.close()
+    }
+  })
+})
+
+describe('/api/meta on an empty mirror', () => {
+  it("gives the current month in Korea for the Trade view's default window, not the browser's UTC month", async () => {
+    const db = await openDatabase('memory://')
+    try {
+      // 20:00 UTC on 30 November is 05:00 on 1 December in Seoul.
+      const clock = manualClock(Date.UTC(2026, 10, 30, 20))
+      const r = await meta({
+        db,
+        quota: undefined,
+        metrics: undefined,
+        queueCounts: undefined,
+        clock,
+        staleAfterHours: 48,
+      })
+      expect(r.json).toEqual({ earliest: null, latest: null, month: '2026-12', countries: [] })
     } finally {
       await db.close()
     }

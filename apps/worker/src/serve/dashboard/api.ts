@@ -143,14 +143,17 @@ export async function hsNames(code: string): Promise<{ nameKo: string; nameEn: s
   }
 }
 
-/** GET /api/meta — the mirror's month range and countries (defaults of the Trade view). */
+/**
+ * GET /api/meta — the mirror's month range and countries (defaults of the Trade view), and the current
+ * month in Korea (`month`), which the page falls back to when the mirror is empty.
+ */
 export async function meta(s: DashboardSources): Promise<ApiResult> {
   const db = need(s.db)
   const { mirroredCountries } = await lazyDb()
   const [range, codes] = await Promise.all([mirrorRange(db), mirroredCountries(db)])
   const countries = []
   for (const code of codes) countries.push({ code, ...(await countryNames(code)) })
-  return { json: { ...range, countries } }
+  return { json: { ...range, month: kstMonth(s.clock.now()), countries } }
 }
 
 /** Coverage status of one country × year. */

@@ -37,7 +37,8 @@ async function initTrade() {
   fill()
   trade.fill = fill
   // Without a window in the address: the 12 months up to the latest mirrored month.
-  const to = meta.latest ?? new Date().toISOString().slice(0, 7)
+  // An empty mirror: the server's current month in Korea, not the browser's (UTC or any other zone).
+  const to = meta.latest ?? meta.month
   const [y, m] = to.split('-').map(Number)
   const start = new Date(Date.UTC(y, m - 12, 1)).toISOString().slice(0, 7)
   trade.defaults = { from: meta.earliest && meta.earliest > start ? meta.earliest : start, to }
