@@ -16,7 +16,7 @@ describe('memory governor', () => {
   })
 
   it('checks on a timer until stopped', async () => {
-    const memory = governMemory(0, 10)
+    const memory = governMemory(1, 10)
     try {
       await waitFor(() => memory.collections >= 2, 30_000, 'two collections')
     } finally {
@@ -27,5 +27,21 @@ describe('memory governor', () => {
     const until = Date.now() + 100
     while (Date.now() < until) await new Promise((r) => setImmediate(r))
     expect(memory.collections).toBe(after)
+  })
+
+  it('does not collect in a loop when the live data is above the threshold', async () => {
+    // This test process holds far more than 8 MB alive: after the first collection the next waits for
+    // another 4 MB of garbage, instead of collecting at every 10 ms tick.
+    let ticks = 0
+    const counter = setInterval(() => ticks++, 10)
+    const memory = governMemory(8 * 2 ** 20, 10)
+    try {
+      await waitFor(() => memory.collections >= 1 && ticks >= 30, 30_000, 'a collection and 30 ticks')
+      // Nothing allocated in the meantime to speak of: far fewer collections than ticks.
+      expect(memory.collections).toBeLessThan(ticks / 2)
+    } finally {
+      memory.stop()
+      clearInterval(counter)
+    }
   })
 })
