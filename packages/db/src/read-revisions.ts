@@ -11,16 +11,12 @@ import { queryCountry } from './slice.js'
 import { rowsOf, toDate, toSafeNumber } from './sql.js'
 import type { TotalsRevision } from './totals-read.js'
 import { type Dataset, queryDataset, type TotalsDataset } from './totals-slice.js'
+import type { TradeTotals } from './types.js'
 
 /** A mirrored row's names and measures as a revision stored them before or after the change. */
-export interface RevisionValues {
+export interface RevisionValues extends TradeTotals {
   countryName: string
   itemName: string
-  exportKg: number
-  exportUsd: number
-  importKg: number
-  importUsd: number
-  balanceUsd: number
 }
 
 /** One change a re-fetch made to a mirrored row: added, changed or withdrawn. */

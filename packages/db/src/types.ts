@@ -1,6 +1,6 @@
 /**
- * Row, slice and fetch shapes. They are declared structurally here (db depends on no other package
- * of ours) and match `@kcs-trade/client` exactly.
+ * Row, slice and fetch shapes, declared here so that the schema and the writer own them; they match
+ * `@kcs-trade/client`'s exactly: the worker hands the client's rows to `replaceSlice` as they are.
  */
 
 /** One data row of an answer: a month × partner country × HS code. Values are safe integers. */
