@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportRequest } from '../commands/export.js'
 import { createLogger } from '../config/logger.js'
 import { type ExportRequest, runExport } from '../export/run.js'
-import { EXPORT_COLUMNS, type ExportRow, fileSink, parquetWriter } from '../export/writers.js'
+import { EXPORT_COLUMNS, type ExportRow } from '../export/writers.js'
 import { main } from '../main.js'
 import { createClientFetcher, createDbStore, openDatabase, planBackfill } from '../sync/engine.js'
 import { runInline } from '../sync/inline.js'
@@ -185,55 +185,6 @@ describe('export names', () => {
         ko: '옛 이름',
       })
       expect(names.hs(line, '2025-06', '새 이름')).toEqual({ en: changed.nameEn, ko: '새 이름' })
-    }
-  })
-})
-
-describe('Parquet writer', () => {
-  it('dictionary-encodes codes and names even when a group holds thousands of distinct codes', async () => {
-    // hyparquet-writer picks a dictionary from a 1,000-value sample and gives up when most of it is
-    // distinct, as a real group's 10-digit codes are: plain strings made the 5 M-row bench file 211 MB
-    // and its export 40 s instead of 136 MB and 25 s.
-    const dir = mkdtempSync(join(tmpdir(), 'kcs-parquet-'))
-    try {
-      const out = join(dir, 'distinct.parquet')
-      const { sink } = await fileSink(out)
-      const writer = parquetWriter(sink)
-      const codes = hsk.all().slice(0, 3_000)
-      for (const [i, line] of codes.entries()) {
-        await writer.write({
-          period: '2025-01',
-          country_code: 'US',
-          country_name_en: 'United States',
-          country_name_ko: '미국',
-          hs_code: line.code,
-          hs_name_en: `item ${i}`,
-          hs_name_ko: `품목 ${i}`,
-          export_kg: i,
-          export_usd: i * 2,
-          import_kg: 0,
-          import_usd: 0,
-          balance_usd: i * 2,
-        })
-      }
-      await writer.finish()
-      const c = await duck()
-      try {
-        const chunks = (
-          await c.runAndReadAll(`select path_in_schema as col, encodings from parquet_metadata('${out}')`)
-        ).getRowObjects()
-        const encodings = new Map(chunks.map((r) => [String(r.col), String(r.encodings)]))
-        for (const col of ['hs_code', 'hs_name_en', 'hs_name_ko'])
-          expect(encodings.get(col), col).toMatch(/RLE_DICTIONARY/)
-        const n = (await c.runAndReadAll(`select count(distinct hs_code) as n from read_parquet('${out}')`))
-          .getRowObjects()
-          .map((r) => Number(r.n))
-        expect(n).toEqual([codes.length])
-      } finally {
-        c.closeSync()
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
     }
   })
 })
